@@ -1,0 +1,37 @@
+# Two commands: `make run` (the product) and `make test` (ruff + the whole suite).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test lint format clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	export DJANGO_DEBUG=$${DJANGO_DEBUG:-1}; \
+	$(BIN)/python manage.py migrate --noinput && \
+	$(BIN)/python manage.py ensure_demo_admin && \
+	$(BIN)/python manage.py seed_demo --if-empty && \
+	$(BIN)/python manage.py install_schedules && \
+	$(BIN)/python manage.py run_all
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: lint
+	$(BIN)/pytest
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -1,0 +1,7 @@
+from hqcommerce.management.jobcommand import JobCommand
+from hqcommerce.models.jobs import JobKind
+
+
+class Command(JobCommand):
+    help = "Convert async customers: P-job, then customer sync, then 1010."
+    kind = JobKind.CONVERT

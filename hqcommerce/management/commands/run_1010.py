@@ -1,0 +1,7 @@
+from hqcommerce.management.jobcommand import JobCommand
+from hqcommerce.models.jobs import JobKind
+
+
+class Command(JobCommand):
+    help = "1010 (Customers): distribute new and changed HQ customers to the channels."
+    kind = JobKind.DISTRIBUTION

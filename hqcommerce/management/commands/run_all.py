@@ -1,0 +1,35 @@
+import subprocess
+import sys
+import time
+
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Start the web server and one django-q2 worker together; Ctrl-C stops both."
+
+    def add_arguments(self, parser):
+        parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
+
+    def handle(self, *args, **options):
+        manage = [sys.executable, "manage.py"]
+        processes = [
+            subprocess.Popen([*manage, "qcluster"]),
+            subprocess.Popen([*manage, "runserver", options["addrport"]]),
+        ]
+        self.stdout.write(f"Web server on http://{options['addrport']}/admin/ and one worker.")
+        try:
+            while all(p.poll() is None for p in processes):
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            for p in processes:
+                if p.poll() is None:
+                    p.terminate()
+            for p in processes:
+                try:
+                    p.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+        self.stdout.write("Stopped.")

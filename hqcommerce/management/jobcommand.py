@@ -1,0 +1,90 @@
+"""The shared shape of the job commands: inline with a progress bar, or --queue."""
+
+from __future__ import annotations
+
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from hqcommerce.models.jobs import JobStatus, TriggeredBy
+from hqcommerce.services.errors import HQError
+from hqcommerce.services.jobs import job_enqueue, job_run_create, job_run_execute
+
+EXIT_OK, EXIT_SOME_FAILED, EXIT_BAD_ARGS = 0, 1, 2
+
+
+class JobCommand(BaseCommand):
+    """Exit 0 when every record succeeded, 1 when some failed, 2 on bad arguments."""
+
+    kind: str
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--channel",
+            action="append",
+            dest="channels",
+            metavar="CODE",
+            help="Only this channel (repeatable). Default: every channel.",
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Report what would happen; write nothing."
+        )
+        parser.add_argument(
+            "--queue",
+            action="store_true",
+            help="Enqueue for a django-q2 worker and print the job-run id instead of running.",
+        )
+
+    def job_options(self, options) -> dict:
+        return {}
+
+    def handle(self, *args, **options):
+        try:
+            if options["queue"]:
+                run = job_enqueue(
+                    kind=self.kind,
+                    channels=options["channels"],
+                    dry_run=options["dry_run"],
+                    options=self.job_options(options),
+                    triggered_by=TriggeredBy.COMMAND,
+                )
+                self.stdout.write(str(run.pk))
+                return
+            run = job_run_create(
+                kind=self.kind,
+                channels=options["channels"],
+                dry_run=options["dry_run"],
+                options=self.job_options(options),
+                triggered_by=TriggeredBy.COMMAND,
+            )
+        except HQError as exc:
+            raise CommandError(str(exc), returncode=EXIT_BAD_ARGS) from exc
+
+        bar = None
+        if self.stdout.isatty() and options["verbosity"] > 0:
+            bar = tqdm(total=0, unit="rec", file=sys.stderr, leave=False)
+
+        def progress(done: int, total: int) -> None:
+            if bar is not None:
+                if done < bar.n:
+                    bar.reset()
+                bar.total = total
+                bar.n = done
+                bar.refresh()
+
+        try:
+            run = job_run_execute(run.pk, progress=progress)
+        finally:
+            if bar is not None:
+                bar.close()
+        prefix = "[dry run] " if run.dry_run else ""
+        self.stdout.write(
+            f"{prefix}{run.get_kind_display()}: {run.get_status_display().lower()} "
+            f"(job run #{run.pk}) - processed {run.processed}, created {run.created}, "
+            f"skipped {run.skipped}, failed {run.failed}"
+        )
+        if run.error_summary and options["verbosity"] > 0:
+            self.stderr.write(run.error_summary)
+        if run.status != JobStatus.SUCCEEDED:
+            sys.exit(EXIT_SOME_FAILED)

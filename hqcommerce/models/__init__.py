@@ -1,0 +1,26 @@
+from .customers import (
+    Affiliation,
+    Customer,
+    CustomerAddress,
+    CustomerAffiliation,
+    CustomerAttribute,
+    CustomerContact,
+)
+from .jobs import JobRun
+from .organization import Channel, FunctionalityProfile, NumberSequence, ReplicationCounter
+from .staging import AsyncStagingRecord
+
+__all__ = [
+    "Affiliation",
+    "AsyncStagingRecord",
+    "Channel",
+    "Customer",
+    "CustomerAddress",
+    "CustomerAffiliation",
+    "CustomerAttribute",
+    "CustomerContact",
+    "FunctionalityProfile",
+    "JobRun",
+    "NumberSequence",
+    "ReplicationCounter",
+]

@@ -1,0 +1,104 @@
+"""Job runs: one row per execution of a job, whatever started it.
+
+django-q2 has no progress API, so the services write progress and counts here.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+
+class JobKind(models.TextChoices):
+    PJOB = "pjob", "P-job (upload)"
+    CUSTOMER_SYNC = "customer_sync", "Synchronize customers and channel requests"
+    DISTRIBUTION = "distribution", "1010 (Customers)"
+    CONVERT = "convert", "Convert async customers (P-job + sync + 1010)"
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    PARTIALLY_FAILED = "partially_failed", "Partially failed"
+    FAILED = "failed", "Failed"
+
+
+FINISHED_STATUSES = (JobStatus.SUCCEEDED, JobStatus.PARTIALLY_FAILED, JobStatus.FAILED)
+
+
+class TriggeredBy(models.TextChoices):
+    USER = "user", "User (admin)"
+    COMMAND = "command", "Management command"
+    SCHEDULE = "schedule", "Schedule"
+    API = "api", "API"
+    PIPELINE = "pipeline", "Convert pipeline"
+
+
+class JobRun(models.Model):
+    kind = models.CharField(max_length=20, choices=JobKind.choices)
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="steps"
+    )
+    channel_codes = models.JSONField(
+        default=list, blank=True, help_text="Channel filter; empty means every channel."
+    )
+    dry_run = models.BooleanField(default=False)
+    options = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=20, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    queued_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    triggered_by = models.CharField(max_length=10, choices=TriggeredBy.choices)
+    triggered_by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    task_id = models.CharField("django-q2 task id", max_length=32, blank=True)
+    error_summary = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-queued_at", "-pk"]
+        permissions = [("run_sync_jobs", "Can run sync jobs")]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=JobKind.values), name="jobrun_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=JobStatus.values), name="jobrun_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(progress_done__lte=F("progress_total")) | Q(progress_total=0),
+                name="jobrun_progress_within_total",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=FINISHED_STATUSES) | Q(finished_at__isnull=False),
+                name="jobrun_finished_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=JobStatus.FAILED) | ~Q(error_summary=""),
+                name="jobrun_failed_has_reason",
+            ),
+        ]
+        indexes = [models.Index(fields=["kind", "status"], name="jobrun_kind_status_idx")]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.get_kind_display()} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in FINISHED_STATUSES
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if not self.started_at:
+            return None
+        from django.utils import timezone
+
+        end = self.finished_at or timezone.now()
+        return (end - self.started_at).total_seconds()

@@ -1,0 +1,96 @@
+"""Configuration owned by HQ: functionality profiles, channels, number sequences."""
+
+from __future__ import annotations
+
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+
+channel_code_validator = RegexValidator(
+    r"^[A-Z0-9][A-Z0-9_-]*$", "Use upper-case letters, digits, '-' and '_' (e.g. STORE01)."
+)
+
+
+class FunctionalityProfile(models.Model):
+    """A store's functionality profile; decides whether POS creates customers asynchronously."""
+
+    name = models.CharField(max_length=60, unique=True)
+    create_customer_async = models.BooleanField(
+        "create customer in async mode",
+        default=False,
+        help_text="POS writes new customers only to channel data under a temporary GUID; "
+        "the P-job, the customer sync job and 1010 turn them into HQ customers later.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Channel(models.Model):
+    """A retail channel (store). HQ owns its configuration; its data lives in channels_app."""
+
+    code = models.CharField(max_length=20, unique=True, validators=[channel_code_validator])
+    name = models.CharField(max_length=100)
+    profile = models.ForeignKey(
+        FunctionalityProfile, on_delete=models.PROTECT, related_name="channels"
+    )
+    default_customer = models.ForeignKey(
+        "hqcommerce.Customer",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="default_for_channels",
+        help_text="New customers inherit type, group, receipt preference, currency, language "
+        "and affiliations from this customer.",
+    )
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} – {self.name}"
+
+
+class NumberSequence(models.Model):
+    """A gap-tolerant counter: numbers are never reused, but a rolled-back batch leaves gaps."""
+
+    code = models.CharField(max_length=40, unique=True)
+    prefix = models.CharField(max_length=10, blank=True)
+    width = models.PositiveSmallIntegerField(default=6)
+    next_value = models.PositiveBigIntegerField(default=1)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(width__gte=1) & Q(width__lte=18), name="numberseq_width_1_18"
+            ),
+            models.CheckConstraint(condition=Q(next_value__gte=1), name="numberseq_next_gte_1"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.prefix}{'#' * self.width})"
+
+    @property
+    def max_value(self) -> int:
+        return 10**self.width - 1
+
+    def format(self, value: int) -> str:
+        return f"{self.prefix}{value:0{self.width}d}"
+
+
+class ReplicationCounter(models.Model):
+    """Commit-ordered version counter for a replicated table.
+
+    Writers lock this row as late as possible in their transaction and hold it to commit, so
+    versions become visible in increasing order and a download watermark never skips a row
+    that committed late (see services/replication.py).
+    """
+
+    name = models.CharField(max_length=40, unique=True)
+    value = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name} = {self.value}"

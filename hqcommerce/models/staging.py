@@ -1,0 +1,95 @@
+"""HQ staging of records uploaded by the P-job (D365's RETAILASYNC* tables + sync status)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+
+class StagingStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    COMPLETED = "completed", "Completed"
+    FAILED = "failed", "Failed"
+
+
+class StagingOperation(models.TextChoices):
+    CREATE = "create", "Create customer"
+
+
+class AsyncStagingRecord(models.Model):
+    """One uploaded async operation and its synchronization status.
+
+    The unique (channel, async id, sequence) key is what makes the P-job idempotent: a
+    re-upload of the same operation is ignored by the database, not by our code.
+    """
+
+    channel = models.ForeignKey(
+        "hqcommerce.Channel", on_delete=models.PROTECT, related_name="staging_records"
+    )
+    async_id = models.UUIDField("async customer id")
+    sequence = models.PositiveIntegerField(
+        default=0, help_text="0 for the create; edits follow in order."
+    )
+    operation = models.CharField(
+        max_length=20, choices=StagingOperation.choices, default=StagingOperation.CREATE
+    )
+    payload = models.JSONField()
+    source_counter = models.PositiveBigIntegerField(
+        help_text="The channel's replication counter of the uploaded record."
+    )
+    status = models.CharField(
+        max_length=10, choices=StagingStatus.choices, default=StagingStatus.PENDING
+    )
+    last_error = models.TextField("last known error", blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    operation_time = models.DateTimeField(help_text="When the POS recorded the operation.")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    account_number = models.CharField("customer account", max_length=30, blank=True)
+    customer = models.ForeignKey(
+        "hqcommerce.Customer",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staging_records",
+    )
+    possible_duplicate_of = models.ForeignKey(
+        "hqcommerce.Customer",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "customer synchronization status"
+        verbose_name_plural = "customer synchronization status"
+        ordering = ["-uploaded_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "async_id", "sequence"], name="staging_unique_operation"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=StagingStatus.values), name="staging_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=StagingStatus.COMPLETED)
+                | (
+                    Q(customer__isnull=False)
+                    & Q(completed_at__isnull=False)
+                    & ~Q(account_number="")
+                ),
+                name="staging_completed_has_customer",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=StagingStatus.FAILED) | ~Q(last_error=""),
+                name="staging_failed_has_error",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "id"], name="staging_claim_idx"),
+            models.Index(fields=["channel", "status"], name="staging_channel_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel_id}:{self.async_id}#{self.sequence} ({self.status})"

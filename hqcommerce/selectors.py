@@ -1,0 +1,81 @@
+"""Read-side queries: where each channel's async customers stand."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from django.db.models import Count, F, OuterRef, Q, Subquery
+
+from channels_app.models import AsyncCustomer, ChannelReplicationState
+from hqcommerce.models import AsyncStagingRecord, Channel
+from hqcommerce.models.staging import StagingStatus
+
+
+@dataclass(frozen=True)
+class ChannelSyncStatus:
+    channel: str
+    pending_upload: int
+    pending_sync: int
+    failed: int
+    awaiting_distribution: int
+    completed: int
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def sync_status(*, channels: list[Channel] | None = None) -> list[ChannelSyncStatus]:
+    """Per channel: how many async customers wait at each stage (a few queries in all).
+
+    pending upload: created at the POS, not yet uploaded by the P-job;
+    pending sync / failed: in HQ staging, not yet (or not successfully) converted;
+    awaiting distribution: converted in HQ, but 1010 has not mapped the GUID in the store;
+    completed: mapped to an account number in the store.
+    """
+    channel_qs = Channel.objects.order_by("code")
+    if channels is not None:
+        channel_qs = channel_qs.filter(pk__in=[c.pk for c in channels])
+    channel_list = list(channel_qs)
+    ids = [c.pk for c in channel_list]
+
+    watermark = ChannelReplicationState.objects.filter(channel=OuterRef("channel")).values(
+        "upload_watermark"
+    )[:1]
+    channel_side = {
+        row["channel"]: row
+        for row in AsyncCustomer.objects.filter(channel__in=ids)
+        .annotate(watermark=Subquery(watermark))
+        .values("channel")
+        .annotate(
+            pending_upload=Count(
+                "pk", filter=Q(upload_counter__gt=F("watermark")) | Q(watermark__isnull=True)
+            ),
+            completed=Count("pk", filter=~Q(account_number="")),
+        )
+    }
+    staging = {
+        row["channel"]: row
+        for row in AsyncStagingRecord.objects.filter(channel__in=ids, sequence=0)
+        .values("channel")
+        .annotate(
+            pending=Count("pk", filter=Q(status=StagingStatus.PENDING)),
+            failed=Count("pk", filter=Q(status=StagingStatus.FAILED)),
+            converted=Count("pk", filter=Q(status=StagingStatus.COMPLETED)),
+        )
+    }
+    result = []
+    for channel in channel_list:
+        ch = channel_side.get(channel.pk, {})
+        st = staging.get(channel.pk, {})
+        completed = ch.get("completed", 0)
+        result.append(
+            ChannelSyncStatus(
+                channel=channel.code,
+                pending_upload=ch.get("pending_upload", 0),
+                pending_sync=st.get("pending", 0),
+                failed=st.get("failed", 0),
+                awaiting_distribution=max(st.get("converted", 0) - completed, 0),
+                completed=completed,
+            )
+        )
+    return result

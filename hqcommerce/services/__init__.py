@@ -1,0 +1,1 @@
+"""Business logic. One module per job; admin, API, tasks and commands only call these."""

@@ -1,0 +1,236 @@
+"""Synchronize customers and channel requests: staging records become HQ customers.
+
+Work is claimed in short per-batch transactions with `select_for_update(skip_locked=True)`,
+so several workers share a backlog and never take the same record. Inside a batch every
+record is validated on its own: a failing record is marked failed with its last known error
+and never stops the others. If the database still rejects the batch, it is redone one record
+at a time so only the culprit fails.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import DatabaseError, transaction
+from django.db.models import F, QuerySet
+from django.utils import timezone
+
+from hqcommerce.models import AsyncStagingRecord, Channel, Customer, JobRun
+from hqcommerce.models.staging import StagingOperation, StagingStatus
+
+from .customers import NewCustomer, channel_defaults, customers_create
+from .errors import CustomerValidationError
+from .jobs import JobResult, JobTracker, ProgressCallback, channels_resolve
+from .validation import ChannelDefaults, CleanCustomer, customer_payload_clean
+
+logger = logging.getLogger(__name__)
+
+FIX_HINT = "Correct the record and press Synchronize."
+
+
+@dataclass
+class _Plan:
+    create: list[tuple[AsyncStagingRecord, CleanCustomer]] = field(default_factory=list)
+    existing: list[tuple[AsyncStagingRecord, Customer]] = field(default_factory=list)
+    fail: list[tuple[AsyncStagingRecord, str]] = field(default_factory=list)
+
+
+class _Context:
+    """Per-run caches (channels and their inherited defaults)."""
+
+    def __init__(self) -> None:
+        self._channels: dict[int, Channel] = {}
+        self._defaults: dict[int, ChannelDefaults] = {}
+
+    def channel(self, channel_id: int) -> Channel:
+        if channel_id not in self._channels:
+            self._channels[channel_id] = Channel.objects.select_related("default_customer").get(
+                pk=channel_id
+            )
+        return self._channels[channel_id]
+
+    def defaults(self, channel_id: int) -> ChannelDefaults:
+        if channel_id not in self._defaults:
+            self._defaults[channel_id] = channel_defaults(self.channel(channel_id))
+        return self._defaults[channel_id]
+
+
+def _plan(records: list[AsyncStagingRecord], ctx: _Context) -> _Plan:
+    plan = _Plan()
+    existing = {
+        c.origin_async_id: c
+        for c in Customer.objects.filter(origin_async_id__in=[r.async_id for r in records])
+    }
+    claimed: dict[uuid.UUID, AsyncStagingRecord] = {}
+    for record in records:
+        customer = existing.get(record.async_id)
+        if customer is not None:
+            if customer.origin_channel_id == record.channel_id:
+                plan.existing.append((record, customer))
+            else:
+                plan.fail.append(
+                    (
+                        record,
+                        f"Async id {record.async_id} is already used by customer "
+                        f"{customer.account_number} from another channel; this record cannot "
+                        "be converted. Create the customer again at the store.",
+                    )
+                )
+            continue
+        if record.async_id in claimed:
+            plan.fail.append(
+                (
+                    record,
+                    f"Async id {record.async_id} was uploaded by two channels; the record of "
+                    f"channel {claimed[record.async_id].channel_id} is converted first.",
+                )
+            )
+            continue
+        try:
+            clean = customer_payload_clean(record.payload, defaults=ctx.defaults(record.channel_id))
+        except CustomerValidationError as exc:
+            plan.fail.append((record, f"{exc.summary()} {FIX_HINT}"))
+            continue
+        claimed[record.async_id] = record
+        plan.create.append((record, clean))
+    return plan
+
+
+def _apply(plan: _Plan, ctx: _Context) -> None:
+    now = timezone.now()
+    customers = customers_create(
+        items=[
+            NewCustomer(channel=ctx.channel(r.channel_id), async_id=r.async_id, data=clean)
+            for r, clean in plan.create
+        ]
+    )
+    done = [(r, c) for (r, _), c in zip(plan.create, customers, strict=True)] + plan.existing
+    updates = []
+    for record, customer in done:
+        record.status = StagingStatus.COMPLETED
+        record.customer = customer
+        record.account_number = customer.account_number
+        record.possible_duplicate_of_id = customer.possible_duplicate_of_id
+        record.completed_at = now
+        record.last_error = ""
+        updates.append(record)
+    for record, error in plan.fail:
+        record.status = StagingStatus.FAILED
+        record.last_error = error
+        updates.append(record)
+    AsyncStagingRecord.objects.bulk_update(
+        updates,
+        [
+            "status",
+            "customer",
+            "account_number",
+            "possible_duplicate_of",
+            "completed_at",
+            "last_error",
+        ],
+    )
+    AsyncStagingRecord.objects.filter(pk__in=[r.pk for r in updates]).update(
+        attempts=F("attempts") + 1
+    )
+
+
+def _claim(queryset: QuerySet, *, after: int, limit: int) -> list[AsyncStagingRecord]:
+    return list(
+        queryset.filter(pk__gt=after)
+        .select_for_update(skip_locked=True, of=("self",))
+        .order_by("pk")[:limit]
+    )
+
+
+def _count(plan: _Plan) -> dict[str, int]:
+    return {
+        "processed": len(plan.create) + len(plan.existing) + len(plan.fail),
+        "created": len(plan.create),
+        "skipped": len(plan.existing),
+        "failed": len(plan.fail),
+    }
+
+
+def _sync_one_by_one(
+    queryset: QuerySet, pks: Iterable[int], ctx: _Context, tracker: JobTracker
+) -> None:
+    """Fallback after the database rejected a whole batch: isolate the failing record."""
+    for pk in pks:
+        try:
+            with transaction.atomic():
+                records = _claim(queryset.filter(pk=pk), after=0, limit=1)
+                if not records:
+                    continue
+                plan = _plan(records, ctx)
+                _apply(plan, ctx)
+        except DatabaseError as exc:
+            reason = f"HQ rejected the record: {exc} {FIX_HINT}"
+            with transaction.atomic():
+                AsyncStagingRecord.objects.filter(pk=pk).update(
+                    status=StagingStatus.FAILED, last_error=reason, attempts=F("attempts") + 1
+                )
+            tracker.advance(processed=1, failed=1, errors=[f"record {pk}: {reason}"])
+            continue
+        tracker.advance(**_count(plan), errors=[f"{r.async_id}: {e}" for r, e in plan.fail])
+
+
+def staging_queryset(
+    *, channels: list[Channel] | None, retry_failed: bool
+) -> QuerySet[AsyncStagingRecord]:
+    statuses = [StagingStatus.PENDING] + ([StagingStatus.FAILED] if retry_failed else [])
+    queryset = AsyncStagingRecord.objects.filter(
+        status__in=statuses, operation=StagingOperation.CREATE
+    )
+    if channels is not None:
+        queryset = queryset.filter(channel__in=channels)
+    return queryset
+
+
+def customer_sync_run(
+    *,
+    channels: list[str] | None = None,
+    dry_run: bool = False,
+    retry_failed: bool = False,
+    record_ids: list[int] | None = None,
+    job_run: JobRun | None = None,
+    progress: ProgressCallback | None = None,
+) -> JobResult:
+    """Process pending staging records (and failed ones with `retry_failed`)."""
+    tracker = JobTracker(job_run, progress, dry_run=dry_run)
+    selected = channels_resolve(channels) if channels else None
+    queryset = staging_queryset(channels=selected, retry_failed=retry_failed or bool(record_ids))
+    if record_ids:
+        queryset = queryset.filter(pk__in=record_ids)
+    tracker.add_total(queryset.count())
+    ctx = _Context()
+    size = settings.HQ_JOB_BATCH_SIZE
+    after = 0
+    while True:
+        if dry_run:
+            records = list(queryset.filter(pk__gt=after).order_by("pk")[:size])
+            if not records:
+                break
+            plan = _plan(records, ctx)
+        else:
+            try:
+                with transaction.atomic():
+                    records = _claim(queryset, after=after, limit=size)
+                    if not records:
+                        break
+                    plan = _plan(records, ctx)
+                    _apply(plan, ctx)
+            except DatabaseError:
+                logger.warning("batch after staging id %s rejected; retrying one by one", after)
+                pks = list(
+                    queryset.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[:size]
+                )
+                _sync_one_by_one(queryset, pks, ctx, tracker)
+                after = pks[-1] if pks else after
+                continue
+        after = records[-1].pk
+        tracker.advance(**_count(plan), errors=[f"{r.async_id}: {error}" for r, error in plan.fail])
+    return tracker.result

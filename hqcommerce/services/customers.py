@@ -1,0 +1,180 @@
+"""Creating HQ customers: the one code path used by the sync job and the real-time call."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+
+from hqcommerce.models import (
+    Affiliation,
+    Channel,
+    Customer,
+    CustomerAddress,
+    CustomerAffiliation,
+    CustomerAttribute,
+    CustomerContact,
+)
+
+from .number_sequences import number_sequence_allocate
+from .replication import replication_versions_allocate
+from .validation import ChannelDefaults, CleanCustomer, customer_payload_clean
+
+
+@dataclass(frozen=True)
+class NewCustomer:
+    channel: Channel | None
+    async_id: uuid.UUID | None
+    data: CleanCustomer
+
+
+def channel_defaults(channel: Channel | None) -> ChannelDefaults:
+    """What customers created at `channel` inherit from its default customer."""
+    default = channel.default_customer if channel else None
+    if default is None:
+        return ChannelDefaults()
+    affiliations = tuple(
+        CustomerAffiliation.objects.filter(customer=default)
+        .order_by("affiliation__name")
+        .values_list("affiliation__name", flat=True)
+    )
+    return ChannelDefaults(
+        party_type=default.party_type,
+        customer_group=default.customer_group,
+        currency=default.currency,
+        language=default.language,
+        receipt_preference=default.receipt_preference,
+        affiliations=affiliations,
+    )
+
+
+def _affiliation_ids(names: Iterable[str]) -> dict[str, int]:
+    names = set(names)
+    if not names:
+        return {}
+    Affiliation.objects.bulk_create(
+        [Affiliation(name=name) for name in sorted(names)], ignore_conflicts=True
+    )
+    return dict(Affiliation.objects.filter(name__in=names).values_list("name", "id"))
+
+
+def _duplicate_lookup(values: set[str]) -> dict[str, int]:
+    """Normalized email/phone -> the oldest existing customer that has it."""
+    found: dict[str, int] = {}
+    if values:
+        rows = (
+            CustomerContact.objects.filter(normalized_value__in=values)
+            .order_by("customer_id")
+            .values_list("normalized_value", "customer_id")
+        )
+        for value, customer_id in rows:
+            found.setdefault(value, customer_id)
+    return found
+
+
+def customers_create(*, items: Sequence[NewCustomer]) -> list[Customer]:
+    """Create customers with their children in a few bulk statements.
+
+    Runs inside the caller's transaction; account numbers and replication versions are taken
+    last so their row locks are held as briefly as possible. A customer whose normalized
+    email or phone matches an existing (or earlier in the batch) customer is created anyway
+    and flagged as a possible duplicate of it: staff decide, the store's sale goes on.
+    """
+    if not items:
+        return []
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("customers_create must run inside transaction.atomic()")
+    known = _duplicate_lookup({c.normalized for item in items for c in item.data.contacts})
+    affiliation_ids = _affiliation_ids(a for item in items for a in item.data.affiliations)
+
+    numbers = number_sequence_allocate(code=settings.HQ_CUSTOMER_NUMBER_SEQUENCE, count=len(items))
+    versions = replication_versions_allocate(count=len(items))
+    customers = [
+        Customer(
+            account_number=number,
+            party_type=item.data.party_type,
+            first_name=item.data.first_name,
+            middle_name=item.data.middle_name,
+            last_name=item.data.last_name,
+            organization_name=item.data.organization_name,
+            customer_group=item.data.customer_group,
+            currency=item.data.currency,
+            language=item.data.language,
+            receipt_preference=item.data.receipt_preference,
+            origin_channel=item.channel,
+            origin_async_id=item.async_id,
+            replication_version=version,
+        )
+        for item, number, version in zip(items, numbers, versions, strict=True)
+    ]
+    Customer.objects.bulk_create(customers)
+
+    addresses, contacts, affiliations, attributes = [], [], [], []
+    flagged: list[Customer] = []
+    for customer, item in zip(customers, items, strict=True):
+        data = item.data
+        addresses += [
+            CustomerAddress(
+                customer=customer,
+                async_id=a.async_id,
+                purpose=a.purpose,
+                is_primary=a.is_primary,
+                name=a.name,
+                street=a.street,
+                city=a.city,
+                state=a.state,
+                zip_code=a.zip_code,
+                country=a.country,
+            )
+            for a in data.addresses
+        ]
+        contacts += [
+            CustomerContact(
+                customer=customer,
+                kind=c.kind,
+                value=c.value,
+                normalized_value=c.normalized,
+                is_primary=c.is_primary,
+            )
+            for c in data.contacts
+        ]
+        affiliations += [
+            CustomerAffiliation(customer=customer, affiliation_id=affiliation_ids[name])
+            for name in data.affiliations
+        ]
+        attributes += [
+            CustomerAttribute(customer=customer, name=name, value=value)
+            for name, value in data.attributes
+        ]
+        duplicate_of = next(
+            (known[c.normalized] for c in data.contacts if c.normalized in known), None
+        )
+        if duplicate_of is not None:
+            customer.possible_duplicate_of_id = duplicate_of
+            flagged.append(customer)
+        for c in data.contacts:
+            known.setdefault(c.normalized, customer.pk)
+
+    CustomerAddress.objects.bulk_create(addresses)
+    CustomerContact.objects.bulk_create(contacts)
+    CustomerAffiliation.objects.bulk_create(affiliations)
+    CustomerAttribute.objects.bulk_create(attributes)
+    if flagged:
+        Customer.objects.bulk_update(flagged, ["possible_duplicate_of"])
+    return customers
+
+
+def customer_create_realtime(*, channel: Channel, payload: dict) -> Customer:
+    """The sync-mode POS path: HQ validates and creates the customer while the POS waits.
+
+    Raises CustomerValidationError for a payload that breaks a rule, so the cashier can fix it.
+    """
+    data = customer_payload_clean(payload, defaults=channel_defaults(channel))
+    with transaction.atomic():
+        (customer,) = customers_create(
+            items=[NewCustomer(channel=channel, async_id=None, data=data)]
+        )
+    return customer

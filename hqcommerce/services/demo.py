@@ -1,0 +1,191 @@
+"""Demo data: async-mode stores with a backlog of POS-created customers."""
+
+from __future__ import annotations
+
+import random
+import unicodedata
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from channels_app.services.pos import pos_customer_create
+from hqcommerce.models import Channel, Customer, FunctionalityProfile
+
+from .customers import NewCustomer, customers_create
+from .validation import ChannelDefaults, customer_payload_clean
+
+FIRST = [
+    "Ana",
+    "Luis",
+    "Marta",
+    "Jorge",
+    "Lucía",
+    "Pablo",
+    "Elena",
+    "Carlos",
+    "Sofía",
+    "Diego",
+    "Emma",
+    "Noah",
+    "Olivia",
+    "Liam",
+    "Mia",
+    "Lucas",
+    "Julia",
+    "Hugo",
+    "Sara",
+    "Mateo",
+]
+LAST = [
+    "García",
+    "Fernández",
+    "López",
+    "Martínez",
+    "Sánchez",
+    "Pérez",
+    "Gómez",
+    "Ruiz",
+    "Smith",
+    "Johnson",
+    "Brown",
+    "Taylor",
+    "Wilson",
+    "Moreno",
+    "Navarro",
+    "Torres",
+]
+CITIES = [
+    ("Madrid", "ESP", "28001"),
+    ("Sevilla", "ESP", "41001"),
+    ("Seattle", "USA", "98101"),
+    ("Valencia", "ESP", "46001"),
+    ("Austin", "USA", "73301"),
+]
+INVALID = [
+    ("contacts", [{"kind": "email", "value": "not-an-email"}]),
+    ("first_name", ""),
+    ("addresses", [{"street": "Calle Mayor 1", "city": "Madrid", "country": "XX"}]),
+]
+
+
+def _ascii(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    channels: int
+    async_customers: int
+    invalid: int
+    likely_duplicates: int
+
+
+def _walk_in_customer() -> Customer:
+    existing = Customer.objects.filter(first_name="Walk-in", last_name="customer").first()
+    if existing:
+        return existing
+    data = customer_payload_clean(
+        {
+            "first_name": "Walk-in",
+            "last_name": "customer",
+            "affiliations": ["Retail"],
+            "currency": "EUR",
+            "language": "es-es",
+            "customer_group": "RETAIL",
+        },
+        defaults=ChannelDefaults(),
+    )
+    (customer,) = customers_create(items=[NewCustomer(channel=None, async_id=None, data=data)])
+    return customer
+
+
+def _known_customers() -> list[str]:
+    emails = ["maria.lopez@example.com", "john.smith@example.com"]
+    existing = set(
+        Customer.objects.filter(contacts__normalized_value__in=emails).values_list(
+            "contacts__normalized_value", flat=True
+        )
+    )
+    missing = [e for e in emails if e not in existing]
+    items = []
+    for email in missing:
+        first, last = email.split("@")[0].split(".")
+        data = customer_payload_clean(
+            {
+                "first_name": first.title(),
+                "last_name": last.title(),
+                "contacts": [{"kind": "email", "value": email}],
+            },
+            defaults=ChannelDefaults(currency="EUR", language="es-es"),
+        )
+        items.append(NewCustomer(channel=None, async_id=None, data=data))
+    customers_create(items=items)
+    return emails
+
+
+def demo_seed(*, channels: int, async_customers: int, seed: int = 1) -> DemoSummary:
+    """Create `channels` async-mode stores and spread `async_customers` over them.
+
+    Customers go through the POS service (so they are real async records); about one in
+    twenty breaks a rule (bad email, no name, unknown country) and a few reuse the email of
+    an existing HQ customer, so the status page has failures and likely duplicates to show.
+    """
+    rng = random.Random(seed)
+    with transaction.atomic():
+        profile, _ = FunctionalityProfile.objects.get_or_create(
+            name="Async stores", defaults={"create_customer_async": True}
+        )
+        FunctionalityProfile.objects.get_or_create(
+            name="Sync stores", defaults={"create_customer_async": False}
+        )
+        walk_in = _walk_in_customer()
+        known_emails = _known_customers()
+        stores = []
+        for n in range(1, channels + 1):
+            store, _ = Channel.objects.get_or_create(
+                code=f"STORE{n:02d}",
+                defaults={
+                    "name": f"Store {n:02d}",
+                    "profile": profile,
+                    "default_customer": walk_in,
+                },
+            )
+            stores.append(store)
+
+    invalid = duplicates = 0
+    for i in range(async_customers):
+        store = stores[i % len(stores)] if stores else None
+        if store is None:
+            break
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        city, country, zip_code = rng.choice(CITIES)
+        data: dict = {
+            "first_name": first,
+            "last_name": last,
+            "contacts": [
+                {"kind": "email", "value": f"{_ascii(first)}.{_ascii(last)}.{i}@example.com"},
+                {"kind": "phone", "value": f"+34 6{rng.randrange(10**7, 10**8)}"},
+            ],
+        }
+        if rng.random() < 0.7:
+            data["addresses"] = [
+                {
+                    "street": f"Calle {rng.randrange(1, 200)}",
+                    "city": city,
+                    "zip_code": zip_code,
+                    "country": country,
+                }
+            ]
+        if rng.random() < 0.3:
+            data["attributes"] = [{"name": "Preferred store", "value": store.code}]
+        if i % 20 == 7:
+            key, value = INVALID[invalid % len(INVALID)]
+            data[key] = value
+            if key == "first_name":
+                data["last_name"] = ""
+            invalid += 1
+        elif i % 33 == 11:
+            data["contacts"] = [{"kind": "email", "value": rng.choice(known_emails)}]
+            duplicates += 1
+        pos_customer_create(channel=store, data=data, register="DEMO-POS")
+    return DemoSummary(len(stores), async_customers if stores else 0, invalid, duplicates)

@@ -1,0 +1,148 @@
+"""1010 (Customers): distribute new and changed HQ customers to every channel.
+
+Per channel, customers whose replication version is above the channel's download watermark
+(and at most the committed head, see replication.py) are sent in version order; the channel
+upserts its copy and maps its own temporary ids to account numbers. Each batch commits with
+the watermark it moves, so a crash resends at most one batch, which the upsert absorbs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from channels_app.models import ChannelReplicationState
+from channels_app.services.replica import channel_customers_apply
+from hqcommerce.models import Channel, Customer, CustomerAffiliation, JobRun
+from hqcommerce.models.customers import ContactKind
+
+from .jobs import JobResult, JobTracker, ProgressCallback, channels_resolve
+from .replication import replication_head
+
+
+class _WatermarkMoved(Exception):
+    pass
+
+
+def _with_children(queryset):
+    return queryset.select_related("origin_channel").prefetch_related(
+        "addresses",
+        "contacts",
+        "attributes",
+        Prefetch(
+            "affiliations", queryset=CustomerAffiliation.objects.select_related("affiliation")
+        ),
+    )
+
+
+def customer_snapshots(customers: Iterable[Customer]) -> list[dict]:
+    """The 1010 message for each customer: what a channel stores about it."""
+    customers = list(customers)
+    if any(not hasattr(c, "_prefetched_objects_cache") for c in customers):
+        customers = list(_with_children(Customer.objects.filter(pk__in=[c.pk for c in customers])))
+    snapshots = []
+    for c in customers:
+        contacts = list(c.contacts.all())
+        primary = {
+            kind: next((x.value for x in contacts if x.kind == kind and x.is_primary), "")
+            for kind in ContactKind.values
+        }
+        snapshots.append(
+            {
+                "account_number": c.account_number,
+                "async_id": str(c.origin_async_id) if c.origin_async_id else None,
+                "origin_channel_code": c.origin_channel.code if c.origin_channel else "",
+                "party_type": c.party_type,
+                "name": c.display_name,
+                "email": primary[ContactKind.EMAIL],
+                "phone": primary[ContactKind.PHONE],
+                "customer_group": c.customer_group,
+                "currency": c.currency,
+                "language": c.language,
+                "version": c.replication_version,
+                "data": {
+                    "first_name": c.first_name,
+                    "middle_name": c.middle_name,
+                    "last_name": c.last_name,
+                    "organization_name": c.organization_name,
+                    "receipt_preference": c.receipt_preference,
+                    "addresses": [
+                        {
+                            "async_id": str(a.async_id) if a.async_id else None,
+                            "purpose": a.purpose,
+                            "is_primary": a.is_primary,
+                            "name": a.name,
+                            "street": a.street,
+                            "city": a.city,
+                            "state": a.state,
+                            "zip_code": a.zip_code,
+                            "country": a.country,
+                        }
+                        for a in c.addresses.all()
+                    ],
+                    "contacts": [
+                        {"kind": x.kind, "value": x.value, "is_primary": x.is_primary}
+                        for x in contacts
+                    ],
+                    "affiliations": sorted(a.affiliation.name for a in c.affiliations.all()),
+                    "attributes": {a.name: a.value for a in c.attributes.all()},
+                },
+            }
+        )
+    return snapshots
+
+
+def _pending(after: int, upto: int):
+    return Customer.objects.filter(replication_version__gt=after, replication_version__lte=upto)
+
+
+def _distribute_batch(channel: Channel, batch: list[Customer], watermark: int):
+    with transaction.atomic():
+        applied = channel_customers_apply(channel=channel, snapshots=customer_snapshots(batch))
+        moved = ChannelReplicationState.objects.filter(
+            channel=channel, download_watermark=watermark
+        ).update(download_watermark=batch[-1].replication_version, last_download_at=timezone.now())
+        if not moved:
+            raise _WatermarkMoved
+    return applied
+
+
+def distribution_run(
+    *,
+    channels: list[str] | None = None,
+    dry_run: bool = False,
+    job_run: JobRun | None = None,
+    progress: ProgressCallback | None = None,
+) -> JobResult:
+    tracker = JobTracker(job_run, progress, dry_run=dry_run)
+    size = settings.HQ_JOB_BATCH_SIZE
+    head = replication_head()
+    plan = []
+    for channel in channels_resolve(channels):
+        state, _ = ChannelReplicationState.objects.get_or_create(channel=channel)
+        tracker.add_total(_pending(state.download_watermark, head).count())
+        plan.append((channel, state.download_watermark))
+
+    for channel, watermark in plan:
+        while True:
+            batch = list(
+                _with_children(_pending(watermark, head)).order_by("replication_version")[:size]
+            )
+            if not batch:
+                break
+            if dry_run:
+                tracker.advance(processed=len(batch), created=len(batch))
+                watermark = batch[-1].replication_version
+                continue
+            try:
+                applied = _distribute_batch(channel, batch, watermark)
+            except _WatermarkMoved:
+                watermark = ChannelReplicationState.objects.get(channel=channel).download_watermark
+                continue
+            watermark = batch[-1].replication_version
+            tracker.advance(processed=len(batch), created=applied.created, skipped=applied.updated)
+    return tracker.result

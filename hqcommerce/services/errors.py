@@ -1,0 +1,39 @@
+"""Domain errors: each message names the record and says what the user can do about it."""
+
+from __future__ import annotations
+
+
+class HQError(Exception):
+    """Base class for errors a user can act on."""
+
+
+class ConfigurationError(HQError):
+    pass
+
+
+class UnknownChannelError(HQError):
+    def __init__(self, codes: list[str]):
+        self.codes = codes
+        super().__init__(
+            f"Unknown channel code(s): {', '.join(codes)}. "
+            "Use the codes listed under HQ › Channels (e.g. STORE01)."
+        )
+
+
+class HQUnavailableError(HQError):
+    """The real-time call to HQ failed; the POS falls back to async creation."""
+
+
+class CustomerValidationError(HQError):
+    """A customer payload breaks a rule. `errors` maps a field path to its messages."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        self.errors = errors
+        super().__init__(self.summary())
+
+    def summary(self) -> str:
+        return "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in self.errors.items())
+
+
+class NumberSequenceExhaustedError(HQError):
+    pass

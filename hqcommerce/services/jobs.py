@@ -1,0 +1,254 @@
+"""Job runs: creating, enqueuing and executing them, and tracking a service's progress.
+
+Every way of starting a job (admin, API, command, schedule, pipeline) ends in
+`job_run_execute`, which claims the run atomically first: django-q2's ORM broker may deliver
+a task twice, and the second delivery then finds the run no longer queued and does nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from django.db import transaction
+from django.utils import timezone
+
+from hqcommerce.models import Channel, JobRun
+from hqcommerce.models.jobs import JobKind, JobStatus, TriggeredBy
+
+from .errors import HQError, UnknownChannelError
+
+logger = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[int, int], None]
+MAX_ERRORS_KEPT = 20
+
+
+@dataclass
+class JobResult:
+    """Counts of one run. With dry_run they are what the run *would* do."""
+
+    processed: int = 0
+    created: int = 0
+    skipped: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+    dry_run: bool = False
+
+    def add(self, *, processed=0, created=0, skipped=0, failed=0, errors: Iterable[str] = ()):
+        self.processed += processed
+        self.created += created
+        self.skipped += skipped
+        self.failed += failed
+        for error in errors:
+            if len(self.errors) < MAX_ERRORS_KEPT:
+                self.errors.append(error)
+
+    def merge(self, other: JobResult) -> None:
+        self.add(
+            processed=other.processed,
+            created=other.created,
+            skipped=other.skipped,
+            failed=other.failed,
+            errors=other.errors,
+        )
+
+    def summary(self) -> str:
+        verb = "would process" if self.dry_run else "processed"
+        return (
+            f"{verb} {self.processed}: created {self.created}, skipped {self.skipped}, "
+            f"failed {self.failed}"
+        )
+
+
+class JobService(Protocol):
+    def __call__(
+        self,
+        *,
+        channels: list[str] | None = ...,
+        dry_run: bool = ...,
+        job_run: JobRun | None = ...,
+        progress: ProgressCallback | None = ...,
+    ) -> JobResult: ...
+
+
+class JobTracker:
+    """Writes a service's progress to its job run (django-q2 has no progress API)."""
+
+    def __init__(
+        self,
+        job_run: JobRun | None,
+        progress: ProgressCallback | None = None,
+        *,
+        dry_run: bool = False,
+    ):
+        self.job_run = job_run
+        self.progress = progress
+        self.result = JobResult(dry_run=dry_run)
+        self.done = 0
+        self.total = 0
+
+    def add_total(self, count: int) -> None:
+        self.total += count
+        self._write()
+
+    def advance(self, *, processed=0, created=0, skipped=0, failed=0, errors=()) -> None:
+        self.result.add(
+            processed=processed, created=created, skipped=skipped, failed=failed, errors=errors
+        )
+        self.done += processed
+        self.total = max(self.total, self.done)
+        self._write()
+
+    def set_done(self, done: int) -> None:
+        """For runs whose progress is not a record count (the pipeline's steps)."""
+        self.done = done
+        self.total = max(self.total, done)
+        self._write()
+
+    def _write(self) -> None:
+        if self.job_run is not None:
+            JobRun.objects.filter(pk=self.job_run.pk).update(
+                progress_done=self.done,
+                progress_total=self.total,
+                processed=self.result.processed,
+                created=self.result.created,
+                skipped=self.result.skipped,
+                failed=self.result.failed,
+                heartbeat_at=timezone.now(),
+            )
+        if self.progress is not None:
+            self.progress(self.done, self.total)
+
+
+def channels_resolve(codes: Iterable[str] | None) -> list[Channel]:
+    """The channels a job works on: the given codes (all must exist) or every channel."""
+    if not codes:
+        return list(Channel.objects.select_related("profile").order_by("pk"))
+    codes = list(dict.fromkeys(code.strip().upper() for code in codes))
+    channels = list(Channel.objects.select_related("profile").filter(code__in=codes).order_by("pk"))
+    missing = sorted(set(codes) - {c.code for c in channels})
+    if missing:
+        raise UnknownChannelError(missing)
+    return channels
+
+
+def _service_for(kind: str) -> Callable[..., JobResult]:
+    from .customer_sync import customer_sync_run
+    from .distribution import distribution_run
+    from .pipeline import convert_run
+    from .upload import pjob_run
+
+    return {
+        JobKind.PJOB: pjob_run,
+        JobKind.CUSTOMER_SYNC: customer_sync_run,
+        JobKind.DISTRIBUTION: distribution_run,
+        JobKind.CONVERT: convert_run,
+    }[JobKind(kind)]
+
+
+def job_run_create(
+    *,
+    kind: str,
+    channels: Iterable[str] | None = None,
+    dry_run: bool = False,
+    options: dict | None = None,
+    triggered_by: str,
+    user=None,
+    parent: JobRun | None = None,
+) -> JobRun:
+    codes = [c.code for c in channels_resolve(channels)] if channels else []
+    return JobRun.objects.create(
+        kind=JobKind(kind),
+        channel_codes=codes,
+        dry_run=dry_run,
+        options=options or {},
+        triggered_by=TriggeredBy(triggered_by),
+        triggered_by_user=user if user is not None and user.is_authenticated else None,
+        parent=parent,
+    )
+
+
+def job_enqueue(
+    *,
+    kind: str,
+    channels: Iterable[str] | None = None,
+    dry_run: bool = False,
+    options: dict | None = None,
+    triggered_by: str,
+    user=None,
+) -> JobRun:
+    """Create a queued run and hand it to django-q2 once the creating transaction commits."""
+    with transaction.atomic():
+        run = job_run_create(
+            kind=kind,
+            channels=channels,
+            dry_run=dry_run,
+            options=options,
+            triggered_by=triggered_by,
+            user=user,
+        )
+        transaction.on_commit(lambda: _enqueue_task(run.pk))
+    return run
+
+
+def _enqueue_task(job_run_id: int) -> None:
+    from django_q.tasks import async_task
+
+    task_id = async_task("hqcommerce.tasks.run_job", job_run_id, task_name=f"job-run-{job_run_id}")
+    JobRun.objects.filter(pk=job_run_id).update(task_id=task_id or "")
+
+
+def _finish(run: JobRun, *, status: str, result: JobResult | None, error: str = "") -> None:
+    fields = {"status": status, "finished_at": timezone.now(), "heartbeat_at": timezone.now()}
+    if result is not None:
+        fields.update(
+            processed=result.processed,
+            created=result.created,
+            skipped=result.skipped,
+            failed=result.failed,
+        )
+        lines = list(result.errors)
+        if result.failed > len(lines):
+            lines.append(f"... and {result.failed - len(lines)} more failed record(s).")
+        error = error or "\n".join(lines)
+    fields["error_summary"] = error
+    JobRun.objects.filter(pk=run.pk).update(**fields)
+
+
+def job_run_execute(job_run_id: int, *, progress: ProgressCallback | None = None) -> JobRun:
+    """Run a queued job run to the end. A run that is not queued any more is left alone."""
+    now = timezone.now()
+    claimed = JobRun.objects.filter(pk=job_run_id, status=JobStatus.QUEUED).update(
+        status=JobStatus.RUNNING, started_at=now, heartbeat_at=now
+    )
+    run = JobRun.objects.get(pk=job_run_id)
+    if not claimed:
+        logger.info("job run %s is %s already; not running it again", run.pk, run.status)
+        return run
+    service = _service_for(run.kind)
+    try:
+        result = service(
+            channels=run.channel_codes or None,
+            dry_run=run.dry_run,
+            job_run=run,
+            progress=progress,
+            **run.options,
+        )
+    except HQError as exc:
+        _finish(run, status=JobStatus.FAILED, result=None, error=str(exc) or repr(exc))
+    except Exception as exc:
+        logger.exception("job run %s failed", run.pk)
+        _finish(
+            run,
+            status=JobStatus.FAILED,
+            result=None,
+            error=f"Unexpected error: {exc.__class__.__name__}: {exc}",
+        )
+    else:
+        status = JobStatus.PARTIALLY_FAILED if result.failed else JobStatus.SUCCEEDED
+        _finish(run, status=status, result=result)
+    run.refresh_from_db()
+    return run

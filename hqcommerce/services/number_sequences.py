@@ -1,0 +1,35 @@
+"""Account numbers from a number sequence, allocated in blocks under one row lock."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from hqcommerce.models import NumberSequence
+
+from .errors import ConfigurationError, NumberSequenceExhaustedError
+
+
+def number_sequence_allocate(*, code: str, count: int) -> list[str]:
+    """Take `count` consecutive numbers.
+
+    The row lock is held until the caller's transaction commits, so two workers never get the
+    same number; a rolled-back caller leaves a gap, which is fine: numbers are never reused.
+    """
+    if count <= 0:
+        return []
+    with transaction.atomic():
+        try:
+            sequence = NumberSequence.objects.select_for_update().get(code=code)
+        except NumberSequence.DoesNotExist:
+            raise ConfigurationError(
+                f"Number sequence {code!r} does not exist; create it under HQ › Number sequences."
+            ) from None
+        start = sequence.next_value
+        end = start + count - 1
+        if end > sequence.max_value:
+            raise NumberSequenceExhaustedError(
+                f"Number sequence {code!r} is exhausted ({sequence.format(sequence.max_value)} "
+                "reached); widen it under HQ › Number sequences."
+            )
+        NumberSequence.objects.filter(pk=sequence.pk).update(next_value=end + 1)
+    return [sequence.format(value) for value in range(start, end + 1)]

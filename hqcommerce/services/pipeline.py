@@ -1,0 +1,57 @@
+"""Convert async customers: P-job, then customer sync, then 1010, as one parent job run.
+
+Steps run inline, one after the other, each as a child job run with its own counts. A step
+that fails stops the steps after it (django-q2's Chain would enqueue them anyway). Records
+that fail validation do not fail the sync step: 1010 still distributes the others.
+"""
+
+from __future__ import annotations
+
+from hqcommerce.models import JobRun
+from hqcommerce.models.jobs import JobKind, JobStatus, TriggeredBy
+
+from .errors import HQError
+from .jobs import JobResult, JobTracker, ProgressCallback, job_run_create, job_run_execute
+
+STEPS = (JobKind.PJOB, JobKind.CUSTOMER_SYNC, JobKind.DISTRIBUTION)
+
+
+class PipelineStepFailed(HQError):
+    pass
+
+
+def convert_run(
+    *,
+    channels: list[str] | None = None,
+    dry_run: bool = False,
+    job_run: JobRun | None = None,
+    progress: ProgressCallback | None = None,
+) -> JobResult:
+    tracker = JobTracker(job_run, None, dry_run=dry_run)
+    tracker.add_total(len(STEPS))
+    for index, kind in enumerate(STEPS):
+        step = job_run_create(
+            kind=kind,
+            channels=channels,
+            dry_run=dry_run,
+            triggered_by=TriggeredBy.PIPELINE,
+            parent=job_run,
+        )
+        step = job_run_execute(step.pk, progress=progress)
+        tracker.result.merge(
+            JobResult(
+                processed=step.processed,
+                created=step.created,
+                skipped=step.skipped,
+                failed=step.failed,
+                errors=[line for line in step.error_summary.splitlines() if line][:20],
+            )
+        )
+        if step.status == JobStatus.FAILED:
+            skipped = ", ".join(JobKind(k).label for k in STEPS[index + 1 :]) or "none"
+            raise PipelineStepFailed(
+                f"Step {step.get_kind_display()} (job run #{step.pk}) failed: "
+                f"{step.error_summary}. Not run: {skipped}."
+            )
+        tracker.set_done(index + 1)
+    return tracker.result

@@ -1,0 +1,42 @@
+"""The recurring schedules of the three conversion jobs (django-q2 Schedule rows)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+from django_q.models import Schedule
+
+from hqcommerce.models.jobs import JobKind
+
+SCHEDULED_JOBS = (
+    ("P-job (upload async customers)", JobKind.PJOB, 0),
+    ("Synchronize customers and channel requests", JobKind.CUSTOMER_SYNC, 1),
+    ("1010 (Customers)", JobKind.DISTRIBUTION, 2),
+)
+
+
+def schedules_install(*, minutes: int) -> list[tuple[Schedule, bool]]:
+    """Create any missing schedule; existing ones keep the interval staff set in the admin.
+
+    The three jobs are staggered by a third of the interval (P-job, sync, 1010) so one cycle
+    converts a customer, as the seed's procedure runs them in that order.
+    """
+    if minutes < 1:
+        raise ValueError("the schedule interval must be at least one minute")
+    now = timezone.now()
+    installed = []
+    for name, kind, slot in SCHEDULED_JOBS:
+        schedule, created = Schedule.objects.get_or_create(
+            name=name,
+            defaults={
+                "func": "hqcommerce.tasks.run_scheduled_job",
+                "args": repr(str(kind)),
+                "schedule_type": Schedule.MINUTES,
+                "minutes": minutes,
+                "repeats": -1,
+                "next_run": now + timedelta(minutes=minutes * slot / 3),
+            },
+        )
+        installed.append((schedule, created))
+    return installed

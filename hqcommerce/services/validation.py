@@ -1,0 +1,384 @@
+"""Validation of customer payloads (what the POS records and the P-job uploads).
+
+Two levels. *Shape* is what the channel database can store at all (types, lengths, known
+choices); the POS refuses a shape error at once. *Rules* are HQ's business rules (a name,
+email/phone/country formats, ...); an async record that breaks one is uploaded anyway and
+fails in the sync job with its reason, because HQ is the authority and a store may be
+offline or on older rules. Hand-written on purpose: it runs for every record of a
+100k-customer backlog, where a serializer per record would dominate the job's time.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import pycountry
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
+
+from hqcommerce.models.customers import (
+    AddressPurpose,
+    ContactKind,
+    PartyType,
+    ReceiptPreference,
+)
+
+from .errors import CustomerValidationError
+
+CUSTOMER_TEXT_FIELDS = {
+    "first_name": 60,
+    "middle_name": 60,
+    "last_name": 60,
+    "organization_name": 120,
+    "customer_group": 20,
+    "currency": 3,
+    "language": 10,
+    "receipt_preference": 5,
+    "party_type": 12,
+}
+ADDRESS_TEXT_FIELDS = {
+    "purpose": 10,
+    "name": 100,
+    "street": 200,
+    "city": 60,
+    "state": 60,
+    "zip_code": 20,
+    "country": 3,
+}
+PAYLOAD_KEYS = set(CUSTOMER_TEXT_FIELDS) | {"addresses", "contacts", "affiliations", "attributes"}
+MAX_ITEMS = 20
+
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_PHONE = re.compile(r"^\+?[0-9 ()./-]+$")
+_LANGUAGE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
+_GROUP = re.compile(r"^[A-Za-z0-9_-]+$")
+_email_validator = EmailValidator()
+
+
+@dataclass(frozen=True)
+class ChannelDefaults:
+    """What a new customer inherits from the channel's default customer."""
+
+    party_type: str = PartyType.PERSON
+    customer_group: str = "RETAIL"
+    currency: str = "USD"
+    language: str = "en-us"
+    receipt_preference: str = ReceiptPreference.PRINT
+    affiliations: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CleanAddress:
+    async_id: uuid.UUID | None
+    purpose: str
+    is_primary: bool
+    name: str
+    street: str
+    city: str
+    state: str
+    zip_code: str
+    country: str
+
+
+@dataclass(frozen=True)
+class CleanContact:
+    kind: str
+    value: str
+    normalized: str
+    is_primary: bool
+
+
+@dataclass(frozen=True)
+class CleanCustomer:
+    party_type: str
+    first_name: str
+    middle_name: str
+    last_name: str
+    organization_name: str
+    customer_group: str
+    currency: str
+    language: str
+    receipt_preference: str
+    addresses: tuple[CleanAddress, ...] = ()
+    contacts: tuple[CleanContact, ...] = ()
+    affiliations: tuple[str, ...] = ()
+    attributes: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass
+class _Errors:
+    shape: dict[str, list[str]] = field(default_factory=dict)
+    rules: dict[str, list[str]] = field(default_factory=dict)
+
+    def add_shape(self, path: str, message: str) -> None:
+        self.shape.setdefault(path, []).append(message)
+
+    def add_rule(self, path: str, message: str) -> None:
+        self.rules.setdefault(path, []).append(message)
+
+    def all(self) -> dict[str, list[str]]:
+        merged = {k: list(v) for k, v in self.shape.items()}
+        for key, messages in self.rules.items():
+            merged.setdefault(key, []).extend(messages)
+        return merged
+
+
+@cache
+def _country_alpha3(code: str) -> str | None:
+    code = code.upper()
+    if len(code) == 2:
+        country = pycountry.countries.get(alpha_2=code)
+    elif len(code) == 3:
+        country = pycountry.countries.get(alpha_3=code)
+    else:
+        return None
+    return country.alpha_3 if country else None
+
+
+@cache
+def _is_currency(code: str) -> bool:
+    return len(code) == 3 and pycountry.currencies.get(alpha_3=code.upper()) is not None
+
+
+def normalize_email(value: str) -> str:
+    return value.strip().lower()
+
+
+def normalize_phone(value: str) -> str:
+    digits = re.sub(r"\D", "", value)
+    return digits[2:] if value.strip().startswith("00") else digits
+
+
+def _text(data: dict, key: str, max_length: int, path: str, errors: _Errors) -> str:
+    value = data.get(key, "")
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        errors.add_shape(path, "Must be text.")
+        return ""
+    value = value.strip()
+    if len(value) > max_length:
+        errors.add_shape(path, f"At most {max_length} characters (it has {len(value)}).")
+    if _CONTROL_CHARS.search(value):
+        errors.add_shape(path, "Contains control characters.")
+    return value
+
+
+def _bool(data: dict, key: str, path: str, errors: _Errors) -> bool:
+    value = data.get(key, False)
+    if not isinstance(value, bool):
+        errors.add_shape(path, "Must be true or false.")
+        return False
+    return value
+
+
+def _list(data: dict, key: str, errors: _Errors) -> list:
+    value = data.get(key) or []
+    if not isinstance(value, list):
+        errors.add_shape(key, "Must be a list.")
+        return []
+    if len(value) > MAX_ITEMS:
+        errors.add_shape(key, f"At most {MAX_ITEMS} entries.")
+        return value[:MAX_ITEMS]
+    return value
+
+
+def _check(payload: Any, defaults: ChannelDefaults) -> tuple[CleanCustomer | None, _Errors]:
+    errors = _Errors()
+    if not isinstance(payload, dict):
+        errors.add_shape("payload", "Must be a JSON object with the customer's fields.")
+        return None, errors
+    unknown = sorted(set(payload) - PAYLOAD_KEYS)
+    if unknown:
+        errors.add_shape("payload", f"Unknown field(s): {', '.join(map(str, unknown))}.")
+
+    text = {
+        key: _text(payload, key, length, key, errors)
+        for key, length in CUSTOMER_TEXT_FIELDS.items()
+    }
+    party_type = text["party_type"] or defaults.party_type
+    if party_type not in PartyType.values:
+        errors.add_shape("party_type", f"Must be one of {', '.join(PartyType.values)}.")
+    receipt = text["receipt_preference"] or defaults.receipt_preference
+    if receipt not in ReceiptPreference.values:
+        errors.add_shape(
+            "receipt_preference", f"Must be one of {', '.join(ReceiptPreference.values)}."
+        )
+
+    if party_type == PartyType.ORGANIZATION and not text["organization_name"]:
+        errors.add_rule("organization_name", "An organization needs a name.")
+    if party_type == PartyType.PERSON and not (text["first_name"] or text["last_name"]):
+        errors.add_rule("last_name", "A person needs a first or last name.")
+    currency = (text["currency"] or defaults.currency).upper()
+    if not _is_currency(currency):
+        errors.add_rule("currency", f"{currency!r} is not an ISO 4217 currency code.")
+    language = (text["language"] or defaults.language).lower()
+    if not _LANGUAGE.match(language):
+        errors.add_rule("language", f"{language!r} is not a language tag such as en-us.")
+    group = text["customer_group"] or defaults.customer_group
+    if not _GROUP.match(group):
+        errors.add_rule("customer_group", "Use letters, digits, '-' and '_'.")
+
+    addresses = _addresses(_list(payload, "addresses", errors), errors)
+    contacts = _contacts(_list(payload, "contacts", errors), errors)
+    affiliations = _affiliations(_list(payload, "affiliations", errors), defaults, errors)
+    attributes = _attributes(_list(payload, "attributes", errors), errors)
+
+    if errors.shape or errors.rules:
+        return None, errors
+    return (
+        CleanCustomer(
+            party_type=party_type,
+            first_name=text["first_name"],
+            middle_name=text["middle_name"],
+            last_name=text["last_name"],
+            organization_name=text["organization_name"],
+            customer_group=group,
+            currency=currency,
+            language=language,
+            receipt_preference=receipt,
+            addresses=addresses,
+            contacts=contacts,
+            affiliations=affiliations,
+            attributes=attributes,
+        ),
+        errors,
+    )
+
+
+def _addresses(items: list, errors: _Errors) -> tuple[CleanAddress, ...]:
+    result: list[CleanAddress] = []
+    for i, item in enumerate(items):
+        path = f"addresses[{i}]"
+        if not isinstance(item, dict):
+            errors.add_shape(path, "Must be an object.")
+            continue
+        text = {
+            key: _text(item, key, length, f"{path}.{key}", errors)
+            for key, length in ADDRESS_TEXT_FIELDS.items()
+        }
+        purpose = text["purpose"] or AddressPurpose.HOME
+        if purpose not in AddressPurpose.values:
+            choices = ", ".join(AddressPurpose.values)
+            errors.add_shape(f"{path}.purpose", f"Must be one of {choices}.")
+        async_id = None
+        if item.get("async_id"):
+            try:
+                async_id = uuid.UUID(str(item["async_id"]))
+            except ValueError:
+                errors.add_shape(f"{path}.async_id", "Must be a GUID.")
+        for required in ("street", "city", "country"):
+            if not text[required]:
+                errors.add_rule(f"{path}.{required}", "Required.")
+        country = _country_alpha3(text["country"]) if text["country"] else None
+        if text["country"] and country is None:
+            errors.add_rule(
+                f"{path}.country", f"{text['country']!r} is not an ISO 3166 country code."
+            )
+        result.append(
+            CleanAddress(
+                async_id=async_id,
+                purpose=purpose,
+                is_primary=_bool(item, "is_primary", f"{path}.is_primary", errors),
+                name=text["name"],
+                street=text["street"],
+                city=text["city"],
+                state=text["state"],
+                zip_code=text["zip_code"],
+                country=country or "",
+            )
+        )
+    if sum(a.is_primary for a in result) > 1:
+        errors.add_rule("addresses", "Only one address can be primary.")
+    if result and not any(a.is_primary for a in result):
+        first = result[0]
+        result[0] = CleanAddress(**{**first.__dict__, "is_primary": True})
+    return tuple(result)
+
+
+def _contacts(items: list, errors: _Errors) -> tuple[CleanContact, ...]:
+    result: list[CleanContact] = []
+    for i, item in enumerate(items):
+        path = f"contacts[{i}]"
+        if not isinstance(item, dict):
+            errors.add_shape(path, "Must be an object.")
+            continue
+        kind = _text(item, "kind", 5, f"{path}.kind", errors)
+        value = _text(item, "value", 254, f"{path}.value", errors)
+        is_primary = _bool(item, "is_primary", f"{path}.is_primary", errors)
+        if kind not in ContactKind.values:
+            errors.add_shape(f"{path}.kind", "Must be 'email' or 'phone'.")
+            continue
+        if not value:
+            errors.add_rule(f"{path}.value", "Required.")
+            continue
+        if kind == ContactKind.EMAIL:
+            try:
+                _email_validator(value)
+            except ValidationError:
+                errors.add_rule(f"{path}.value", f"{value!r} is not a valid email address.")
+            normalized = normalize_email(value)
+        else:
+            normalized = normalize_phone(value)
+            if not _PHONE.match(value) or not 7 <= len(normalized) <= 15:
+                errors.add_rule(
+                    f"{path}.value", f"{value!r} is not a phone number (7 to 15 digits)."
+                )
+        result.append(CleanContact(kind, value, normalized, is_primary))
+    for kind in ContactKind.values:
+        of_kind = [i for i, c in enumerate(result) if c.kind == kind]
+        primaries = [i for i in of_kind if result[i].is_primary]
+        if len(primaries) > 1:
+            errors.add_rule("contacts", f"Only one {kind} can be primary.")
+        elif of_kind and not primaries:
+            c = result[of_kind[0]]
+            result[of_kind[0]] = CleanContact(c.kind, c.value, c.normalized, True)
+    return tuple(result)
+
+
+def _affiliations(items: list, defaults: ChannelDefaults, errors: _Errors) -> tuple[str, ...]:
+    names: dict[str, None] = dict.fromkeys(defaults.affiliations)
+    for i, item in enumerate(items):
+        if not isinstance(item, str) or not item.strip():
+            errors.add_shape(f"affiliations[{i}]", "Must be a non-empty name.")
+        elif len(item.strip()) > 60:
+            errors.add_shape(f"affiliations[{i}]", "At most 60 characters.")
+        else:
+            names[item.strip()] = None
+    return tuple(names)
+
+
+def _attributes(items: list, errors: _Errors) -> tuple[tuple[str, str], ...]:
+    result: dict[str, str] = {}
+    for i, item in enumerate(items):
+        path = f"attributes[{i}]"
+        if not isinstance(item, dict):
+            errors.add_shape(path, "Must be an object with name and value.")
+            continue
+        name = _text(item, "name", 60, f"{path}.name", errors)
+        value = _text(item, "value", 200, f"{path}.value", errors)
+        if not name:
+            errors.add_shape(f"{path}.name", "Required.")
+        elif name in result:
+            errors.add_shape(f"{path}.name", f"Attribute {name!r} appears twice.")
+        else:
+            result[name] = value
+    return tuple(result.items())
+
+
+def customer_payload_shape_errors(payload: Any) -> dict[str, list[str]]:
+    """Errors that make a payload unstorable; the POS refuses these at once."""
+    _, errors = _check(payload, ChannelDefaults())
+    return errors.shape
+
+
+def customer_payload_clean(payload: Any, *, defaults: ChannelDefaults) -> CleanCustomer:
+    """The payload with inherited defaults applied, or CustomerValidationError."""
+    clean, errors = _check(payload, defaults)
+    if clean is None:
+        raise CustomerValidationError(errors.all())
+    return clean

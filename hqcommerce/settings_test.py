@@ -1,0 +1,15 @@
+"""Settings for the test suite: the real settings with test-friendly environment defaults.
+
+django-q2 runs tasks inline (`sync`), so enqueued jobs finish inside the test.
+DATABASE_URL still selects the database, as .ci/run's PostgreSQL pass needs.
+"""
+
+import os
+
+os.environ.setdefault("DJANGO_DEBUG", "1")
+os.environ.setdefault("Q_SYNC", "1")
+os.environ.setdefault("HQ_LOG_LEVEL", "WARNING")
+
+from .settings import *  # noqa: E402, F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,42 @@
+"""factory-boy factories: each test builds only what it needs."""
+
+from __future__ import annotations
+
+import factory
+
+from hqcommerce.models import Channel, FunctionalityProfile
+
+
+class ProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FunctionalityProfile
+        django_get_or_create = ("name",)
+
+    name = factory.LazyAttribute(lambda o: "Async stores" if o.create_customer_async else "Sync")
+    create_customer_async = True
+
+
+class ChannelFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Channel
+
+    code = factory.Sequence(lambda n: f"STORE{n + 1:02d}")
+    name = factory.LazyAttribute(lambda o: f"Store {o.code}")
+    profile = factory.SubFactory(ProfileFactory)
+
+
+class SyncChannelFactory(ChannelFactory):
+    profile = factory.SubFactory(ProfileFactory, create_customer_async=False)
+
+
+class CustomerDataFactory(factory.DictFactory):
+    """A POS customer payload that passes every HQ rule."""
+
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    contacts = factory.Sequence(lambda n: [{"kind": "email", "value": f"buyer{n}@example.com"}])
+    addresses = factory.LazyFunction(
+        lambda: [
+            {"street": "Calle Mayor 1", "city": "Madrid", "zip_code": "28013", "country": "ES"}
+        ]
+    )

@@ -1,0 +1,79 @@
+import pytest
+from django_q.models import Schedule
+
+from hqcommerce.models import JobRun
+from hqcommerce.models.jobs import JobKind, JobStatus, TriggeredBy
+from hqcommerce.services.errors import UnknownChannelError
+from hqcommerce.services.jobs import job_enqueue, job_run_create, job_run_execute
+from hqcommerce.services.schedules import schedules_install
+from hqcommerce.tasks import run_job, run_scheduled_job
+
+
+def test_enqueued_job_runs_after_commit_through_django_q(
+    channel, make_async_customer, django_capture_on_commit_callbacks
+):
+    make_async_customer(channel)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        run = job_enqueue(kind=JobKind.PJOB, triggered_by=TriggeredBy.API)
+    assert run.status == JobStatus.QUEUED
+    assert len(callbacks) == 1
+
+    callbacks[0]()  # the commit; django-q2 runs the task inline in tests (sync: True)
+
+    run.refresh_from_db()
+    assert run.status == JobStatus.SUCCEEDED
+    assert run.processed == 1
+    assert run.task_id
+
+
+def test_a_task_delivered_twice_runs_the_job_once(channel, make_async_customer):
+    make_async_customer(channel)
+    run = job_run_create(kind=JobKind.PJOB, triggered_by=TriggeredBy.API)
+
+    assert run_job(run.pk) == JobStatus.SUCCEEDED
+    first = JobRun.objects.get(pk=run.pk)
+    assert run_job(run.pk) == JobStatus.SUCCEEDED
+
+    again = JobRun.objects.get(pk=run.pk)
+    assert (again.finished_at, again.processed) == (first.finished_at, 1)
+
+
+def test_unknown_channel_is_refused_before_anything_is_queued(db):
+    with pytest.raises(UnknownChannelError, match="NOPE"):
+        job_enqueue(kind=JobKind.PJOB, channels=["nope"], triggered_by=TriggeredBy.API)
+    assert not JobRun.objects.exists()
+
+
+def test_unexpected_error_fails_the_run_with_a_reason(channel, monkeypatch):
+    from hqcommerce.services import upload
+
+    def broken(**kwargs):
+        raise ValueError("disk full")
+
+    monkeypatch.setattr(upload, "pjob_run", broken)
+    run = job_run_create(kind=JobKind.PJOB, triggered_by=TriggeredBy.API)
+
+    run = job_run_execute(run.pk)
+
+    assert run.status == JobStatus.FAILED
+    assert "disk full" in run.error_summary
+    assert run.finished_at is not None
+
+
+def test_scheduled_task_records_a_job_run_triggered_by_the_schedule(channel):
+    assert run_scheduled_job(JobKind.DISTRIBUTION) == JobStatus.SUCCEEDED
+    assert JobRun.objects.get().triggered_by == TriggeredBy.SCHEDULE
+
+
+def test_schedules_install_is_idempotent_and_keeps_edited_intervals(db):
+    schedules_install(minutes=15)
+    Schedule.objects.filter(name="1010 (Customers)").update(minutes=5)
+
+    again = schedules_install(minutes=15)
+
+    assert [created for _, created in again] == [False, False, False]
+    assert Schedule.objects.count() == 3
+    assert Schedule.objects.get(name="1010 (Customers)").minutes == 5
+    assert set(Schedule.objects.values_list("func", flat=True)) == {
+        "hqcommerce.tasks.run_scheduled_job"
+    }

@@ -1,0 +1,81 @@
+import pytest
+
+from channels_app.models import AsyncCustomer, ChannelCustomer, ChannelReplicationState
+from channels_app.services import pos
+from hqcommerce.models import Customer
+from hqcommerce.services.errors import CustomerValidationError, HQUnavailableError
+from tests.factories import CustomerDataFactory
+
+
+def test_sync_mode_store_gets_account_number_at_once(sync_channel):
+    result = pos.pos_customer_create(channel=sync_channel, data=CustomerDataFactory())
+
+    assert result.status == pos.SYNCED
+    assert result.async_id is None
+    customer = Customer.objects.get(account_number=result.account_number)
+    assert customer.origin_channel == sync_channel
+    assert ChannelCustomer.objects.filter(
+        channel=sync_channel, account_number=result.account_number
+    ).exists()
+    assert not AsyncCustomer.objects.exists()
+
+
+def test_async_mode_store_saves_customer_under_guid_pending_sync(channel):
+    result = pos.pos_customer_create(channel=channel, data=CustomerDataFactory(first_name="Ana"))
+
+    assert result.status == pos.PENDING_SYNC
+    assert result.account_number is None
+    assert result.display_id == "Pending sync"
+    stored = AsyncCustomer.objects.get(async_id=result.async_id)
+    assert stored.channel == channel
+    assert stored.first_name == "Ana"
+    assert stored.is_pending_sync
+    assert stored.addresses.count() == 1
+    assert stored.contacts.count() == 1
+    assert not Customer.objects.exists()
+
+
+def test_sync_mode_store_falls_back_to_async_when_hq_is_unreachable(sync_channel):
+    result = pos.pos_customer_create(
+        channel=sync_channel, data=CustomerDataFactory(), hq_unreachable=True
+    )
+
+    assert result.status == pos.PENDING_SYNC
+    assert AsyncCustomer.objects.filter(async_id=result.async_id).exists()
+    assert not Customer.objects.exists()
+
+
+def test_failed_real_time_call_falls_back_to_async(sync_channel, monkeypatch):
+    def unreachable(**kwargs):
+        raise HQUnavailableError("connection refused")
+
+    monkeypatch.setattr(pos, "customer_create_realtime", unreachable)
+
+    result = pos.pos_customer_create(channel=sync_channel, data=CustomerDataFactory())
+
+    assert result.status == pos.PENDING_SYNC
+    assert not Customer.objects.exists()
+
+
+def test_sync_mode_refuses_a_customer_that_breaks_an_hq_rule(sync_channel):
+    with pytest.raises(CustomerValidationError) as excinfo:
+        pos.pos_customer_create(
+            channel=sync_channel,
+            data=CustomerDataFactory(contacts=[{"kind": "email", "value": "nope"}]),
+        )
+    assert "contacts[0].value" in excinfo.value.errors
+    assert not Customer.objects.exists()
+
+
+def test_async_mode_refuses_data_the_channel_cannot_store(channel):
+    with pytest.raises(CustomerValidationError) as excinfo:
+        pos.pos_customer_create(channel=channel, data=CustomerDataFactory(first_name="x" * 61))
+    assert "first_name" in excinfo.value.errors
+    assert not AsyncCustomer.objects.exists()
+
+
+def test_async_records_get_increasing_upload_counters_per_channel(channel, make_async_customer):
+    ids = [make_async_customer(channel) for _ in range(3)]
+    counters = [AsyncCustomer.objects.get(async_id=i).upload_counter for i in ids]
+    assert counters == [1, 2, 3]
+    assert ChannelReplicationState.objects.get(channel=channel).upload_counter == 3

@@ -1,0 +1,92 @@
+from channels_app.models import AsyncCustomer, ChannelReplicationState
+from hqcommerce.models import AsyncStagingRecord, JobRun
+from hqcommerce.models.jobs import JobStatus, TriggeredBy
+from hqcommerce.services.jobs import job_run_create, job_run_execute
+from hqcommerce.services.upload import pjob_run
+from tests.factories import ChannelFactory
+
+
+def test_pjob_uploads_async_customers_with_their_records_to_staging(channel, make_async_customer):
+    async_id = make_async_customer(
+        channel, first_name="Lucía", attributes=[{"name": "VIP", "value": "yes"}]
+    )
+
+    result = pjob_run()
+
+    assert (result.processed, result.created, result.failed) == (1, 1, 0)
+    record = AsyncStagingRecord.objects.get()
+    assert (record.channel, record.async_id, record.status) == (channel, async_id, "pending")
+    assert record.payload["first_name"] == "Lucía"
+    assert record.payload["attributes"] == [{"name": "VIP", "value": "yes"}]
+    assert record.payload["addresses"][0]["city"] == "Madrid"
+    assert AsyncCustomer.objects.get(async_id=async_id).uploaded_at is not None
+    state = ChannelReplicationState.objects.get(channel=channel)
+    assert state.upload_watermark == state.upload_counter == 1
+
+
+def test_second_pjob_run_uploads_nothing(channel, make_async_customer):
+    for _ in range(3):
+        make_async_customer(channel)
+    pjob_run()
+
+    again = pjob_run()
+
+    assert again.processed == 0
+    assert AsyncStagingRecord.objects.count() == 3
+
+
+def test_reupload_after_a_lost_watermark_duplicates_nothing(channel, make_async_customer):
+    for _ in range(3):
+        make_async_customer(channel)
+    pjob_run()
+    ChannelReplicationState.objects.filter(channel=channel).update(upload_watermark=0)
+
+    result = pjob_run()
+
+    assert (result.processed, result.created, result.skipped) == (3, 0, 3)
+    assert AsyncStagingRecord.objects.count() == 3
+
+
+def test_pjob_uploads_only_what_changed_since_the_watermark(channel, make_async_customer):
+    make_async_customer(channel)
+    pjob_run()
+    newer = make_async_customer(channel)
+
+    result = pjob_run()
+
+    assert result.created == 1
+    assert AsyncStagingRecord.objects.order_by("pk").last().async_id == newer
+
+
+def test_pjob_channel_filter_leaves_other_channels_alone(channel, make_async_customer):
+    other = ChannelFactory()
+    make_async_customer(channel)
+    make_async_customer(other)
+
+    pjob_run(channels=[channel.code])
+
+    uploaded = AsyncStagingRecord.objects.values_list("channel__code", flat=True)
+    assert list(uploaded) == [channel.code]
+
+
+def test_pjob_uploads_in_batches(channel, make_async_customer, settings):
+    settings.HQ_JOB_BATCH_SIZE = 2
+    for _ in range(5):
+        make_async_customer(channel)
+
+    assert pjob_run().created == 5
+    assert ChannelReplicationState.objects.get(channel=channel).upload_watermark == 5
+
+
+def test_dry_run_writes_nothing_but_its_job_run(channel, make_async_customer):
+    make_async_customer(channel)
+    run = job_run_create(kind="pjob", dry_run=True, triggered_by=TriggeredBy.COMMAND)
+
+    run = job_run_execute(run.pk)
+
+    assert run.status == JobStatus.SUCCEEDED
+    assert (run.processed, run.progress_done, run.progress_total) == (1, 1, 1)
+    assert not AsyncStagingRecord.objects.exists()
+    assert ChannelReplicationState.objects.get(channel=channel).upload_watermark == 0
+    assert AsyncCustomer.objects.get().uploaded_at is None
+    assert JobRun.objects.count() == 1

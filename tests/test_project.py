@@ -1,0 +1,44 @@
+from io import StringIO
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+
+@pytest.mark.django_db
+def test_models_and_migrations_agree():
+    out = StringIO()
+    call_command("makemigrations", "--check", "--dry-run", stdout=out)
+    assert "No changes detected" in out.getvalue()
+
+
+def test_default_database_is_sqlite_in_wal_mode_with_busy_timeout(monkeypatch):
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] != "django.db.backends.sqlite3":
+        pytest.skip("DATABASE_URL selects another database")
+    assert "journal_mode=WAL" in db["OPTIONS"]["init_command"]
+    assert db["OPTIONS"]["timeout"] >= 5
+    assert db["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+
+
+def test_django_q_uses_the_orm_broker_with_timeout_below_retry():
+    q = settings.Q_CLUSTER
+    assert q["orm"] == "default"
+    assert q["timeout"] < q["retry"]
+    assert 1 <= q["max_attempts"] <= 3
+
+
+def test_settings_refuse_to_start_without_a_secret_key_when_not_debug():
+    import subprocess
+    import sys
+
+    env = {"DJANGO_DEBUG": "0", "PATH": "/usr/bin:/bin"}
+    proc = subprocess.run(
+        [sys.executable, "-c", "import hqcommerce.settings"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+    )
+    assert proc.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in proc.stderr
