@@ -120,32 +120,6 @@ class AttributeInline(admin.TabularInline):
     extra = 0
 
 
-@admin.register(Customer)
-class CustomerAdmin(ReadOnlyAdmin):
-    list_display = [
-        "account_number",
-        "display_name",
-        "party_type",
-        "customer_group",
-        "origin_channel",
-        "origin_async_id",
-        "possible_duplicate_of",
-        "created_at",
-    ]
-    list_select_related = ["origin_channel", "possible_duplicate_of"]
-    list_filter = ["party_type", "customer_group", "origin_channel"]
-    search_fields = [
-        "account_number",
-        "first_name",
-        "last_name",
-        "organization_name",
-        "=origin_async_id",
-        "contacts__normalized_value",
-    ]
-    date_hierarchy = "created_at"
-    inlines = [AddressInline, ContactInline, AffiliationInline, AttributeInline]
-
-
 class PossibleDuplicateFilter(admin.SimpleListFilter):
     title = "possible duplicate"
     parameter_name = "duplicate"
@@ -159,6 +133,32 @@ class PossibleDuplicateFilter(admin.SimpleListFilter):
         if self.value() == "no":
             return queryset.filter(possible_duplicate_of__isnull=True)
         return queryset
+
+
+@admin.register(Customer)
+class CustomerAdmin(ReadOnlyAdmin):
+    list_display = [
+        "account_number",
+        "display_name",
+        "party_type",
+        "customer_group",
+        "origin_channel",
+        "origin_async_id",
+        "possible_duplicate_of",
+        "created_at",
+    ]
+    list_select_related = ["origin_channel", "possible_duplicate_of"]
+    list_filter = ["party_type", "customer_group", "origin_channel", PossibleDuplicateFilter]
+    search_fields = [
+        "account_number",
+        "first_name",
+        "last_name",
+        "organization_name",
+        "=origin_async_id",
+        "contacts__normalized_value",
+    ]
+    date_hierarchy = "created_at"
+    inlines = [AddressInline, ContactInline, AffiliationInline, AttributeInline]
 
 
 @admin.register(AsyncStagingRecord)

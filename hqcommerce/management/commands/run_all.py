@@ -1,3 +1,4 @@
+import signal
 import subprocess
 import sys
 import time
@@ -12,6 +13,10 @@ class Command(BaseCommand):
         parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
 
     def handle(self, *args, **options):
+        def stop(signum, frame):
+            raise KeyboardInterrupt
+
+        signal.signal(signal.SIGTERM, stop)  # `kill` stops both, like Ctrl-C
         manage = [sys.executable, "manage.py"]
         processes = [
             subprocess.Popen([*manage, "qcluster"]),
