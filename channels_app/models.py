@@ -200,3 +200,147 @@ class ChannelCustomer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_number} {self.name}"
+
+
+class CustomerRefMixin(models.Model):
+    """Which customer a channel operation is about: a synced account or an async GUID."""
+
+    target_account = models.CharField(max_length=30, blank=True)
+    target_async_id = models.UUIDField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def target_display(self) -> str:
+        return self.target_account or str(self.target_async_id)
+
+
+class AsyncAddress(CustomerRefMixin):
+    """An address the POS added later to an async or a synced customer (RETAILASYNCADDRESSV2)."""
+
+    channel = models.ForeignKey(
+        "hqcommerce.Channel", on_delete=models.PROTECT, related_name="async_addresses"
+    )
+    async_id = models.UUIDField(default=uuid.uuid4, editable=False, unique=True)
+    purpose = models.CharField(
+        max_length=10, choices=AddressPurpose.choices, default=AddressPurpose.DELIVERY
+    )
+    is_primary = models.BooleanField(default=False)
+    name = models.CharField(max_length=100, blank=True)
+    street = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=60, blank=True)
+    state = models.CharField(max_length=60, blank=True)
+    zip_code = models.CharField(max_length=20, blank=True)
+    country = models.CharField(max_length=3, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    upload_counter = models.PositiveBigIntegerField()
+
+    class Meta:
+        verbose_name_plural = "async addresses"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "upload_counter"], name="asyncaddr_unique_counter"
+            ),
+            models.CheckConstraint(
+                condition=~Q(target_account="") | Q(target_async_id__isnull=False),
+                name="asyncaddr_has_target",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.street}, {self.city} for {self.target_display}"
+
+
+class AsyncCustomerEdit(CustomerRefMixin):
+    """An edit recorded at the channel, applied in HQ in `sequence` order per customer."""
+
+    channel = models.ForeignKey(
+        "hqcommerce.Channel", on_delete=models.PROTECT, related_name="async_edits"
+    )
+    async_id = models.UUIDField(default=uuid.uuid4, editable=False, unique=True)
+    sequence = models.PositiveIntegerField()
+    changes = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    upload_counter = models.PositiveBigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "upload_counter"], name="asyncedit_unique_counter"
+            ),
+            models.UniqueConstraint(
+                fields=["channel", "target_async_id", "target_account", "sequence"],
+                name="asyncedit_unique_sequence",
+            ),
+            models.CheckConstraint(condition=Q(sequence__gte=1), name="asyncedit_sequence_gte_1"),
+            models.CheckConstraint(
+                condition=~Q(target_account="") | Q(target_async_id__isnull=False),
+                name="asyncedit_has_target",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"edit #{self.sequence} of {self.target_display}"
+
+
+class TransactionKind(models.TextChoices):
+    CASH_AND_CARRY = "cash_and_carry", "Cash-and-carry sale"
+    CUSTOMER_ORDER = "customer_order", "Customer order"
+
+
+class OrderMode(models.TextChoices):
+    ASYNC = "async", "Async (created in HQ by Synchronize orders)"
+    SYNC = "sync", "Synchronous (created in HQ at once)"
+
+
+class ChannelTransaction(models.Model):
+    """A sale recorded at the POS; uploaded by the P-job after the channel's customers."""
+
+    channel = models.ForeignKey(
+        "hqcommerce.Channel", on_delete=models.PROTECT, related_name="transactions"
+    )
+    transaction_id = models.CharField(max_length=64, help_text="The POS's own id; idempotency key.")
+    kind = models.CharField(max_length=20, choices=TransactionKind.choices)
+    order_mode = models.CharField(max_length=5, choices=OrderMode.choices, default=OrderMode.ASYNC)
+    business_date = models.DateField()
+    customer_account = models.CharField(max_length=30, blank=True)
+    customer_async_id = models.UUIDField(null=True, blank=True)
+    address_async_id = models.UUIDField(null=True, blank=True)
+    currency = models.CharField(max_length=3)
+    total = models.DecimalField(max_digits=14, decimal_places=2)
+    lines = models.JSONField(help_text="Item id, description, quantity, unit price, amount.")
+    hq_order_number = models.CharField(
+        max_length=30, blank=True, help_text="Set at once for a synchronous customer order."
+    )
+    request_fingerprint = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    upload_counter = models.PositiveBigIntegerField()
+    uploaded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "transaction_id"], name="chtx_unique_transaction_id"
+            ),
+            models.UniqueConstraint(
+                fields=["channel", "upload_counter"], name="chtx_unique_counter"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=TransactionKind.values), name="chtx_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=TransactionKind.CUSTOMER_ORDER) | Q(order_mode=OrderMode.ASYNC),
+                name="chtx_only_orders_are_sync",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=TransactionKind.CASH_AND_CARRY)
+                | ~Q(customer_account="")
+                | Q(customer_async_id__isnull=False),
+                name="chtx_order_has_customer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel_id}/{self.transaction_id}"

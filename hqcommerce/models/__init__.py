@@ -8,6 +8,7 @@ from .customers import (
 )
 from .jobs import JobRun
 from .organization import Channel, FunctionalityProfile, NumberSequence, ReplicationCounter
+from .sales import LoyaltyCard, SalesOrder, Statement, UploadedTransaction
 from .staging import AsyncStagingRecord
 
 __all__ = [
@@ -21,6 +22,10 @@ __all__ = [
     "CustomerContact",
     "FunctionalityProfile",
     "JobRun",
+    "LoyaltyCard",
     "NumberSequence",
     "ReplicationCounter",
+    "SalesOrder",
+    "Statement",
+    "UploadedTransaction",
 ]

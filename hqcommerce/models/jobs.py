@@ -15,6 +15,8 @@ class JobKind(models.TextChoices):
     CUSTOMER_SYNC = "customer_sync", "Synchronize customers and channel requests"
     DISTRIBUTION = "distribution", "1010 (Customers)"
     CONVERT = "convert", "Convert async customers (P-job + sync + 1010)"
+    ORDER_SYNC = "order_sync", "Synchronize orders"
+    STATEMENT_POSTING = "statement_posting", "Statement posting (EOD)"
 
 
 class JobStatus(models.TextChoices):

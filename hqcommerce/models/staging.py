@@ -14,6 +14,8 @@ class StagingStatus(models.TextChoices):
 
 class StagingOperation(models.TextChoices):
     CREATE = "create", "Create customer"
+    UPDATE = "update", "Update customer"
+    ADD_ADDRESS = "add_address", "Add address"
 
 
 class AsyncStagingRecord(models.Model):
@@ -34,6 +36,15 @@ class AsyncStagingRecord(models.Model):
         max_length=20, choices=StagingOperation.choices, default=StagingOperation.CREATE
     )
     payload = models.JSONField()
+    target_account = models.CharField(
+        max_length=30, blank=True, help_text="For edits/addresses of a synced customer."
+    )
+    target_async_id = models.UUIDField(
+        null=True, blank=True, help_text="For edits/addresses of an async customer."
+    )
+    old_values = models.JSONField(
+        default=dict, blank=True, help_text="What an update replaced, for the status page."
+    )
     source_counter = models.PositiveBigIntegerField(
         help_text="The channel's replication counter of the uploaded record."
     )
@@ -93,3 +104,31 @@ class AsyncStagingRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel_id}:{self.async_id}#{self.sequence} ({self.status})"
+
+    @property
+    def target_display(self) -> str:
+        if self.operation == StagingOperation.CREATE:
+            return str(self.async_id)
+        return self.target_account or str(self.target_async_id)
+
+    @property
+    def description(self) -> str:
+        """A one-line description of the change, like D365's status page shows."""
+        payload = self.payload if isinstance(self.payload, dict) else {}
+        if self.operation == StagingOperation.UPDATE:
+            changes = payload.get("changes") or {}
+            parts = [
+                f"{key}: {self.old_values.get(key, '?')!s} → {value}"
+                if self.old_values
+                else f"{key} → {value}"
+                for key, value in changes.items()
+            ]
+            return f"Update {self.target_display}: " + "; ".join(parts)
+        if self.operation == StagingOperation.ADD_ADDRESS:
+            address = payload.get("address") or {}
+            where = ", ".join(str(address.get(k) or "") for k in ("street", "city", "country"))
+            return f"Add address to {self.target_display}: {where}"
+        name = " ".join(
+            str(payload.get(k) or "") for k in ("first_name", "last_name", "organization_name")
+        ).strip()
+        return f"Create customer {name or '(no name)'}"

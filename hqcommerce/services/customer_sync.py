@@ -22,10 +22,16 @@ from django.utils import timezone
 from hqcommerce.models import AsyncStagingRecord, Channel, Customer, JobRun
 from hqcommerce.models.staging import StagingOperation, StagingStatus
 
-from .customers import NewCustomer, channel_defaults, customers_create
+from .customers import (
+    NewCustomer,
+    channel_defaults,
+    customer_address_add,
+    customer_update,
+    customers_create,
+)
 from .errors import CustomerValidationError
 from .jobs import JobResult, JobTracker, ProgressCallback, channels_resolve
-from .validation import ChannelDefaults, CleanCustomer, customer_payload_clean
+from .validation import ChannelDefaults, CleanCustomer, address_clean, customer_payload_clean
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +43,10 @@ class _Plan:
     create: list[tuple[AsyncStagingRecord, CleanCustomer]] = field(default_factory=list)
     existing: list[tuple[AsyncStagingRecord, Customer]] = field(default_factory=list)
     fail: list[tuple[AsyncStagingRecord, str]] = field(default_factory=list)
+    # Edits and added addresses, applied after the batch's creates, in upload order.
+    dependent: list[AsyncStagingRecord] = field(default_factory=list)
+    waiting: list[tuple[AsyncStagingRecord, str]] = field(default_factory=list)
+    applied: int = 0
 
 
 class _Context:
@@ -67,6 +77,9 @@ def _plan(records: list[AsyncStagingRecord], ctx: _Context) -> _Plan:
     }
     claimed: dict[uuid.UUID, AsyncStagingRecord] = {}
     for record in records:
+        if record.operation != StagingOperation.CREATE:
+            plan.dependent.append(record)
+            continue
         customer = existing.get(record.async_id)
         if customer is not None:
             if customer.origin_channel_id == record.channel_id:
@@ -118,10 +131,16 @@ def _apply(plan: _Plan, ctx: _Context) -> None:
         record.completed_at = now
         record.last_error = ""
         updates.append(record)
+    for record in plan.dependent:
+        _apply_dependent(record, plan, now)
+        updates.append(record)
     for record, error in plan.fail:
         record.status = StagingStatus.FAILED
         record.last_error = error
         updates.append(record)
+    for record, reason in plan.waiting:
+        record.status = StagingStatus.PENDING
+        record.last_error = reason
     AsyncStagingRecord.objects.bulk_update(
         updates,
         [
@@ -131,11 +150,96 @@ def _apply(plan: _Plan, ctx: _Context) -> None:
             "possible_duplicate_of",
             "completed_at",
             "last_error",
+            "old_values",
         ],
     )
     AsyncStagingRecord.objects.filter(pk__in=[r.pk for r in updates]).update(
         attempts=F("attempts") + 1
     )
+
+
+def _target_customer(record: AsyncStagingRecord) -> Customer | None:
+    if record.target_account:
+        return Customer.objects.filter(account_number=record.target_account).first()
+    return Customer.objects.filter(origin_async_id=record.target_async_id).first()
+
+
+def _waiting_reason(record: AsyncStagingRecord) -> str | None:
+    """Why an edit/address cannot be applied yet, or None when its customer is missing for good."""
+    if record.target_account:
+        return None
+    create = (
+        AsyncStagingRecord.objects.filter(
+            async_id=record.target_async_id, operation=StagingOperation.CREATE
+        )
+        .only("status", "last_error")
+        .first()
+    )
+    guid = record.target_async_id
+    if create is None:
+        return f"Waiting for customer {guid}: it is not uploaded yet (run the P-job)."
+    if create.status == StagingStatus.FAILED:
+        return f"Waiting for customer {guid}, whose record failed: {create.last_error}"
+    return f"Waiting for customer {guid} to be synchronized."
+
+
+def _earlier_edit_pending(record: AsyncStagingRecord) -> AsyncStagingRecord | None:
+    return (
+        AsyncStagingRecord.objects.filter(
+            channel_id=record.channel_id,
+            operation=StagingOperation.UPDATE,
+            target_account=record.target_account,
+            target_async_id=record.target_async_id,
+            sequence__lt=record.sequence,
+        )
+        .exclude(status=StagingStatus.COMPLETED)
+        .order_by("sequence")
+        .first()
+    )
+
+
+def _apply_dependent(record: AsyncStagingRecord, plan: _Plan, now) -> None:
+    """Apply one edit or added address to its HQ customer, in its own savepoint."""
+    customer = _target_customer(record)
+    if customer is None:
+        reason = _waiting_reason(record)
+        if reason is None:
+            plan.fail.append(
+                (
+                    record,
+                    f"Customer {record.target_account} does not exist in HQ. {FIX_HINT}",
+                )
+            )
+        else:
+            plan.waiting.append((record, reason))
+        return
+    payload = record.payload if isinstance(record.payload, dict) else {}
+    try:
+        with transaction.atomic():
+            if record.operation == StagingOperation.UPDATE:
+                earlier = _earlier_edit_pending(record)
+                if earlier is not None:
+                    plan.waiting.append(
+                        (record, f"Waiting for edit #{earlier.sequence} to be applied first.")
+                    )
+                    return
+                record.old_values = customer_update(
+                    customer=customer, changes=payload.get("changes")
+                )
+            else:
+                address = payload.get("address")
+                if isinstance(address, dict):
+                    address = {**address, "async_id": str(record.async_id)}
+                customer_address_add(customer=customer, address=address_clean(address))
+    except CustomerValidationError as exc:
+        plan.fail.append((record, f"{exc.summary()} {FIX_HINT}"))
+        return
+    record.status = StagingStatus.COMPLETED
+    record.customer = customer
+    record.account_number = customer.account_number
+    record.completed_at = now
+    record.last_error = ""
+    plan.applied += 1
 
 
 def _claim(queryset: QuerySet, *, after: int, limit: int) -> list[AsyncStagingRecord]:
@@ -148,9 +252,9 @@ def _claim(queryset: QuerySet, *, after: int, limit: int) -> list[AsyncStagingRe
 
 def _count(plan: _Plan) -> dict[str, int]:
     return {
-        "processed": len(plan.create) + len(plan.existing) + len(plan.fail),
-        "created": len(plan.create),
-        "skipped": len(plan.existing),
+        "processed": len(plan.create) + len(plan.existing) + len(plan.fail) + len(plan.dependent),
+        "created": len(plan.create) + plan.applied,
+        "skipped": len(plan.existing) + len(plan.waiting),
         "failed": len(plan.fail),
     }
 
@@ -182,9 +286,7 @@ def staging_queryset(
     *, channels: list[Channel] | None, retry_failed: bool
 ) -> QuerySet[AsyncStagingRecord]:
     statuses = [StagingStatus.PENDING] + ([StagingStatus.FAILED] if retry_failed else [])
-    queryset = AsyncStagingRecord.objects.filter(
-        status__in=statuses, operation=StagingOperation.CREATE
-    )
+    queryset = AsyncStagingRecord.objects.filter(status__in=statuses)
     if channels is not None:
         queryset = queryset.filter(channel__in=channels)
     return queryset

@@ -19,9 +19,23 @@ from hqcommerce.models import (
     CustomerContact,
 )
 
+from .errors import HQError
 from .number_sequences import number_sequence_allocate
 from .replication import replication_versions_allocate
-from .validation import ChannelDefaults, CleanCustomer, customer_payload_clean
+from .validation import (
+    ChannelDefaults,
+    CleanAddress,
+    CleanCustomer,
+    address_clean,
+    customer_changes_clean,
+    customer_payload_clean,
+    normalize_email,
+    normalize_phone,
+)
+
+
+class CustomerNotFoundError(HQError):
+    pass
 
 
 @dataclass(frozen=True)
@@ -178,3 +192,97 @@ def customer_create_realtime(*, channel: Channel, payload: dict) -> Customer:
             items=[NewCustomer(channel=channel, async_id=None, data=data)]
         )
     return customer
+
+
+def customer_as_payload(customer: Customer) -> dict:
+    """The customer in payload form, so an edit can be validated like a new customer."""
+    return {
+        "party_type": customer.party_type,
+        "first_name": customer.first_name,
+        "middle_name": customer.middle_name,
+        "last_name": customer.last_name,
+        "organization_name": customer.organization_name,
+        "customer_group": customer.customer_group,
+        "currency": customer.currency,
+        "language": customer.language,
+        "receipt_preference": customer.receipt_preference,
+        "contacts": [
+            {"kind": c.kind, "value": c.value, "is_primary": c.is_primary}
+            for c in customer.contacts.order_by("pk")
+        ],
+    }
+
+
+def _touch(customer: Customer) -> None:
+    """A changed customer gets a new replication version, so 1010 sends it again."""
+    (customer.replication_version,) = replication_versions_allocate(count=1)
+    Customer.objects.filter(pk=customer.pk).update(replication_version=customer.replication_version)
+
+
+def customer_update(*, customer: Customer, changes: dict) -> dict[str, str]:
+    """Apply an edit (validated against the whole customer); returns the old values."""
+    clean = customer_changes_clean(changes, current=customer_as_payload(customer))
+    old: dict[str, str] = {}
+    with transaction.atomic():
+        for key, value in clean.items():
+            if key in ("email", "phone"):
+                primary = customer.contacts.filter(kind=key, is_primary=True).first()
+                old[key] = primary.value if primary else ""
+                normalized = normalize_email(value) if key == "email" else normalize_phone(value)
+                if primary and value:
+                    primary.value, primary.normalized_value = value, normalized
+                    primary.save(update_fields=["value", "normalized_value"])
+                elif primary:
+                    primary.delete()
+                elif value:
+                    CustomerContact.objects.create(
+                        customer=customer,
+                        kind=key,
+                        value=value,
+                        normalized_value=normalized,
+                        is_primary=True,
+                    )
+            else:
+                old[key] = getattr(customer, key)
+                setattr(customer, key, value)
+        customer.save()
+        _touch(customer)
+    return old
+
+
+def customer_address_add(*, customer: Customer, address: CleanAddress) -> CustomerAddress:
+    """Add an address; an address whose GUID is already in HQ is returned as it is."""
+    with transaction.atomic():
+        if address.async_id:
+            existing = CustomerAddress.objects.filter(async_id=address.async_id).first()
+            if existing is not None:
+                return existing
+        has_any = customer.addresses.exists()
+        if address.is_primary:
+            customer.addresses.filter(is_primary=True).update(is_primary=False)
+        created = CustomerAddress.objects.create(
+            customer=customer,
+            **{**address.__dict__, "is_primary": address.is_primary or not has_any},
+        )
+        _touch(customer)
+    return created
+
+
+def customer_get(*, account_number: str) -> Customer:
+    try:
+        return Customer.objects.get(account_number=account_number)
+    except Customer.DoesNotExist:
+        raise CustomerNotFoundError(
+            f"Customer {account_number} does not exist in HQ; check the account number."
+        ) from None
+
+
+def customer_update_realtime(*, account_number: str, changes: dict) -> Customer:
+    customer = customer_get(account_number=account_number)
+    customer_update(customer=customer, changes=changes)
+    return customer
+
+
+def customer_address_add_realtime(*, account_number: str, address: dict) -> CustomerAddress:
+    customer = customer_get(account_number=account_number)
+    return customer_address_add(customer=customer, address=address_clean(address))

@@ -1,4 +1,4 @@
-"""P-job: upload each channel's new async records to HQ staging.
+"""P-job: upload each channel's new async records and sales to HQ.
 
 Per channel, records above the upload watermark are read in counter order and written to
 staging in batches; each batch commits together with the watermark it moves. The staging
@@ -8,12 +8,21 @@ P-job, or a re-run never duplicates anything.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from channels_app.models import AsyncCustomer, ChannelReplicationState
-from hqcommerce.models import AsyncStagingRecord, Channel, JobRun
+from channels_app.models import (
+    AsyncAddress,
+    AsyncCustomer,
+    AsyncCustomerEdit,
+    ChannelReplicationState,
+    ChannelTransaction,
+)
+from hqcommerce.models import AsyncStagingRecord, Channel, JobRun, UploadedTransaction
 from hqcommerce.models.staging import StagingOperation
 
 from .jobs import JobResult, JobTracker, ProgressCallback, channels_resolve
@@ -58,8 +67,119 @@ def async_customer_payload(customer: AsyncCustomer) -> dict:
     }
 
 
-def _pending_upload(channel: Channel, after: int, upto: int):
-    return AsyncCustomer.objects.filter(
+def async_address_payload(address: AsyncAddress) -> dict:
+    return {
+        "address": {
+            "purpose": address.purpose,
+            "is_primary": address.is_primary,
+            "name": address.name,
+            "street": address.street,
+            "city": address.city,
+            "state": address.state,
+            "zip_code": address.zip_code,
+            "country": address.country,
+        }
+    }
+
+
+def _customer_staging(channel: Channel, c: AsyncCustomer) -> AsyncStagingRecord:
+    return AsyncStagingRecord(
+        channel=channel,
+        async_id=c.async_id,
+        sequence=0,
+        operation=StagingOperation.CREATE,
+        payload=async_customer_payload(c),
+        source_counter=c.upload_counter,
+        operation_time=c.created_at,
+    )
+
+
+def _address_staging(channel: Channel, a: AsyncAddress) -> AsyncStagingRecord:
+    return AsyncStagingRecord(
+        channel=channel,
+        async_id=a.async_id,
+        sequence=0,
+        operation=StagingOperation.ADD_ADDRESS,
+        payload=async_address_payload(a),
+        target_account=a.target_account,
+        target_async_id=a.target_async_id,
+        source_counter=a.upload_counter,
+        operation_time=a.created_at,
+    )
+
+
+def _edit_staging(channel: Channel, e: AsyncCustomerEdit) -> AsyncStagingRecord:
+    return AsyncStagingRecord(
+        channel=channel,
+        async_id=e.async_id,
+        sequence=e.sequence,
+        operation=StagingOperation.UPDATE,
+        payload={"changes": e.changes},
+        target_account=e.target_account,
+        target_async_id=e.target_async_id,
+        source_counter=e.upload_counter,
+        operation_time=e.created_at,
+    )
+
+
+def _transaction_upload(channel: Channel, t: ChannelTransaction) -> UploadedTransaction:
+    return UploadedTransaction(
+        channel=channel,
+        transaction_id=t.transaction_id,
+        kind=t.kind,
+        business_date=t.business_date,
+        customer_account=t.customer_account,
+        customer_async_id=t.customer_async_id,
+        address_async_id=t.address_async_id,
+        currency=t.currency,
+        total=t.total,
+        lines=t.lines,
+        hq_order_number=t.hq_order_number,
+        source_counter=t.upload_counter,
+    )
+
+
+@dataclass(frozen=True)
+class _Source:
+    """One kind of channel record the P-job uploads, in the channel's counter order."""
+
+    model: type
+    prefetch: tuple[str, ...]
+    to_hq: Callable
+    hq_model: type
+    hq_key: Callable  # the HQ unique key of a channel record, for counting re-uploads
+    hq_key_field: str
+
+
+SOURCES = (
+    _Source(
+        AsyncCustomer,
+        ("addresses", "contacts", "affiliations", "attributes"),
+        _customer_staging,
+        AsyncStagingRecord,
+        lambda r: r.async_id,
+        "async_id",
+    ),
+    _Source(
+        AsyncAddress, (), _address_staging, AsyncStagingRecord, lambda r: r.async_id, "async_id"
+    ),
+    _Source(
+        AsyncCustomerEdit, (), _edit_staging, AsyncStagingRecord, lambda r: r.async_id, "async_id"
+    ),
+    # Sales after the customers they may reference: same counter, same atomic batch.
+    _Source(
+        ChannelTransaction,
+        (),
+        _transaction_upload,
+        UploadedTransaction,
+        lambda r: r.transaction_id,
+        "transaction_id",
+    ),
+)
+
+
+def _pending(source: _Source, channel: Channel, after: int, upto: int):
+    return source.model.objects.filter(
         channel=channel, upload_counter__gt=after, upload_counter__lte=upto
     )
 
@@ -69,37 +189,45 @@ def _state(channel: Channel) -> ChannelReplicationState:
     return state
 
 
-def _upload_batch(channel: Channel, batch: list[AsyncCustomer], watermark: int) -> tuple[int, int]:
-    keys = [c.async_id for c in batch]
+def _next_batch(channel: Channel, after: int, upto: int, size: int) -> list[tuple[_Source, object]]:
+    """The next `size` records above the watermark, whatever their kind, in counter order."""
+    candidates = []
+    for source in SOURCES:
+        rows = _pending(source, channel, after, upto).order_by("upload_counter")
+        if source.prefetch:
+            rows = rows.prefetch_related(*source.prefetch)
+        candidates += [(source, row) for row in rows[:size]]
+    candidates.sort(key=lambda pair: pair[1].upload_counter)
+    return candidates[:size]
+
+
+def _upload_batch(channel: Channel, batch: list, watermark: int) -> tuple[int, int]:
     now = timezone.now()
+    created = skipped = 0
     with transaction.atomic():
-        already = AsyncStagingRecord.objects.filter(
-            channel=channel, sequence=0, async_id__in=keys
-        ).count()
-        AsyncStagingRecord.objects.bulk_create(
-            [
-                AsyncStagingRecord(
-                    channel=channel,
-                    async_id=c.async_id,
-                    sequence=0,
-                    operation=StagingOperation.CREATE,
-                    payload=async_customer_payload(c),
-                    source_counter=c.upload_counter,
-                    operation_time=c.created_at,
-                )
-                for c in batch
-            ],
-            ignore_conflicts=True,
-        )
-        AsyncCustomer.objects.filter(pk__in=[c.pk for c in batch], uploaded_at=None).update(
-            uploaded_at=now
-        )
+        for source in SOURCES:
+            rows = [row for s, row in batch if s is source]
+            if not rows:
+                continue
+            keys = [source.hq_key(row) for row in rows]
+            already = source.hq_model.objects.filter(
+                channel=channel, **{f"{source.hq_key_field}__in": keys}
+            ).count()
+            source.hq_model.objects.bulk_create(
+                [source.to_hq(channel, row) for row in rows], ignore_conflicts=True
+            )
+            if source.model in (AsyncCustomer, ChannelTransaction):
+                source.model.objects.filter(
+                    pk__in=[row.pk for row in rows], uploaded_at=None
+                ).update(uploaded_at=now)
+            created += len(rows) - already
+            skipped += already
         moved = ChannelReplicationState.objects.filter(
             channel=channel, upload_watermark=watermark
-        ).update(upload_watermark=batch[-1].upload_counter, last_upload_at=now)
+        ).update(upload_watermark=batch[-1][1].upload_counter, last_upload_at=now)
         if not moved:
             raise _WatermarkMoved
-    return len(batch) - already, already
+    return created, skipped
 
 
 def pjob_run(
@@ -114,29 +242,27 @@ def pjob_run(
     plan = []
     for channel in channels_resolve(channels):
         state = _state(channel)
-        pending = _pending_upload(channel, state.upload_watermark, state.upload_counter).count()
-        tracker.add_total(pending)
+        for source in SOURCES:
+            tracker.add_total(
+                _pending(source, channel, state.upload_watermark, state.upload_counter).count()
+            )
         plan.append((channel, state))
 
     for channel, state in plan:
         watermark, head = state.upload_watermark, state.upload_counter
         while True:
-            batch = list(
-                _pending_upload(channel, watermark, head)
-                .order_by("upload_counter")
-                .prefetch_related("addresses", "contacts", "affiliations", "attributes")[:size]
-            )
+            batch = _next_batch(channel, watermark, head, size)
             if not batch:
                 break
             if dry_run:
                 tracker.advance(processed=len(batch), created=len(batch))
-                watermark = batch[-1].upload_counter
+                watermark = batch[-1][1].upload_counter
                 continue
             try:
                 created, skipped = _upload_batch(channel, batch, watermark)
             except _WatermarkMoved:
                 watermark = _state(channel).upload_watermark
                 continue
-            watermark = batch[-1].upload_counter
+            watermark = batch[-1][1].upload_counter
             tracker.advance(processed=len(batch), created=created, skipped=skipped)
     return tracker.result

@@ -382,3 +382,94 @@ def customer_payload_clean(payload: Any, *, defaults: ChannelDefaults) -> CleanC
     if clean is None:
         raise CustomerValidationError(errors.all())
     return clean
+
+
+EDITABLE_FIELDS = {
+    "first_name": 60,
+    "middle_name": 60,
+    "last_name": 60,
+    "organization_name": 120,
+    "customer_group": 20,
+    "currency": 3,
+    "language": 10,
+    "receipt_preference": 5,
+    "email": 254,
+    "phone": 254,
+}
+
+
+def customer_changes_shape_errors(changes: Any) -> dict[str, list[str]]:
+    """Shape of an edit: known editable fields, text, within length."""
+    errors = _Errors()
+    if not isinstance(changes, dict) or not changes:
+        errors.add_shape("changes", "Must be a JSON object with at least one field to change.")
+        return errors.shape
+    unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
+    if unknown:
+        errors.add_shape(
+            "changes",
+            f"Cannot edit {', '.join(map(str, unknown))}; editable: "
+            f"{', '.join(sorted(EDITABLE_FIELDS))}.",
+        )
+    for key in set(changes) & set(EDITABLE_FIELDS):
+        _text(changes, key, EDITABLE_FIELDS[key], key, errors)
+    return errors.shape
+
+
+def customer_changes_clean(changes: Any, *, current: dict) -> dict[str, str]:
+    """Validate an edit against the customer it changes; returns the normalized changes.
+
+    `current` is the customer as a payload (see customers.customer_as_payload): the edit is
+    applied to it and the whole result must pass the same rules as a new customer.
+    """
+    shape = customer_changes_shape_errors(changes)
+    if shape:
+        raise CustomerValidationError(shape)
+    merged = {k: v for k, v in current.items() if k not in ("addresses", "contacts")}
+    changed_kinds = [key for key in ("email", "phone") if key in changes]
+    new_contacts = [
+        {"kind": kind, "value": (changes[kind] or "").strip(), "is_primary": True}
+        for kind in changed_kinds
+        if (changes[kind] or "").strip()
+    ]
+    kept = [
+        c
+        for c in current.get("contacts") or []
+        if not (c["kind"] in changed_kinds and c.get("is_primary"))
+    ]
+    merged["contacts"] = new_contacts + kept
+    for key, value in changes.items():
+        if key not in ("email", "phone"):
+            merged[key] = (value or "").strip()
+    clean, errors = _check(merged, ChannelDefaults())
+    if clean is None:
+        renamed: dict[str, list[str]] = {}
+        for path, messages in errors.all().items():
+            for index, contact in enumerate(new_contacts):
+                if path.startswith(f"contacts[{index}]"):
+                    path = contact["kind"]
+            renamed.setdefault(path, []).extend(messages)
+        raise CustomerValidationError(renamed)
+    result: dict[str, str] = {}
+    for key in changes:
+        if key in ("email", "phone"):
+            result[key] = (changes[key] or "").strip()
+        else:
+            result[key] = getattr(clean, key)
+    return result
+
+
+def address_shape_errors(address: Any) -> dict[str, list[str]]:
+    errors = _Errors()
+    _addresses([address], errors)
+    return {k.replace("addresses[0]", "address"): v for k, v in errors.shape.items()}
+
+
+def address_clean(address: Any) -> CleanAddress:
+    errors = _Errors()
+    (clean,) = _addresses([address], errors) or (None,)
+    if errors.shape or errors.rules:
+        raise CustomerValidationError(
+            {k.replace("addresses[0]", "address"): v for k, v in errors.all().items()}
+        )
+    return CleanAddress(**{**clean.__dict__, "is_primary": bool(address.get("is_primary"))})
