@@ -7,8 +7,9 @@ from dataclasses import asdict, dataclass
 from django.db.models import Count, F, OuterRef, Q, Subquery
 
 from channels_app.models import AsyncCustomer, ChannelReplicationState
-from hqcommerce.models import AsyncStagingRecord, Channel
-from hqcommerce.models.staging import StagingStatus
+from hqcommerce.models import AsyncStagingRecord, Channel, Statement, UploadedTransaction
+from hqcommerce.models.sales import StatementStatus, TransactionStatus
+from hqcommerce.models.staging import StagingOperation, StagingStatus
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,8 @@ class ChannelSyncStatus:
     failed: int
     awaiting_distribution: int
     completed: int
+    orders_pending: int = 0
+    statements_blocked: int = 0
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -30,7 +33,9 @@ def sync_status(*, channels: list[Channel] | None = None) -> list[ChannelSyncSta
     pending upload: created at the POS, not yet uploaded by the P-job;
     pending sync / failed: in HQ staging, not yet (or not successfully) converted;
     awaiting distribution: converted in HQ, but 1010 has not mapped the GUID in the store;
-    completed: mapped to an account number in the store.
+    completed: mapped to an account number in the store;
+    orders pending: uploaded customer orders not yet HQ sales orders;
+    statements blocked: statements waiting on records that could not be synchronized.
     """
     channel_qs = Channel.objects.order_by("code")
     if channels is not None:
@@ -55,7 +60,9 @@ def sync_status(*, channels: list[Channel] | None = None) -> list[ChannelSyncSta
     }
     staging = {
         row["channel"]: row
-        for row in AsyncStagingRecord.objects.filter(channel__in=ids, sequence=0)
+        for row in AsyncStagingRecord.objects.filter(
+            channel__in=ids, operation=StagingOperation.CREATE
+        )
         .values("channel")
         .annotate(
             pending=Count("pk", filter=Q(status=StagingStatus.PENDING)),
@@ -63,6 +70,20 @@ def sync_status(*, channels: list[Channel] | None = None) -> list[ChannelSyncSta
             converted=Count("pk", filter=Q(status=StagingStatus.COMPLETED)),
         )
     }
+    orders = dict(
+        UploadedTransaction.objects.filter(
+            channel__in=ids, kind="customer_order", status=TransactionStatus.PENDING
+        )
+        .values("channel")
+        .annotate(n=Count("pk"))
+        .values_list("channel", "n")
+    )
+    blocked = dict(
+        Statement.objects.filter(channel__in=ids, status=StatementStatus.BLOCKED)
+        .values("channel")
+        .annotate(n=Count("pk"))
+        .values_list("channel", "n")
+    )
     result = []
     for channel in channel_list:
         ch = channel_side.get(channel.pk, {})
@@ -76,6 +97,8 @@ def sync_status(*, channels: list[Channel] | None = None) -> list[ChannelSyncSta
                 failed=st.get("failed", 0),
                 awaiting_distribution=max(st.get("converted", 0) - completed, 0),
                 completed=completed,
+                orders_pending=orders.get(channel.pk, 0),
+                statements_blocked=blocked.get(channel.pk, 0),
             )
         )
     return result

@@ -174,3 +174,5 @@ LOGGING = {
         "hqcommerce": {"handlers": ["console"], "level": os.environ.get("HQ_LOG_LEVEL", "INFO")},
     },
 }
+HQ_SALES_ORDER_NUMBER_SEQUENCE = "sales_order"
+HQ_LOYALTY_CARD_NUMBER_SEQUENCE = "loyalty_card"

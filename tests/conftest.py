@@ -43,3 +43,27 @@ def make_async_customer():
         return result.async_id
 
     return make
+
+
+@pytest.fixture
+def record_sale():
+    """Record a POS sale with one line; `customer` is an account number or a GUID."""
+    from channels_app.services.pos import pos_transaction_record
+
+    counter = iter(range(1, 10_000))
+
+    def record(channel: Channel, *, kind="customer_order", customer=None, **extra):
+        data = {
+            "transaction_id": extra.pop("transaction_id", f"T{next(counter)}"),
+            "kind": kind,
+            "business_date": extra.pop("business_date", "2026-11-27"),
+            "lines": extra.pop(
+                "lines", [{"item_id": "SKU-1", "quantity": 2, "unit_price": "9.95"}]
+            ),
+            **extra,
+        }
+        if customer is not None:
+            data["customer"] = str(customer)
+        return pos_transaction_record(channel=channel, data=data)
+
+    return record

@@ -5,22 +5,43 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from django.db import transaction
-from django.db.models import F
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
 
 from channels_app.models import (
+    AsyncAddress,
     AsyncCustomer,
     AsyncCustomerAddress,
     AsyncCustomerAffiliation,
     AsyncCustomerAttribute,
     AsyncCustomerContact,
+    AsyncCustomerEdit,
+    ChannelCustomer,
     ChannelReplicationState,
+    ChannelTransaction,
 )
-from hqcommerce.models import Channel
-from hqcommerce.services.customers import customer_create_realtime
+from hqcommerce.models import Channel, LoyaltyCard
+from hqcommerce.services.customers import (
+    channel_defaults,
+    customer_address_add_realtime,
+    customer_create_realtime,
+    customer_update_realtime,
+)
 from hqcommerce.services.distribution import customer_snapshots
-from hqcommerce.services.errors import CustomerValidationError, HQUnavailableError
-from hqcommerce.services.validation import customer_payload_shape_errors
+from hqcommerce.services.errors import (
+    ConflictError,
+    CustomerValidationError,
+    HQUnavailableError,
+    PendingCustomerError,
+    UnknownCustomerError,
+)
+from hqcommerce.services.sales import loyalty_card_issue, sale_clean, sales_order_create_realtime
+from hqcommerce.services.validation import (
+    EDITABLE_FIELDS,
+    address_shape_errors,
+    customer_changes_shape_errors,
+    customer_payload_shape_errors,
+)
 
 from .replica import channel_customers_apply
 
@@ -136,3 +157,221 @@ def pos_customer_create(
             return PosCustomerResult(SYNCED, customer.account_number, None)
     customer = async_customer_create(channel=channel, data=data, register=register)
     return PosCustomerResult(PENDING_SYNC, None, customer.async_id)
+
+
+@dataclass(frozen=True)
+class CustomerRef:
+    """A customer as the channel knows it: by account number, temporary id, or both."""
+
+    account_number: str
+    async_id: uuid.UUID | None
+
+    @property
+    def is_pending(self) -> bool:
+        return not self.account_number
+
+
+def channel_customer_resolve(*, channel: Channel, ref: str) -> CustomerRef:
+    """Find a customer by account number or temporary GUID in this channel's data."""
+    ref = (ref or "").strip()
+    try:
+        guid = uuid.UUID(ref)
+    except ValueError:
+        guid = None
+    if guid is not None:
+        own = AsyncCustomer.objects.filter(channel=channel, async_id=guid).first()
+        if own is not None:
+            return CustomerRef(own.account_number, guid)
+        copy = ChannelCustomer.objects.filter(channel=channel, async_id=guid).first()
+        if copy is not None:
+            return CustomerRef(copy.account_number, guid)
+    elif ref and ChannelCustomer.objects.filter(channel=channel, account_number=ref).exists():
+        return CustomerRef(ref, None)
+    raise UnknownCustomerError(
+        f"Channel {channel.code} knows no customer {ref!r}; use an account number or the "
+        "temporary id POS showed."
+    )
+
+
+def _realtime(channel: Channel, hq_unreachable: bool) -> bool:
+    return not channel.profile.create_customer_async and not hq_unreachable
+
+
+def _refresh_copy(channel: Channel, customer) -> None:
+    channel_customers_apply(channel=channel, snapshots=customer_snapshots([customer]))
+
+
+def pos_customer_update(
+    *, channel: Channel, ref: str, changes: dict, hq_unreachable: bool = False
+) -> PosCustomerResult:
+    """Edit a customer: real-time for a synced customer in sync mode, else queued in order.
+
+    A pending (async) customer's edit also updates the channel's own record, so the POS shows
+    it at once; HQ applies the queued edits after creating the customer, in sequence.
+    """
+    errors = customer_changes_shape_errors(changes)
+    if errors:
+        raise CustomerValidationError(errors)
+    target = channel_customer_resolve(channel=channel, ref=ref)
+    if not target.is_pending and _realtime(channel, hq_unreachable):
+        try:
+            customer = customer_update_realtime(
+                account_number=target.account_number, changes=changes
+            )
+        except HQUnavailableError:
+            pass
+        else:
+            _refresh_copy(channel, customer)
+            return PosCustomerResult(SYNCED, customer.account_number, target.async_id)
+    with transaction.atomic():
+        counter = upload_counter_next(channel=channel)
+        target_filter = (
+            {"target_async_id": target.async_id, "target_account": ""}
+            if target.is_pending
+            else {"target_account": target.account_number, "target_async_id": None}
+        )
+        last = AsyncCustomerEdit.objects.filter(channel=channel, **target_filter).aggregate(
+            last=Max("sequence")
+        )["last"]
+        AsyncCustomerEdit.objects.create(
+            channel=channel,
+            sequence=(last or 0) + 1,
+            changes={key: (value or "").strip() for key, value in changes.items()},
+            upload_counter=counter,
+            **target_filter,
+        )
+        if target.is_pending:
+            _apply_locally(channel, target.async_id, changes)
+    return PosCustomerResult(PENDING_SYNC, target.account_number or None, target.async_id)
+
+
+def _apply_locally(channel: Channel, async_id: uuid.UUID, changes: dict) -> None:
+    customer = AsyncCustomer.objects.get(channel=channel, async_id=async_id)
+    for key, value in changes.items():
+        value = (value or "").strip()
+        if key in ("email", "phone"):
+            contact = customer.contacts.filter(kind=key).order_by("-is_primary", "pk").first()
+            if contact and value:
+                contact.value = value
+                contact.save(update_fields=["value"])
+            elif contact:
+                contact.delete()
+            elif value:
+                AsyncCustomerContact.objects.create(
+                    customer=customer, kind=key, value=value, is_primary=True
+                )
+        elif key in EDITABLE_FIELDS:
+            setattr(customer, key, value)
+    customer.save()
+
+
+@dataclass(frozen=True)
+class PosAddressResult:
+    status: str
+    async_id: uuid.UUID | None
+
+
+def pos_address_add(
+    *, channel: Channel, ref: str, address: dict, hq_unreachable: bool = False
+) -> PosAddressResult:
+    """Add an address to an async or synced customer (own GUID when recorded async)."""
+    errors = address_shape_errors(address)
+    if errors:
+        raise CustomerValidationError(errors)
+    target = channel_customer_resolve(channel=channel, ref=ref)
+    if not target.is_pending and _realtime(channel, hq_unreachable):
+        try:
+            added = customer_address_add_realtime(
+                account_number=target.account_number, address=address
+            )
+        except HQUnavailableError:
+            pass
+        else:
+            _refresh_copy(channel, added.customer)
+            return PosAddressResult(SYNCED, None)
+    with transaction.atomic():
+        counter = upload_counter_next(channel=channel)
+        created = AsyncAddress.objects.create(
+            channel=channel,
+            target_account=target.account_number,
+            target_async_id=None if target.account_number else target.async_id,
+            purpose=address.get("purpose") or "delivery",
+            is_primary=bool(address.get("is_primary")),
+            upload_counter=counter,
+            **{
+                key: (address.get(key) or "").strip()
+                for key in ("name", "street", "city", "state", "zip_code", "country")
+            },
+        )
+    return PosAddressResult(PENDING_SYNC, created.async_id)
+
+
+def pos_transaction_record(*, channel: Channel, data: dict) -> ChannelTransaction:
+    """Record a sale; idempotent on the POS's transaction id.
+
+    The same id with the same data returns the first record; with other data it is a
+    ConflictError. A synchronous customer order needs a customer with an account number
+    (an async customer must wait for 1010, or the order be async).
+    """
+    sale = sale_clean(data, default_currency=channel_defaults(channel).currency)
+    existing = ChannelTransaction.objects.filter(
+        channel=channel, transaction_id=sale.transaction_id
+    ).first()
+    if existing is not None:
+        return _same_or_conflict(existing, sale.fingerprint)
+    target = channel_customer_resolve(channel=channel, ref=sale.customer) if sale.customer else None
+    order_number = ""
+    if sale.order_mode == "sync":
+        if target.is_pending:
+            raise PendingCustomerError(
+                f"Customer {target.async_id} is pending sync (no account number yet), so it "
+                "cannot be used on a synchronous customer order; record an async order or "
+                "wait until 1010 brings its account number."
+            )
+        order_number = sales_order_create_realtime(
+            channel=channel, sale=sale, account_number=target.account_number
+        )
+    try:
+        with transaction.atomic():
+            counter = upload_counter_next(channel=channel)
+            return ChannelTransaction.objects.create(
+                channel=channel,
+                transaction_id=sale.transaction_id,
+                kind=sale.kind,
+                order_mode=sale.order_mode,
+                business_date=sale.business_date,
+                customer_account=target.account_number if target else "",
+                customer_async_id=target.async_id if target and target.is_pending else None,
+                address_async_id=sale.address_async_id,
+                currency=sale.currency,
+                total=sale.total,
+                lines=sale.lines,
+                hq_order_number=order_number,
+                request_fingerprint=sale.fingerprint,
+                upload_counter=counter,
+            )
+    except IntegrityError:
+        existing = ChannelTransaction.objects.get(
+            channel=channel, transaction_id=sale.transaction_id
+        )
+        return _same_or_conflict(existing, sale.fingerprint)
+
+
+def _same_or_conflict(existing: ChannelTransaction, fingerprint: str) -> ChannelTransaction:
+    if existing.request_fingerprint != fingerprint:
+        raise ConflictError(
+            f"Transaction {existing.transaction_id} was already recorded with other data; "
+            "use a new transaction id."
+        )
+    return existing
+
+
+def pos_loyalty_card_issue(*, channel: Channel, ref: str) -> LoyaltyCard:
+    """Loyalty cards need an HQ account: a customer pending sync cannot get one yet."""
+    target = channel_customer_resolve(channel=channel, ref=ref)
+    if target.is_pending:
+        raise PendingCustomerError(
+            f"Customer {target.async_id} is pending sync; a loyalty card can be issued once "
+            "its account number is back in the store (after the P-job, the sync and 1010)."
+        )
+    return loyalty_card_issue(channel=channel, account_number=target.account_number)

@@ -46,7 +46,7 @@ class _Plan:
     # Edits and added addresses, applied after the batch's creates, in upload order.
     dependent: list[AsyncStagingRecord] = field(default_factory=list)
     waiting: list[tuple[AsyncStagingRecord, str]] = field(default_factory=list)
-    applied: int = 0
+    applied_pks: set[int] = field(default_factory=set)
 
 
 class _Context:
@@ -183,7 +183,9 @@ def _waiting_reason(record: AsyncStagingRecord) -> str | None:
     return f"Waiting for customer {guid} to be synchronized."
 
 
-def _earlier_edit_pending(record: AsyncStagingRecord) -> AsyncStagingRecord | None:
+def _earlier_edit_pending(
+    record: AsyncStagingRecord, applied_pks: set[int]
+) -> AsyncStagingRecord | None:
     return (
         AsyncStagingRecord.objects.filter(
             channel_id=record.channel_id,
@@ -193,6 +195,7 @@ def _earlier_edit_pending(record: AsyncStagingRecord) -> AsyncStagingRecord | No
             sequence__lt=record.sequence,
         )
         .exclude(status=StagingStatus.COMPLETED)
+        .exclude(pk__in=applied_pks)  # applied earlier in this batch, not yet marked
         .order_by("sequence")
         .first()
     )
@@ -217,7 +220,7 @@ def _apply_dependent(record: AsyncStagingRecord, plan: _Plan, now) -> None:
     try:
         with transaction.atomic():
             if record.operation == StagingOperation.UPDATE:
-                earlier = _earlier_edit_pending(record)
+                earlier = _earlier_edit_pending(record, plan.applied_pks)
                 if earlier is not None:
                     plan.waiting.append(
                         (record, f"Waiting for edit #{earlier.sequence} to be applied first.")
@@ -239,7 +242,7 @@ def _apply_dependent(record: AsyncStagingRecord, plan: _Plan, now) -> None:
     record.account_number = customer.account_number
     record.completed_at = now
     record.last_error = ""
-    plan.applied += 1
+    plan.applied_pks.add(record.pk)
 
 
 def _claim(queryset: QuerySet, *, after: int, limit: int) -> list[AsyncStagingRecord]:
@@ -253,7 +256,7 @@ def _claim(queryset: QuerySet, *, after: int, limit: int) -> list[AsyncStagingRe
 def _count(plan: _Plan) -> dict[str, int]:
     return {
         "processed": len(plan.create) + len(plan.existing) + len(plan.fail) + len(plan.dependent),
-        "created": len(plan.create) + plan.applied,
+        "created": len(plan.create) + len(plan.applied_pks),
         "skipped": len(plan.existing) + len(plan.waiting),
         "failed": len(plan.fail),
     }

@@ -7,8 +7,10 @@ import unicodedata
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 
-from channels_app.services.pos import pos_customer_create
+from channels_app.models import AsyncCustomerAddress
+from channels_app.services.pos import pos_customer_create, pos_transaction_record
 from hqcommerce.models import Channel, Customer, FunctionalityProfile
 
 from .customers import NewCustomer, customers_create
@@ -78,6 +80,7 @@ class DemoSummary:
     async_customers: int
     invalid: int
     likely_duplicates: int
+    sales: int = 0
 
 
 def _walk_in_customer() -> Customer:
@@ -152,7 +155,9 @@ def demo_seed(*, channels: int, async_customers: int, seed: int = 1) -> DemoSumm
             )
             stores.append(store)
 
-    invalid = duplicates = 0
+    invalid = duplicates = sales = 0
+    today = timezone.localdate().isoformat()
+    run_tag = timezone.now().strftime("%H%M%S")
     for i in range(async_customers):
         store = stores[i % len(stores)] if stores else None
         if store is None:
@@ -187,5 +192,38 @@ def demo_seed(*, channels: int, async_customers: int, seed: int = 1) -> DemoSumm
         elif i % 33 == 11:
             data["contacts"] = [{"kind": "email", "value": rng.choice(known_emails)}]
             duplicates += 1
-        pos_customer_create(channel=store, data=data, register="DEMO-POS")
-    return DemoSummary(len(stores), async_customers if stores else 0, invalid, duplicates)
+        created = pos_customer_create(channel=store, data=data, register="DEMO-POS")
+        if i % 3 == 0 or i % 4 == 1:
+            sale: dict = {
+                "transaction_id": f"DEMO-{run_tag}-{i}",
+                "kind": "customer_order" if i % 3 == 0 else "cash_and_carry",
+                "business_date": today,
+                "customer": str(created.async_id),
+                "lines": [
+                    {
+                        "item_id": f"SKU-{rng.randrange(100, 999)}",
+                        "description": "Demo item",
+                        "quantity": rng.randrange(1, 4),
+                        "unit_price": f"{rng.randrange(100, 9999) / 100:.2f}",
+                    }
+                ],
+            }
+            address = AsyncCustomerAddress.objects.filter(
+                customer__async_id=created.async_id
+            ).first()
+            if address is not None and sale["kind"] == "customer_order":
+                sale["address_async_id"] = str(address.async_id)
+            pos_transaction_record(channel=store, data=sale)
+            sales += 1
+    for store in stores:  # an anonymous sale per store, posted on the walk-in customer
+        pos_transaction_record(
+            channel=store,
+            data={
+                "transaction_id": f"DEMO-{run_tag}-{store.code}-CASH",
+                "kind": "cash_and_carry",
+                "business_date": today,
+                "lines": [{"item_id": "SKU-100", "quantity": 1, "unit_price": "4.50"}],
+            },
+        )
+        sales += 1
+    return DemoSummary(len(stores), async_customers if stores else 0, invalid, duplicates, sales)

@@ -24,8 +24,8 @@ class HQUnavailableError(HQError):
     """The real-time call to HQ failed; the POS falls back to async creation."""
 
 
-class CustomerValidationError(HQError):
-    """A customer payload breaks a rule. `errors` maps a field path to its messages."""
+class InputValidationError(HQError):
+    """Input breaks a rule. `errors` maps a field path to its messages."""
 
     def __init__(self, errors: dict[str, list[str]]):
         self.errors = errors
@@ -35,5 +35,21 @@ class CustomerValidationError(HQError):
         return "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in self.errors.items())
 
 
+class CustomerValidationError(InputValidationError):
+    """A customer payload breaks a rule."""
+
+
 class NumberSequenceExhaustedError(HQError):
     pass
+
+
+class UnknownCustomerError(HQError):
+    """The channel knows no customer by that account number or temporary id."""
+
+
+class PendingCustomerError(HQError):
+    """The customer has no account number yet, and the operation needs one."""
+
+
+class ConflictError(HQError):
+    """The same idempotency key was used before with different data."""

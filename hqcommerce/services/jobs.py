@@ -138,7 +138,9 @@ def channels_resolve(codes: Iterable[str] | None) -> list[Channel]:
 def _service_for(kind: str) -> Callable[..., JobResult]:
     from .customer_sync import customer_sync_run
     from .distribution import distribution_run
+    from .order_sync import order_sync_run
     from .pipeline import convert_run
+    from .statements import statement_post_run
     from .upload import pjob_run
 
     return {
@@ -146,6 +148,8 @@ def _service_for(kind: str) -> Callable[..., JobResult]:
         JobKind.CUSTOMER_SYNC: customer_sync_run,
         JobKind.DISTRIBUTION: distribution_run,
         JobKind.CONVERT: convert_run,
+        JobKind.ORDER_SYNC: order_sync_run,
+        JobKind.STATEMENT_POSTING: statement_post_run,
     }[JobKind(kind)]
 
 

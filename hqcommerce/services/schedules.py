@@ -9,11 +9,14 @@ from django_q.models import Schedule
 
 from hqcommerce.models.jobs import JobKind
 
+# (name, job, slot): jobs in the same interval start a third of it apart, in this order.
 SCHEDULED_JOBS = (
     ("P-job (upload async customers)", JobKind.PJOB, 0),
     ("Synchronize customers and channel requests", JobKind.CUSTOMER_SYNC, 1),
     ("1010 (Customers)", JobKind.DISTRIBUTION, 2),
+    ("Synchronize orders", JobKind.ORDER_SYNC, 2),
 )
+DAILY_JOBS = (("Statement posting (EOD)", JobKind.STATEMENT_POSTING, 2),)
 
 
 def schedules_install(*, minutes: int) -> list[tuple[Schedule, bool]]:
@@ -36,6 +39,19 @@ def schedules_install(*, minutes: int) -> list[tuple[Schedule, bool]]:
                 "minutes": minutes,
                 "repeats": -1,
                 "next_run": now + timedelta(minutes=minutes * slot / 3),
+            },
+        )
+        installed.append((schedule, created))
+    for name, kind, hour in DAILY_JOBS:
+        tomorrow = (now + timedelta(days=1)).replace(hour=hour, minute=0, second=0, microsecond=0)
+        schedule, created = Schedule.objects.get_or_create(
+            name=name,
+            defaults={
+                "func": "hqcommerce.tasks.run_scheduled_job",
+                "args": repr(str(kind)),
+                "schedule_type": Schedule.DAILY,
+                "repeats": -1,
+                "next_run": tomorrow,
             },
         )
         installed.append((schedule, created))

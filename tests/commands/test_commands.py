@@ -4,7 +4,14 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from channels_app.models import AsyncCustomer
-from hqcommerce.models import AsyncStagingRecord, Customer, JobRun
+from hqcommerce.models import (
+    AsyncStagingRecord,
+    Customer,
+    JobRun,
+    SalesOrder,
+    Statement,
+    UploadedTransaction,
+)
 from hqcommerce.models.jobs import JobStatus
 
 
@@ -104,6 +111,33 @@ def test_seed_demo_then_convert_leaves_only_the_invalid_ones_failed(db):
     assert AsyncCustomer.objects.filter(account_number="").count() == failed
 
 
+def test_demo_day_leaves_only_sales_of_invalid_customers_open_with_reasons(db):
+    _run("seed_demo", "--channels", "2", "--async-customers", "60", "--seed", "3")
+    _run("convert_async_customers")
+    _run("sync_orders")
+    _run("post_statements")
+
+    invalid = set(
+        AsyncStagingRecord.objects.filter(status="failed").values_list("async_id", flat=True)
+    )
+    assert invalid
+    pending = UploadedTransaction.objects.filter(kind="customer_order", status="pending")
+    assert pending.exists()
+    for order in pending:
+        assert order.customer_async_id in invalid
+        assert "failed validation" in order.last_error
+    blocked = Statement.objects.filter(status="blocked")
+    for statement in blocked:
+        assert {b["record"] for b in statement.blocking} <= {str(i) for i in invalid}
+    assert SalesOrder.objects.filter(statement__isnull=True).count() == (
+        UploadedTransaction.objects.filter(kind="customer_order", status="completed").count()
+    )
+    code, out = _run("sync_status", "--json")
+    rows = json.loads(out)
+    assert sum(r["orders_pending"] for r in rows) == pending.count()
+    assert sum(r["statements_blocked"] for r in rows) == blocked.count()
+
+
 def test_seed_demo_if_empty_does_nothing_on_a_seeded_database(channel):
     code, out = _run("seed_demo", "--if-empty")
     assert code == 0
@@ -130,8 +164,16 @@ def test_sync_status_prints_a_table_per_channel(channel, make_async_customer):
         "failed",
         "awaiting_distribution",
         "completed",
+        "orders_pending",
+        "statements_blocked",
     ]
-    assert row.split() == [channel.code, "1", "0", "0", "0", "0"]
+    assert row.split() == [channel.code, "1", "0", "0", "0", "0", "0", "0"]
+
+
+def test_post_statements_refuses_a_bad_date(db):
+    with pytest.raises(CommandError, match="YYYY-MM-DD") as excinfo:
+        call_command("post_statements", "--date", "31-12-2026")
+    assert excinfo.value.returncode == 2
 
 
 def test_install_schedules_and_demo_admin_commands(db, settings, tmp_path):

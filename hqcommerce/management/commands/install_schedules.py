@@ -17,4 +17,5 @@ class Command(BaseCommand):
             raise CommandError(str(exc), returncode=2) from exc
         for schedule, created in installed:
             state = "installed" if created else "kept (already there)"
-            self.stdout.write(f"{schedule.name}: every {schedule.minutes} min, {state}")
+            every = f"{schedule.minutes} min" if schedule.minutes else "day"
+            self.stdout.write(f"{schedule.name}: every {every}, {state}")

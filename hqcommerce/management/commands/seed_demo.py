@@ -31,5 +31,5 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Seeded {summary.channels} channel(s) and {summary.async_customers} async "
             f"customer(s) ({summary.invalid} invalid, {summary.likely_duplicates} likely "
-            "duplicates)."
+            f"duplicates) and {summary.sales} sale(s)."
         )

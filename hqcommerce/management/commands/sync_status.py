@@ -6,11 +6,22 @@ from hqcommerce.selectors import sync_status
 from hqcommerce.services.errors import HQError
 from hqcommerce.services.jobs import channels_resolve
 
-COLUMNS = ["pending_upload", "pending_sync", "failed", "awaiting_distribution", "completed"]
+COLUMNS = [
+    "pending_upload",
+    "pending_sync",
+    "failed",
+    "awaiting_distribution",
+    "completed",
+    "orders_pending",
+    "statements_blocked",
+]
 
 
 class Command(BaseCommand):
-    help = "Per channel: async customers pending upload, pending sync, failed, awaiting 1010, done."
+    help = (
+        "Per channel: async customers pending upload, pending sync, failed, awaiting 1010, "
+        "done; customer orders pending; statements blocked."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--channel", action="append", dest="channels", metavar="CODE")

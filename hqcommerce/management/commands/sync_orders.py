@@ -1,0 +1,10 @@
+from hqcommerce.management.jobcommand import JobCommand
+from hqcommerce.models.jobs import JobKind
+
+
+class Command(JobCommand):
+    help = (
+        "Synchronize orders: create HQ sales orders from uploaded customer orders, "
+        "synchronizing the async customers and addresses they reference."
+    )
+    kind = JobKind.ORDER_SYNC

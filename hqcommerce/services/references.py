@@ -1,0 +1,125 @@
+"""Resolving the customer and address a sale references, syncing async ones on the way.
+
+Synchronize orders and statement posting both need the real HQ customer (and address) behind
+a sale that may name an async GUID. Records not yet in HQ are synchronized through the very
+code path of the customer sync job (`customer_sync_run(record_ids=...)`): same validation,
+number sequence, duplicate flagging and staging status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from hqcommerce.models import (
+    AsyncStagingRecord,
+    Channel,
+    Customer,
+    CustomerAddress,
+    UploadedTransaction,
+)
+from hqcommerce.models.staging import StagingOperation, StagingStatus
+
+from .customer_sync import customer_sync_run
+from .jobs import JobResult
+
+
+@dataclass(frozen=True)
+class Resolution:
+    customer: Customer | None
+    address: CustomerAddress | None
+    reason: str = ""
+
+    @property
+    def resolved(self) -> bool:
+        return not self.reason
+
+
+def references_sync(transactions: Iterable[UploadedTransaction]) -> JobResult:
+    """Synchronize exactly the async customers/addresses these sales need and HQ lacks."""
+    transactions = list(transactions)
+    customer_ids = {t.customer_async_id for t in transactions if t.customer_async_id}
+    address_ids = {t.address_async_id for t in transactions if t.address_async_id}
+    customer_ids -= set(
+        Customer.objects.filter(origin_async_id__in=customer_ids).values_list(
+            "origin_async_id", flat=True
+        )
+    )
+    address_ids -= set(
+        CustomerAddress.objects.filter(async_id__in=address_ids).values_list("async_id", flat=True)
+    )
+    open_statuses = (StagingStatus.PENDING, StagingStatus.FAILED)
+    record_ids = list(
+        AsyncStagingRecord.objects.filter(
+            operation=StagingOperation.CREATE, async_id__in=customer_ids, status__in=open_statuses
+        ).values_list("pk", flat=True)
+    ) + list(
+        AsyncStagingRecord.objects.filter(
+            operation=StagingOperation.ADD_ADDRESS,
+            async_id__in=address_ids,
+            status__in=open_statuses,
+        ).values_list("pk", flat=True)
+    )
+    if not record_ids:
+        return JobResult()
+    return customer_sync_run(record_ids=record_ids)
+
+
+def _missing_reason(kind: str, guid, operation: str) -> str:
+    record = (
+        AsyncStagingRecord.objects.filter(async_id=guid, operation=operation)
+        .only("status", "last_error", "channel__code")
+        .select_related("channel")
+        .first()
+    )
+    if record is None:
+        return f"{kind} {guid} is not in HQ yet: it has not been uploaded (run the P-job)."
+    if record.status == StagingStatus.FAILED:
+        return f"{kind} {guid} failed validation: {record.last_error}"
+    return f"{kind} {guid} is not synchronized yet: {record.last_error or 'pending'}"
+
+
+def reference_resolve(sale: UploadedTransaction, *, channel: Channel) -> Resolution:
+    customer = None
+    if sale.customer_account:
+        customer = Customer.objects.filter(account_number=sale.customer_account).first()
+        if customer is None:
+            return Resolution(
+                None, None, f"Customer account {sale.customer_account} does not exist in HQ."
+            )
+    elif sale.customer_async_id:
+        customer = Customer.objects.filter(origin_async_id=sale.customer_async_id).first()
+        if customer is None:
+            return Resolution(
+                None,
+                None,
+                _missing_reason("Customer", sale.customer_async_id, StagingOperation.CREATE),
+            )
+    else:
+        customer = channel.default_customer
+        if customer is None:
+            return Resolution(
+                None,
+                None,
+                f"Channel {channel.code} has no default customer for anonymous sales; "
+                "set one under HQ › Channels.",
+            )
+    address = None
+    if sale.address_async_id:
+        address = CustomerAddress.objects.filter(async_id=sale.address_async_id).first()
+        if address is None:
+            reason = _missing_reason("Address", sale.address_async_id, StagingOperation.ADD_ADDRESS)
+            if "not been uploaded" in reason:
+                reason = (
+                    f"Address {sale.address_async_id} is not in HQ yet: it has not been "
+                    "uploaded, or it belongs to a customer that is not synchronized."
+                )
+            return Resolution(customer, None, reason)
+        if address.customer_id != customer.pk:
+            return Resolution(
+                customer,
+                None,
+                f"Address {sale.address_async_id} belongs to another customer "
+                f"than {customer.account_number}.",
+            )
+    return Resolution(customer, address)

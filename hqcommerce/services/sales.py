@@ -1,0 +1,241 @@
+"""Sales: validating POS sales, creating HQ sales orders, issuing loyalty cards."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from hqcommerce.models import Channel, Customer, CustomerAddress, LoyaltyCard, SalesOrder, Statement
+
+from .errors import InputValidationError
+from .number_sequences import number_sequence_allocate
+
+KINDS = ("cash_and_carry", "customer_order")
+MODES = ("async", "sync")
+MAX_LINES = 200
+_TRANSACTION_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+_CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class CleanSale:
+    transaction_id: str
+    kind: str
+    order_mode: str
+    business_date: dt.date
+    customer: str
+    address_async_id: uuid.UUID | None
+    currency: str
+    lines: list[dict]
+    total: Decimal
+    fingerprint: str
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
+def sale_clean(data: Any, *, default_currency: str) -> CleanSale:
+    """Validate a POS sale (cash-and-carry or customer order); raises InputValidationError."""
+    errors: dict[str, list[str]] = {}
+
+    def error(path: str, message: str) -> None:
+        errors.setdefault(path, []).append(message)
+
+    if not isinstance(data, dict):
+        raise InputValidationError({"transaction": ["Must be a JSON object."]})
+    allowed = {
+        "transaction_id",
+        "kind",
+        "order_mode",
+        "business_date",
+        "customer",
+        "address_async_id",
+        "currency",
+        "lines",
+    }
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        error("transaction", f"Unknown field(s): {', '.join(map(str, unknown))}.")
+    transaction_id = data.get("transaction_id")
+    if not isinstance(transaction_id, str) or not _TRANSACTION_ID.match(transaction_id):
+        error("transaction_id", "1 to 64 letters, digits or . _ : -")
+    kind = data.get("kind")
+    if kind not in KINDS:
+        error("kind", f"Must be one of {', '.join(KINDS)}.")
+    mode = data.get("order_mode") or "async"
+    if mode not in MODES:
+        error("order_mode", f"Must be one of {', '.join(MODES)}.")
+    elif mode == "sync" and kind != "customer_order":
+        error("order_mode", "Only customer orders can be synchronous.")
+    raw_date = data.get("business_date")
+    business_date = None
+    if isinstance(raw_date, dt.date):
+        business_date = raw_date
+    elif isinstance(raw_date, str):
+        with contextlib.suppress(ValueError):
+            business_date = dt.date.fromisoformat(raw_date)
+    if business_date is None:
+        error("business_date", "A date as YYYY-MM-DD.")
+    customer = data.get("customer") or ""
+    if not isinstance(customer, str) or len(customer) > 64:
+        error("customer", "An account number or a temporary id.")
+        customer = ""
+    if kind == "customer_order" and not customer:
+        error("customer", "A customer order needs a customer.")
+    address_async_id = None
+    if data.get("address_async_id"):
+        try:
+            address_async_id = uuid.UUID(str(data["address_async_id"]))
+        except ValueError:
+            error("address_async_id", "Must be a GUID.")
+    currency = data.get("currency") or default_currency
+    if not isinstance(currency, str) or not re.match(r"^[A-Z]{3}$", currency):
+        error("currency", "An ISO 4217 code such as EUR.")
+    lines_in = data.get("lines")
+    lines: list[dict] = []
+    if not isinstance(lines_in, list) or not 1 <= len(lines_in) <= MAX_LINES:
+        error("lines", f"Between 1 and {MAX_LINES} lines.")
+        lines_in = []
+    for i, line in enumerate(lines_in):
+        path = f"lines[{i}]"
+        if not isinstance(line, dict):
+            error(path, "Must be an object.")
+            continue
+        item_id = line.get("item_id")
+        if not isinstance(item_id, str) or not 1 <= len(item_id) <= 40:
+            error(f"{path}.item_id", "1 to 40 characters.")
+        description = line.get("description") or ""
+        if not isinstance(description, str) or len(description) > 100:
+            error(f"{path}.description", "At most 100 characters.")
+        quantity = _decimal(line.get("quantity"))
+        if quantity is None or quantity == 0 or abs(quantity) > 1_000_000:
+            error(f"{path}.quantity", "A non-zero number up to 1,000,000.")
+        price = _decimal(line.get("unit_price"))
+        if price is None or price < 0 or price > 1_000_000_000:
+            error(f"{path}.unit_price", "A number from 0 to 1,000,000,000.")
+        if quantity is not None and price is not None and not errors:
+            amount = (quantity * price).quantize(_CENT, rounding=ROUND_HALF_UP)
+            lines.append(
+                {
+                    "item_id": item_id,
+                    "description": description,
+                    "quantity": str(quantity),
+                    "unit_price": str(price),
+                    "amount": str(amount),
+                }
+            )
+    if errors:
+        raise InputValidationError(errors)
+    total = sum((Decimal(line["amount"]) for line in lines), Decimal("0.00"))
+    if abs(total) >= Decimal("1e12"):
+        raise InputValidationError({"lines": ["The total is too large."]})
+    canonical = json.dumps(
+        {**data, "business_date": business_date.isoformat()}, sort_keys=True, default=str
+    )
+    return CleanSale(
+        transaction_id=transaction_id,
+        kind=kind,
+        order_mode=mode,
+        business_date=business_date,
+        customer=customer,
+        address_async_id=address_async_id,
+        currency=currency,
+        lines=lines,
+        total=total,
+        fingerprint=hashlib.sha256(canonical.encode()).hexdigest(),
+    )
+
+
+@dataclass(frozen=True)
+class NewOrder:
+    channel: Channel
+    transaction_id: str
+    customer: Customer
+    address: CustomerAddress | None
+    business_date: dt.date
+    currency: str
+    total: Decimal
+    lines: list
+    statement: Statement | None = None
+
+
+def sales_orders_create(*, orders: Sequence[NewOrder]) -> list[SalesOrder]:
+    """Create HQ sales orders; one per (channel, transaction id), enforced by the database."""
+    if not orders:
+        return []
+    numbers = number_sequence_allocate(
+        code=settings.HQ_SALES_ORDER_NUMBER_SEQUENCE, count=len(orders)
+    )
+    created = [
+        SalesOrder(
+            order_number=number,
+            channel=o.channel,
+            transaction_id=o.transaction_id,
+            customer=o.customer,
+            delivery_address=o.address,
+            statement=o.statement,
+            business_date=o.business_date,
+            currency=o.currency,
+            total=o.total,
+            lines=o.lines,
+        )
+        for o, number in zip(orders, numbers, strict=True)
+    ]
+    SalesOrder.objects.bulk_create(created)
+    return created
+
+
+def sales_order_create_realtime(*, channel: Channel, sale: CleanSale, account_number: str) -> str:
+    """A synchronous customer order: HQ creates it while the POS waits."""
+    from .customers import customer_get
+
+    customer = customer_get(account_number=account_number)
+    with transaction.atomic():
+        existing = SalesOrder.objects.filter(
+            channel=channel, transaction_id=sale.transaction_id
+        ).first()
+        if existing is not None:
+            return existing.order_number
+        (order,) = sales_orders_create(
+            orders=[
+                NewOrder(
+                    channel=channel,
+                    transaction_id=sale.transaction_id,
+                    customer=customer,
+                    address=None,
+                    business_date=sale.business_date,
+                    currency=sale.currency,
+                    total=sale.total,
+                    lines=sale.lines,
+                )
+            ]
+        )
+    return order.order_number
+
+
+def loyalty_card_issue(*, channel: Channel, account_number: str) -> LoyaltyCard:
+    """Issue a loyalty card to an HQ customer (real-time; a pending customer has no account)."""
+    from .customers import customer_get
+
+    customer = customer_get(account_number=account_number)
+    with transaction.atomic():
+        (number,) = number_sequence_allocate(code=settings.HQ_LOYALTY_CARD_NUMBER_SEQUENCE, count=1)
+        return LoyaltyCard.objects.create(card_number=number, customer=customer, channel=channel)
