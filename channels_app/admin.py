@@ -1,46 +1,93 @@
+"""The store side, read-only: what POS recorded and what 1010 brought."""
+
 from django.contrib import admin
 
 from channels_app.models import (
+    AsyncAddress,
     AsyncCustomer,
     AsyncCustomerAddress,
     AsyncCustomerAttribute,
     AsyncCustomerContact,
+    AsyncCustomerEdit,
     ChannelCustomer,
     ChannelReplicationState,
+    ChannelTransaction,
 )
-from hqcommerce.admin import ReadOnlyAdmin
+from hqcommerce.admin.base import ReadOnlyAdmin
+from hqcommerce.admin.customers import ReadOnlyInline
 
 
-class AsyncAddressInline(admin.TabularInline):
+class AsyncAddressInline(ReadOnlyInline):
     model = AsyncCustomerAddress
-    extra = 0
-    can_delete = False
+    fields = ["purpose", "is_primary", "street", "city", "zip_code", "country", "async_id"]
 
 
-class AsyncContactInline(admin.TabularInline):
+class AsyncContactInline(ReadOnlyInline):
     model = AsyncCustomerContact
-    extra = 0
-    can_delete = False
+    fields = ["kind", "value", "is_primary"]
 
 
-class AsyncAttributeInline(admin.TabularInline):
+class AsyncAttributeInline(ReadOnlyInline):
     model = AsyncCustomerAttribute
-    extra = 0
-    can_delete = False
+    fields = ["name", "value"]
 
 
 @admin.register(AsyncCustomer)
 class AsyncCustomerAdmin(ReadOnlyAdmin):
-    list_display = ["async_id", "display_name", "channel", "created_at", "uploaded_at", "account"]
+    list_display = ["async_id", "display_name", "channel", "account", "created_at", "uploaded_at"]
     list_select_related = ["channel"]
-    list_filter = ["channel"]
-    search_fields = ["=async_id", "account_number", "first_name", "last_name", "contacts__value"]
+    list_filter = ["channel", ("uploaded_at", admin.EmptyFieldListFilter)]
+    search_fields = [
+        "=async_id",
+        "account_number",
+        "first_name",
+        "last_name",
+        "organization_name",
+        "contacts__value",
+    ]
     date_hierarchy = "created_at"
     inlines = [AsyncAddressInline, AsyncContactInline, AsyncAttributeInline]
 
-    @admin.display(description="account")
+    @admin.display(description="account", ordering="account_number")
     def account(self, obj: AsyncCustomer) -> str:
         return obj.account_number or "Pending sync"
+
+
+@admin.register(AsyncAddress)
+class AsyncAddressAdmin(ReadOnlyAdmin):
+    list_display = ["async_id", "target_display", "street", "city", "country", "channel"]
+    list_select_related = ["channel"]
+    list_filter = ["channel"]
+    search_fields = ["=async_id", "target_account", "=target_async_id", "street", "city"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(AsyncCustomerEdit)
+class AsyncCustomerEditAdmin(ReadOnlyAdmin):
+    list_display = ["target_display", "sequence", "changes", "channel", "created_at"]
+    list_select_related = ["channel"]
+    list_filter = ["channel"]
+    search_fields = ["target_account", "=target_async_id"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(ChannelTransaction)
+class ChannelTransactionAdmin(ReadOnlyAdmin):
+    list_display = [
+        "transaction_id",
+        "channel",
+        "kind",
+        "order_mode",
+        "business_date",
+        "customer_account",
+        "customer_async_id",
+        "total",
+        "uploaded_at",
+    ]
+    list_select_related = ["channel"]
+    list_filter = ["channel", "kind", "order_mode", "business_date"]
+    search_fields = ["transaction_id", "customer_account", "=customer_async_id"]
+    date_hierarchy = "business_date"
 
 
 @admin.register(ChannelCustomer)

@@ -1,7 +1,21 @@
 from django.apps import AppConfig
+from django.contrib.admin.apps import AdminConfig
+from django.db.models.signals import post_migrate
+
+
+class HQAdminConfig(AdminConfig):
+    """The admin with the synchronization dashboard (replaces django.contrib.admin)."""
+
+    default_site = "hqcommerce.admin_site.HQAdminSite"
 
 
 class HqCommerceConfig(AppConfig):
     name = "hqcommerce"
     verbose_name = "HQ (headquarters)"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from hqcommerce.services.access import groups_ensure
+
+        # Permissions appear in each app's post_migrate, so the groups follow every one of them.
+        post_migrate.connect(groups_ensure, dispatch_uid="hqcommerce_groups")

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from datetime import timedelta
 
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import Count, F, Min, OuterRef, Q, Subquery
+from django.db.models.functions import TruncHour
+from django.utils import timezone
 
 from channels_app.models import AsyncCustomer, ChannelReplicationState
 from hqcommerce.models import AsyncStagingRecord, Channel, Statement, UploadedTransaction
@@ -102,3 +105,53 @@ def sync_status(*, channels: list[Channel] | None = None) -> list[ChannelSyncSta
             )
         )
     return result
+
+
+@dataclass(frozen=True)
+class ChannelBacklog:
+    status: ChannelSyncStatus
+    oldest_pending_at: object  # datetime | None
+
+    @property
+    def stages(self) -> list[tuple[str, int]]:
+        s = self.status
+        return [
+            ("Pending upload", s.pending_upload),
+            ("Pending sync", s.pending_sync),
+            ("Failed", s.failed),
+            ("Awaiting 1010", s.awaiting_distribution),
+            ("Orders pending", s.orders_pending),
+            ("Statements blocked", s.statements_blocked),
+        ]
+
+
+def dashboard_backlog() -> list[ChannelBacklog]:
+    """Per channel: each stage's backlog and the oldest customer still pending sync."""
+    oldest = dict(
+        AsyncCustomer.objects.filter(account_number="")
+        .values("channel")
+        .annotate(oldest=Min("created_at"))
+        .values_list("channel", "oldest")
+    )
+    codes = dict(Channel.objects.values_list("code", "pk"))
+    return [
+        ChannelBacklog(status=row, oldest_pending_at=oldest.get(codes[row.channel]))
+        for row in sync_status()
+    ]
+
+
+def converted_per_hour(*, hours: int = 72, now=None) -> list[tuple[object, int]]:
+    """Staging records completed per hour over the last `hours`, gaps filled with zero."""
+    now = now or timezone.now()
+    start = (now - timedelta(hours=hours - 1)).replace(minute=0, second=0, microsecond=0)
+    counts = dict(
+        AsyncStagingRecord.objects.filter(status=StagingStatus.COMPLETED, completed_at__gte=start)
+        .annotate(hour=TruncHour("completed_at"))
+        .values("hour")
+        .annotate(n=Count("pk"))
+        .values_list("hour", "n")
+    )
+    return [
+        (start + timedelta(hours=i), counts.get(start + timedelta(hours=i), 0))
+        for i in range(hours)
+    ]

@@ -47,7 +47,7 @@ ALLOWED_HOSTS = env_list(
 )
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "hqcommerce.apps.HQAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -56,7 +56,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "django_q",
-    "hqcommerce",
+    "hqcommerce.apps.HqCommerceConfig",
     "channels_app",
 ]
 

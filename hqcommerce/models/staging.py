@@ -103,7 +103,7 @@ class AsyncStagingRecord(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.channel_id}:{self.async_id}#{self.sequence} ({self.status})"
+        return f"{self.get_operation_display()} {self.target_display} ({self.get_status_display()})"
 
     @property
     def target_display(self) -> str:

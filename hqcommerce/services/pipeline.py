@@ -3,6 +3,8 @@
 Steps run inline, one after the other, each as a child job run with its own counts. A step
 that fails stops the steps after it (django-q2's Chain would enqueue them anyway). Records
 that fail validation do not fail the sync step: 1010 still distributes the others.
+The channel filter applies to the P-job and the sync; 1010 always runs for every channel,
+because a customer converted at one store must be findable at the others.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ def convert_run(
     for index, kind in enumerate(STEPS):
         step = job_run_create(
             kind=kind,
-            channels=channels,
+            channels=None if kind == JobKind.DISTRIBUTION else channels,
             dry_run=dry_run,
             triggered_by=TriggeredBy.PIPELINE,
             parent=job_run,

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from django.contrib import admin
+
+from hqcommerce.models import (
+    Customer,
+    CustomerAddress,
+    CustomerAffiliation,
+    CustomerAttribute,
+    CustomerContact,
+)
+
+from .base import ReadOnlyAdmin
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class AddressInline(ReadOnlyInline):
+    model = CustomerAddress
+    fields = ["purpose", "is_primary", "street", "city", "zip_code", "country", "async_id"]
+
+
+class ContactInline(ReadOnlyInline):
+    model = CustomerContact
+    fields = ["kind", "value", "is_primary"]
+
+
+class AffiliationInline(ReadOnlyInline):
+    model = CustomerAffiliation
+    fields = ["affiliation"]
+
+
+class AttributeInline(ReadOnlyInline):
+    model = CustomerAttribute
+    fields = ["name", "value"]
+
+
+class PossibleDuplicateFilter(admin.SimpleListFilter):
+    title = "possible duplicate"
+    parameter_name = "duplicate"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(possible_duplicate_of__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(possible_duplicate_of__isnull=True)
+        return queryset
+
+
+@admin.register(Customer)
+class CustomerAdmin(ReadOnlyAdmin):
+    """HQ customers are created by the sync job or the real-time call, never by hand here."""
+
+    list_display = [
+        "account_number",
+        "display_name",
+        "party_type",
+        "customer_group",
+        "origin_channel",
+        "origin_async_id",
+        "possible_duplicate_of",
+        "created_at",
+    ]
+    list_select_related = ["origin_channel", "possible_duplicate_of"]
+    list_filter = ["party_type", "customer_group", "origin_channel", PossibleDuplicateFilter]
+    search_fields = [
+        "account_number",
+        "first_name",
+        "last_name",
+        "organization_name",
+        "=origin_async_id",
+        "contacts__value",
+        "contacts__normalized_value",
+    ]
+    date_hierarchy = "created_at"
+    inlines = [AddressInline, ContactInline, AffiliationInline, AttributeInline]

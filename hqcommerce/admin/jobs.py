@@ -1,0 +1,187 @@
+"""Job runs: status, progress, counts, who started them; the page follows a running job."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django_q.models import Task
+
+from hqcommerce.models import JobRun
+
+from .base import ReadOnlyAdmin
+
+
+def progress_bar(run: JobRun) -> str:
+    total = run.progress_total or 0
+    percent = (
+        100
+        if run.is_finished and total == 0
+        else int(100 * run.progress_done / total)
+        if total
+        else 0
+    )
+    return format_html(
+        '<progress class="job-progress" value="{}" max="100" title="{}%"></progress> {}/{}',
+        percent,
+        percent,
+        run.progress_done,
+        run.progress_total,
+    )
+
+
+def job_run_status(run: JobRun) -> dict:
+    """What the job run page polls while the job runs."""
+    return {
+        "id": run.pk,
+        "status": run.status,
+        "status_display": run.get_status_display(),
+        "finished": run.is_finished,
+        "progress_done": run.progress_done,
+        "progress_total": run.progress_total,
+        "processed": run.processed,
+        "created": run.created,
+        "skipped": run.skipped,
+        "failed": run.failed,
+        "duration_seconds": run.duration_seconds,
+        "error_summary": run.error_summary,
+    }
+
+
+class StepInline(admin.TabularInline):
+    model = JobRun
+    fk_name = "parent"
+    extra = 0
+    can_delete = False
+    fields = ["step_link", "kind", "status", "processed", "created", "skipped", "failed"]
+    readonly_fields = fields
+    verbose_name = "step"
+    verbose_name_plural = "steps"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).order_by("pk")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="run")
+    def step_link(self, obj: JobRun) -> str:
+        url = reverse("admin:hqcommerce_jobrun_change", args=[obj.pk])
+        return format_html('<a href="{}">#{}</a>', url, obj.pk)
+
+
+@admin.register(JobRun)
+class JobRunAdmin(ReadOnlyAdmin):
+    list_display = [
+        "pk",
+        "kind",
+        "status",
+        "progress",
+        "processed",
+        "created",
+        "skipped",
+        "failed",
+        "channels",
+        "dry_run",
+        "triggered",
+        "queued_at",
+        "duration",
+    ]
+    list_display_links = ["pk", "kind"]
+    list_filter = ["kind", "status", "triggered_by", "dry_run"]
+    list_select_related = ["triggered_by_user"]
+    search_fields = ["=id", "task_id", "error_summary"]
+    date_hierarchy = "queued_at"
+    inlines = [StepInline]
+    fields = [
+        ("kind", "status", "dry_run"),
+        "progress",
+        ("processed", "created", "skipped", "failed"),
+        "channels",
+        "options",
+        ("triggered", "parent"),
+        ("queued_at", "started_at", "finished_at", "heartbeat_at", "duration"),
+        "task",
+        "error_summary",
+    ]
+    readonly_fields = [
+        "kind",
+        "status",
+        "dry_run",
+        "progress",
+        "processed",
+        "created",
+        "skipped",
+        "failed",
+        "channels",
+        "options",
+        "triggered",
+        "parent",
+        "queued_at",
+        "started_at",
+        "finished_at",
+        "heartbeat_at",
+        "duration",
+        "task",
+        "error_summary",
+    ]
+    change_form_template = "admin/hqcommerce/jobrun/change_form.html"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("triggered_by_user", "parent")
+
+    @admin.display(description="progress")
+    def progress(self, obj: JobRun) -> str:
+        return progress_bar(obj)
+
+    @admin.display(description="channels")
+    def channels(self, obj: JobRun) -> str:
+        return ", ".join(obj.channel_codes) or "all"
+
+    @admin.display(description="triggered by")
+    def triggered(self, obj: JobRun) -> str:
+        who = obj.get_triggered_by_display()
+        return f"{who}: {obj.triggered_by_user}" if obj.triggered_by_user else who
+
+    @admin.display(description="duration")
+    def duration(self, obj: JobRun) -> str:
+        seconds = obj.duration_seconds
+        return "" if seconds is None else f"{seconds:.1f} s"
+
+    @admin.display(description="django-q2 task")
+    def task(self, obj: JobRun) -> str:
+        if not obj.task_id:
+            return "(run inline)" if obj.started_at else "(not handed to a worker yet)"
+        task = Task.objects.filter(id=obj.task_id).only("success").first()
+        if task is None:
+            return obj.task_id
+        model = "success" if task.success else "failure"
+        url = reverse(f"admin:django_q_{model}_change", args=[obj.task_id])
+        return format_html('<a href="{}">{}</a>', url, obj.task_id)
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/status/",
+                self.admin_site.admin_view(self.status_view),
+                name="hqcommerce_jobrun_status",
+            ),
+            *super().get_urls(),
+        ]
+
+    def status_view(self, request, pk: int):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return JsonResponse(job_run_status(get_object_or_404(JobRun, pk=pk)))
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["status_url"] = reverse("admin:hqcommerce_jobrun_status", args=[obj.pk])
+            context["job_finished"] = obj.is_finished
+        return super().render_change_form(request, context, add, change, form_url, obj)

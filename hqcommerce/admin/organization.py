@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from django.contrib import admin
+
+from hqcommerce.models import Affiliation, Channel, FunctionalityProfile, NumberSequence
+from hqcommerce.models.jobs import JobKind, TriggeredBy
+from hqcommerce.services.jobs import job_enqueue
+
+from .base import RunJobsPermissionMixin, message_job_queued
+
+CHANNEL_JOBS = (
+    (JobKind.PJOB, "Run P-job (upload)"),
+    (JobKind.CUSTOMER_SYNC, "Synchronize customers and channel requests"),
+    (JobKind.DISTRIBUTION, "Run 1010 (Customers)"),
+    (JobKind.CONVERT, "Convert async customers (P-job + sync + 1010)"),
+    (JobKind.ORDER_SYNC, "Synchronize orders"),
+    (JobKind.STATEMENT_POSTING, "Post statements (EOD)"),
+)
+
+
+def _channel_job_action(kind: str, label: str):
+    def action(modeladmin, request, queryset):
+        run = job_enqueue(
+            kind=kind,
+            channels=list(queryset.values_list("code", flat=True)),
+            triggered_by=TriggeredBy.USER,
+            user=request.user,
+        )
+        message_job_queued(modeladmin, request, run)
+
+    action.__name__ = f"queue_{kind}"
+    return admin.action(description=label, permissions=["run_sync_jobs"])(action)
+
+
+@admin.register(FunctionalityProfile)
+class FunctionalityProfileAdmin(admin.ModelAdmin):
+    list_display = ["name", "create_customer_async"]
+    list_filter = ["create_customer_async"]
+    search_fields = ["name"]
+
+
+@admin.register(Channel)
+class ChannelAdmin(RunJobsPermissionMixin, admin.ModelAdmin):
+    list_display = ["code", "name", "profile", "default_customer"]
+    list_select_related = ["profile", "default_customer"]
+    list_filter = ["profile"]
+    search_fields = ["code", "name"]
+    raw_id_fields = ["default_customer"]
+    actions = [_channel_job_action(kind, label) for kind, label in CHANNEL_JOBS]
+
+
+@admin.register(NumberSequence)
+class NumberSequenceAdmin(admin.ModelAdmin):
+    list_display = ["code", "prefix", "width", "next_value"]
+    search_fields = ["code"]
+
+
+@admin.register(Affiliation)
+class AffiliationAdmin(admin.ModelAdmin):
+    list_display = ["name"]
+    search_fields = ["name"]

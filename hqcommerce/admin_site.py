@@ -1,0 +1,89 @@
+"""The admin site with the backlog dashboard."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from hqcommerce import charts
+from hqcommerce.models import JobRun
+from hqcommerce.models.jobs import JobKind, TriggeredBy
+from hqcommerce.selectors import converted_per_hour, dashboard_backlog
+from hqcommerce.services.access import can_run_jobs
+from hqcommerce.services.errors import HQError
+from hqcommerce.services.jobs import job_enqueue
+
+DASHBOARD_JOBS = [
+    (JobKind.CONVERT, "Convert"),
+    (JobKind.ORDER_SYNC, "Sync orders"),
+    (JobKind.STATEMENT_POSTING, "Post statements"),
+]
+
+
+class HQAdminSite(admin.AdminSite):
+    site_header = "HQ Commerce back office"
+    site_title = "HQ Commerce"
+    index_title = "Headquarters"
+
+    def get_urls(self):
+        return [
+            path("dashboard/", self.admin_view(self.dashboard_view), name="dashboard"),
+            path("dashboard/run/", self.admin_view(self.dashboard_run_view), name="dashboard_run"),
+            *super().get_urls(),
+        ]
+
+    def dashboard_view(self, request):
+        hours = 72
+        backlog = dashboard_backlog()
+        now = timezone.now()
+        rows = [
+            {
+                "channel": item.status.channel,
+                "stages": item.stages,
+                "oldest_pending_at": item.oldest_pending_at,
+                "oldest_age": now - item.oldest_pending_at if item.oldest_pending_at else None,
+            }
+            for item in backlog
+        ]
+        context = {
+            **self.each_context(request),
+            "title": "Synchronization dashboard",
+            "rows": rows,
+            "stage_names": [name for name, _ in backlog[0].stages] if backlog else [],
+            "backlog_chart": charts.stacked_bars([(r["channel"], r["stages"]) for r in rows]),
+            "converted_chart": charts.columns(converted_per_hour(hours=hours, now=now)),
+            "hours": hours,
+            "recent_runs": JobRun.objects.filter(parent__isnull=True).order_by("-pk")[:8],
+            "can_run_jobs": can_run_jobs(request),
+            "dashboard_jobs": DASHBOARD_JOBS,
+        }
+        return TemplateResponse(request, "admin/hqcommerce/dashboard.html", context)
+
+    def dashboard_run_view(self, request):
+        return require_POST(self._dashboard_run)(request)
+
+    def _dashboard_run(self, request):
+        if not can_run_jobs(request):
+            raise PermissionDenied
+        kind = request.POST.get("kind", "")
+        channel = request.POST.get("channel") or None
+        if kind not in {k for k, _ in DASHBOARD_JOBS}:
+            messages.error(request, f"Unknown job {kind!r}.")
+            return HttpResponseRedirect(reverse("admin:dashboard"))
+        try:
+            run = job_enqueue(
+                kind=kind,
+                channels=[channel] if channel else None,
+                triggered_by=TriggeredBy.USER,
+                user=request.user,
+            )
+        except HQError as exc:
+            messages.error(request, str(exc))
+            return HttpResponseRedirect(reverse("admin:dashboard"))
+        messages.success(request, f"Queued job run #{run.pk} ({run.get_kind_display()}).")
+        return HttpResponseRedirect(reverse("admin:hqcommerce_jobrun_change", args=[run.pk]))

@@ -1,0 +1,32 @@
+"""The back office's two staff groups, kept in step with the models' permissions."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group, Permission
+
+RUN_JOBS_PERMISSION = "hqcommerce.run_sync_jobs"
+READ_ONLY_GROUP = "Back office (read-only)"
+OPERATORS_GROUP = "Sync operators"
+APPS = ("hqcommerce", "channels_app", "django_q")
+
+
+def groups_ensure(**kwargs) -> None:
+    """Read-only staff see everything and run nothing; operators also correct and run jobs."""
+    view = Permission.objects.filter(content_type__app_label__in=APPS, codename__startswith="view_")
+    read_only, _ = Group.objects.get_or_create(name=READ_ONLY_GROUP)
+    read_only.permissions.set(view)
+    operators, _ = Group.objects.get_or_create(name=OPERATORS_GROUP)
+    operators.permissions.set(
+        list(view)
+        + list(
+            Permission.objects.filter(
+                content_type__app_label="hqcommerce",
+                codename__in=["run_sync_jobs", "change_asyncstagingrecord"],
+            )
+        )
+    )
+
+
+def can_run_jobs(request) -> bool:
+    """The "can run sync jobs" permission guards every job action and button."""
+    return request.user.has_perm(RUN_JOBS_PERMISSION)

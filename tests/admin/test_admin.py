@@ -1,0 +1,285 @@
+import json
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.urls import reverse
+
+from hqcommerce.models import AsyncStagingRecord, Customer, JobRun
+from hqcommerce.models.jobs import JobStatus
+from hqcommerce.services.access import OPERATORS_GROUP, READ_ONLY_GROUP
+from hqcommerce.services.customer_sync import customer_sync_run
+from hqcommerce.services.pipeline import convert_run
+from hqcommerce.services.upload import pjob_run
+
+BAD_EMAIL = [{"kind": "email", "value": "not-an-email"}]
+
+CHANGELISTS = [
+    "hqcommerce_channel",
+    "hqcommerce_functionalityprofile",
+    "hqcommerce_numbersequence",
+    "hqcommerce_affiliation",
+    "hqcommerce_customer",
+    "hqcommerce_asyncstagingrecord",
+    "hqcommerce_jobrun",
+    "hqcommerce_uploadedtransaction",
+    "hqcommerce_salesorder",
+    "hqcommerce_statement",
+    "hqcommerce_loyaltycard",
+    "channels_app_asynccustomer",
+    "channels_app_asyncaddress",
+    "channels_app_asynccustomeredit",
+    "channels_app_channeltransaction",
+    "channels_app_channelcustomer",
+    "channels_app_channelreplicationstate",
+    "django_q_schedule",
+]
+
+
+def _staff(username: str, group: str) -> User:
+    user = User.objects.create_user(username, password="pw", is_staff=True)
+    user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def operator(db) -> User:
+    return _staff("operator", OPERATORS_GROUP)
+
+
+@pytest.fixture
+def reader(db) -> User:
+    return _staff("reader", READ_ONLY_GROUP)
+
+
+@pytest.fixture
+def failed_record(channel, make_async_customer) -> AsyncStagingRecord:
+    make_async_customer(channel)
+    make_async_customer(channel, contacts=BAD_EMAIL)
+    convert_run()
+    return AsyncStagingRecord.objects.get(status="failed")
+
+
+@pytest.mark.parametrize("name", CHANGELISTS)
+def test_every_changelist_and_the_dashboard_answer_for_read_only_staff(
+    client, reader, failed_record, name
+):
+    client.force_login(reader)
+    assert client.get(reverse(f"admin:{name}_changelist")).status_code == 200
+    assert client.get(reverse("admin:dashboard")).status_code == 200
+
+
+def test_change_pages_open(admin_client, failed_record, record_sale, channel):
+    record_sale(channel, kind="cash_and_carry")
+    customer = Customer.objects.first()
+    run = JobRun.objects.filter(parent__isnull=True).first()
+    for url in [
+        reverse("admin:hqcommerce_customer_change", args=[customer.pk]),
+        reverse("admin:hqcommerce_asyncstagingrecord_change", args=[failed_record.pk]),
+        reverse("admin:hqcommerce_jobrun_change", args=[run.pk]),
+        reverse("admin:hqcommerce_channel_change", args=[channel.pk]),
+    ]:
+        assert admin_client.get(url).status_code == 200, url
+
+
+def test_changelists_stay_a_handful_of_queries_whatever_the_row_count(
+    admin_client, channel, make_async_customer, django_assert_max_num_queries
+):
+    def queries_for(count: int) -> dict[str, int]:
+        for _ in range(count):
+            make_async_customer(channel)
+        convert_run()
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        result = {}
+        for name in ("hqcommerce_asyncstagingrecord", "hqcommerce_customer", "hqcommerce_jobrun"):
+            with CaptureQueriesContext(connection) as ctx:
+                admin_client.get(reverse(f"admin:{name}_changelist"))
+            result[name] = len(ctx.captured_queries)
+        with CaptureQueriesContext(connection) as ctx:
+            admin_client.get(reverse("admin:dashboard"))
+        result["dashboard"] = len(ctx.captured_queries)
+        return result
+
+    few = queries_for(3)
+    many = queries_for(40)
+    assert few == many
+    with django_assert_max_num_queries(20):
+        admin_client.get(reverse("admin:hqcommerce_asyncstagingrecord_changelist"))
+
+
+def test_read_only_staff_run_nothing(client, reader, failed_record, channel):
+    client.force_login(reader)
+
+    response = client.post(reverse("admin:dashboard_run"), {"kind": "convert"})
+    assert response.status_code == 403
+
+    changelist = client.get(reverse("admin:hqcommerce_channel_changelist"))
+    assert b"queue_convert" not in changelist.content
+    response = client.post(
+        reverse("admin:hqcommerce_channel_changelist"),
+        {"action": "queue_convert", "_selected_action": [channel.pk]},
+    )
+    assert not JobRun.objects.filter(triggered_by="user").exists()
+
+    page = client.get(
+        reverse("admin:hqcommerce_asyncstagingrecord_change", args=[failed_record.pk])
+    )
+    assert b"Save and synchronize" not in page.content
+    response = client.post(
+        reverse("admin:hqcommerce_asyncstagingrecord_change", args=[failed_record.pk]),
+        {"payload": json.dumps(failed_record.payload), "_synchronize": "1"},
+    )
+    assert response.status_code == 403
+    dashboard = client.get(reverse("admin:dashboard"))
+    assert b'name="kind"' not in dashboard.content
+
+
+def test_operator_runs_convert_from_a_channel_action_and_gets_a_link(
+    client, operator, channel, make_async_customer, django_capture_on_commit_callbacks
+):
+    make_async_customer(channel)
+    client.force_login(operator)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:hqcommerce_channel_changelist"),
+            {"action": "queue_convert", "_selected_action": [channel.pk]},
+            follow=True,
+        )
+
+    run = JobRun.objects.get(kind="convert")
+    assert run.status == JobStatus.SUCCEEDED
+    assert run.triggered_by_user == operator
+    assert reverse("admin:hqcommerce_jobrun_change", args=[run.pk]).encode() in response.content
+    assert Customer.objects.count() == 1
+
+
+def test_dashboard_run_button_queues_the_job_and_opens_its_page(
+    client, operator, channel, make_async_customer, django_capture_on_commit_callbacks
+):
+    make_async_customer(channel)
+    client.force_login(operator)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:dashboard_run"), {"kind": "convert", "channel": channel.code}
+        )
+
+    run = JobRun.objects.get(kind="convert")
+    assert response.url == reverse("admin:hqcommerce_jobrun_change", args=[run.pk])
+    assert run.channel_codes == [channel.code]
+
+
+def test_dashboard_shows_backlog_per_stage(admin_client, channel, make_async_customer):
+    make_async_customer(channel)
+    make_async_customer(channel, contacts=BAD_EMAIL)
+    pjob_run()
+    customer_sync_run()
+    make_async_customer(channel)
+
+    page = admin_client.get(reverse("admin:dashboard")).content.decode()
+
+    row = page.split(f'data-channel="{channel.code}"')[1].split("</tr>")[0]
+    numbers = [cell.split("</td>")[0] for cell in row.split('<td class="num">')[1:]]
+    # pending upload, pending sync, failed, awaiting 1010, orders pending, statements blocked
+    assert numbers == ["1", "0", "1", "1", "0", "0"]
+    assert "ago" in row
+    assert "<svg" in page
+
+
+def test_correcting_a_failed_record_and_pressing_synchronize_converts_it(
+    client, operator, failed_record, django_capture_on_commit_callbacks
+):
+    client.force_login(operator)
+    url = reverse("admin:hqcommerce_asyncstagingrecord_change", args=[failed_record.pk])
+    page = client.get(url)
+    assert b"not-an-email" in page.content
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            url,
+            {
+                "first_name": failed_record.payload["first_name"],
+                "last_name": failed_record.payload["last_name"],
+                "organization_name": "",
+                "email": "fixed@example.com",
+                "phone": "",
+                "payload": json.dumps(failed_record.payload),
+                "_synchronize": "1",
+            },
+        )
+
+    assert response.status_code == 302
+    failed_record.refresh_from_db()
+    assert failed_record.status == "completed"
+    assert Customer.objects.get(origin_async_id=failed_record.async_id).contacts.get().value == (
+        "fixed@example.com"
+    )
+
+
+def test_a_correction_that_still_breaks_a_rule_is_refused_and_nothing_saved(
+    client, operator, failed_record
+):
+    client.force_login(operator)
+    url = reverse("admin:hqcommerce_asyncstagingrecord_change", args=[failed_record.pk])
+
+    response = client.post(
+        url,
+        {
+            "first_name": "",
+            "last_name": "",
+            "organization_name": "",
+            "email": "still-bad",
+            "phone": "",
+            "payload": json.dumps(failed_record.payload),
+        },
+    )
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "email" in errors
+    assert "last_name" in errors  # the missing name lands on its own field
+    failed_record.refresh_from_db()
+    assert failed_record.payload["contacts"][0]["value"] == "not-an-email"
+
+
+def test_completed_records_cannot_be_changed(client, operator, failed_record):
+    done = AsyncStagingRecord.objects.get(status="completed")
+    client.force_login(operator)
+    url = reverse("admin:hqcommerce_asyncstagingrecord_change", args=[done.pk])
+    page = client.get(url)
+    assert b"Save and synchronize" not in page.content
+    assert client.post(url, {"payload": "{}"}).status_code == 403
+
+
+def test_bulk_synchronize_action(
+    client, operator, failed_record, django_capture_on_commit_callbacks
+):
+    client.force_login(operator)
+    failed_record.payload["contacts"] = [{"kind": "email", "value": "ok@example.com"}]
+    failed_record.save()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("admin:hqcommerce_asyncstagingrecord_changelist"),
+            {"action": "synchronize", "_selected_action": [failed_record.pk]},
+        )
+
+    failed_record.refresh_from_db()
+    assert failed_record.status == "completed"
+
+
+def test_job_run_status_json_for_the_live_page(admin_client, channel, make_async_customer):
+    from hqcommerce.services.jobs import job_run_create, job_run_execute
+
+    make_async_customer(channel)
+    run = job_run_execute(job_run_create(kind="convert", triggered_by="command").pk)
+
+    data = admin_client.get(reverse("admin:hqcommerce_jobrun_status", args=[run.pk])).json()
+
+    assert data["status"] == run.status
+    assert data["finished"] is True
+    assert data["progress_total"] == 3
+    page = admin_client.get(reverse("admin:hqcommerce_jobrun_change", args=[run.pk]))
+    assert b"job-progress" in page.content

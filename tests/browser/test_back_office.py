@@ -1,0 +1,123 @@
+"""The seed's procedure in a real browser: Debian's Chromium driven by Playwright.
+
+Playwright must not download a browser: it drives /usr/bin/chromium, which the Makefile
+installs with apt when missing. django-q2 runs in sync mode, so a queued job finishes
+inside the request that queued it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import User
+
+from channels_app.services.pos import pos_customer_create
+from hqcommerce.models import AsyncStagingRecord, Channel
+from hqcommerce.services.demo import demo_seed
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = Path(settings.VAR_DIR) / "screenshots"
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI") or os.environ.get("HQ_REQUIRE_BROWSER"):
+        raise RuntimeError(
+            f"{CHROMIUM} is missing; `make test` installs it (apt-get install chromium)"
+        )
+    pytestmark.append(pytest.mark.skip(reason=f"{CHROMIUM} not installed (make test installs it)"))
+
+
+@pytest.fixture
+def browser_page():
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes
+    # between browser steps are plain synchronous code.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.set_default_timeout(20_000)
+        try:
+            yield page
+        finally:
+            browser.close()
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+def _shot(page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / name
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def test_staff_convert_a_channel_watch_the_job_and_fix_a_failed_record(live_server, browser_page):
+    page = browser_page
+    User.objects.create_superuser("boss", "boss@example.com", "s3cret-pass")
+    demo_seed(channels=2, async_customers=16, seed=5)
+    store = Channel.objects.get(code="STORE01")
+    broken = pos_customer_create(
+        channel=store,
+        data={
+            "first_name": "Rosa",
+            "last_name": "Díaz",
+            "contacts": [{"kind": "email", "value": "rosa@"}],
+        },
+    ).async_id
+
+    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
+    page.fill("#id_username", "boss")
+    page.fill("#id_password", "s3cret-pass")
+    page.click("input[type=submit]")
+    page.click("#dashboard-link a")
+    assert page.locator("#backlog tr[data-channel=STORE01]").is_visible()
+
+    page.click("tr[data-channel=STORE01] button[name=run-convert]")
+    page.wait_for_url("**/admin/hqcommerce/jobrun/*/change/")
+    page.wait_for_selector(".field-status >> text=Partially failed")
+    assert "Processed:" in page.locator("fieldset").first.inner_text()
+    _shot(page, "job-run.png")
+
+    page.goto(
+        f"{live_server.url}/admin/hqcommerce/asyncstagingrecord/?channel__id__exact={store.pk}&status__exact=completed"
+    )
+    accounts = page.locator("td.field-account_number").all_inner_texts()
+    assert accounts and all(a.startswith("C") for a in accounts)
+
+    page.goto(f"{live_server.url}/admin/hqcommerce/asyncstagingrecord/?q={broken}")
+    page.click("th.field-channel a, td.field-channel a, #result_list tbody tr a")
+    page.wait_for_selector("#id_email")
+    assert page.input_value("#id_email") == "rosa@"
+    page.fill("#id_email", "rosa.diaz@example.com")
+    page.click("input[name=_synchronize]")
+    page.wait_for_selector(".messagelist")
+    record = AsyncStagingRecord.objects.get(async_id=broken)
+    assert record.status == "completed", record.last_error
+    assert "Completed" in page.locator("div.fieldBox.field-status").inner_text()
+
+    page.goto(f"{live_server.url}/admin/dashboard/")
+    dashboard = _shot(page, "dashboard.png")
+    job_run = SCREENSHOTS / "job-run.png"
+    if os.environ.get("HQ_UPDATE_DOC_IMAGES"):
+        docs = Path(settings.BASE_DIR) / "docs" / "img"
+        shutil.copy(dashboard, docs / "dashboard.png")
+        shutil.copy(job_run, docs / "job-run.png")
+    assert dashboard.stat().st_size > 10_000
