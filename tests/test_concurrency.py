@@ -43,7 +43,7 @@ def _start(*args: str, batch_size: int) -> subprocess.Popen:
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_sync_processes_convert_each_of_2000_records_exactly_once():
     channels = [ChannelFactory(), ChannelFactory()]
     now = timezone.now()

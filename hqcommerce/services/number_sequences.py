@@ -8,6 +8,14 @@ from hqcommerce.models import NumberSequence
 
 from .errors import ConfigurationError, NumberSequenceExhaustedError
 
+# The sequences the product needs; created on first use if missing (a new or flushed
+# database), then editable in the admin.
+DEFAULT_SEQUENCES = {
+    "customer_account": {"prefix": "C", "width": 7},
+    "sales_order": {"prefix": "SO", "width": 8},
+    "loyalty_card": {"prefix": "LC", "width": 10},
+}
+
 
 def number_sequence_allocate(*, code: str, count: int) -> list[str]:
     """Take `count` consecutive numbers.
@@ -18,6 +26,8 @@ def number_sequence_allocate(*, code: str, count: int) -> list[str]:
     if count <= 0:
         return []
     with transaction.atomic():
+        if code in DEFAULT_SEQUENCES:
+            NumberSequence.objects.get_or_create(code=code, defaults=DEFAULT_SEQUENCES[code])
         try:
             sequence = NumberSequence.objects.select_for_update().get(code=code)
         except NumberSequence.DoesNotExist:

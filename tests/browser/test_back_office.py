@@ -58,6 +58,11 @@ def browser_page():
         try:
             yield page
         finally:
+            # ORM calls made while Playwright's loop runs get their own connection object
+            # (asgiref's context-local storage); close it, or the test database cannot drop.
+            from django.db import connections
+
+            connections.close_all()
             browser.close()
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
