@@ -126,3 +126,33 @@ def test_staff_convert_a_channel_watch_the_job_and_fix_a_failed_record(live_serv
         shutil.copy(dashboard, docs / "dashboard.png")
         shutil.copy(job_run, docs / "job-run.png")
     assert dashboard.stat().st_size > 10_000
+
+
+def test_job_run_page_follows_a_running_job_until_it_finishes(live_server, browser_page):
+    from django.utils import timezone
+
+    from hqcommerce.models import JobRun
+
+    page = browser_page
+    User.objects.create_superuser("boss", "boss@example.com", "s3cret-pass")
+    run = JobRun.objects.create(
+        kind="pjob",
+        status="running",
+        triggered_by="schedule",
+        progress_total=10,
+        progress_done=2,
+        started_at=timezone.now(),
+    )
+    page.goto(f"{live_server.url}/admin/login/?next=/admin/hqcommerce/jobrun/{run.pk}/change/")
+    page.fill("#id_username", "boss")
+    page.fill("#id_password", "s3cret-pass")
+    page.click("input[type=submit]")
+    page.wait_for_selector("#job-live")
+
+    JobRun.objects.filter(pk=run.pk).update(progress_done=7)
+    page.wait_for_selector("#job-live >> text=7/10")
+    JobRun.objects.filter(pk=run.pk).update(
+        status="succeeded", progress_done=10, finished_at=timezone.now()
+    )
+
+    page.wait_for_selector("div.fieldBox.field-status >> text=Succeeded")
