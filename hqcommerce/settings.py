@@ -54,7 +54,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework.authtoken",
+    "rest_framework_api_key",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "drf_standardized_errors",
     "django_q",
     "hqcommerce.apps.HqCommerceConfig",
     "channels_app",
@@ -149,22 +153,88 @@ else:
     raise ImproperlyConfigured(f"Q_BROKER must be 'orm' or 'redis', not {Q_BROKER!r}.")
 
 # --- REST framework ---------------------------------------------------------------------------
+# POS registers authenticate with a device key (`Authorization: Api-Key <key>`); back-office
+# users and scripts with a session or a token (`Authorization: Token <token>`).
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "drf_standardized_errors.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "hqcommerce.api.authentication.DeviceKeyAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
+    "DEFAULT_PERMISSION_CLASSES": ["hqcommerce.api.permissions.IsDeviceOrStaff"],
+    "DEFAULT_THROTTLE_CLASSES": ["hqcommerce.api.throttling.DeviceRateThrottle"],
+    "DEFAULT_PARSER_CLASSES": ["hqcommerce.api.parsers.LimitedJSONParser"],
+}
+DRF_STANDARDIZED_ERRORS = {
+    "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True,
+    "EXCEPTION_HANDLER_CLASS": "hqcommerce.api.exceptions.DomainExceptionHandler",
+    "ALLOWED_ERROR_STATUS_CODES": [
+        "400",
+        "401",
+        "403",
+        "404",
+        "405",
+        "406",
+        "409",
+        "413",
+        "415",
+        "422",
+        "429",
+        "500",
+    ],
+    "ERROR_SCHEMAS": {
+        "400": "hqcommerce.api.exceptions.ValidationErrorResponse",
+        "409": "hqcommerce.api.exceptions.ClientErrorResponse",
+        "413": "hqcommerce.api.exceptions.ClientErrorResponse",
+        "422": "hqcommerce.api.exceptions.ClientErrorResponse",
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "HQ Commerce API",
+    "DESCRIPTION": "POS registers and back-office scripts: customers (sync and async), "
+    "addresses, sales, synchronization status and jobs.",
     "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        name: f"drf_standardized_errors.openapi_serializers.{name}.choices"
+        for name in (
+            "ValidationErrorEnum",
+            "ClientErrorEnum",
+            "ServerErrorEnum",
+            "ErrorCode401Enum",
+            "ErrorCode403Enum",
+            "ErrorCode404Enum",
+            "ErrorCode405Enum",
+            "ErrorCode406Enum",
+            "ErrorCode415Enum",
+            "ErrorCode429Enum",
+            "ErrorCode500Enum",
+        )
+    }
+    | {
+        "JobRunStatusEnum": "hqcommerce.models.jobs.JobStatus.choices",
+        "CustomerSyncStatusEnum": ["synced", "pending_sync"],
+    },
+    "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],
 }
+# Bodies above this are refused before parsing (the POS sends small JSON documents).
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("HQ_MAX_BODY_BYTES", str(256 * 1024)))
 
 # --- The product's own knobs -----------------------------------------------------------------
 HQ_JOB_BATCH_SIZE = int(os.environ.get("HQ_JOB_BATCH_SIZE", "500"))
 HQ_CUSTOMER_NUMBER_SEQUENCE = "customer_account"
+HQ_SALES_ORDER_NUMBER_SEQUENCE = "sales_order"
+HQ_LOYALTY_CARD_NUMBER_SEQUENCE = "loyalty_card"
 HQ_SCHEDULE_MINUTES = int(os.environ.get("HQ_SCHEDULE_MINUTES", "15"))
+# Off simulates HQ being unreachable: sync-mode stores then fall back to async creation.
+HQ_REALTIME_ENABLED = env_bool("HQ_REALTIME_ENABLED", True)
+# Requests per device (or per back-office user) before the API answers 429.
+HQ_API_RATE = os.environ.get("HQ_API_RATE", "1200/min")
 
 LOGGING = {
     "version": 1,
@@ -174,5 +244,3 @@ LOGGING = {
         "hqcommerce": {"handlers": ["console"], "level": os.environ.get("HQ_LOG_LEVEL", "INFO")},
     },
 }
-HQ_SALES_ORDER_NUMBER_SEQUENCE = "sales_order"
-HQ_LOYALTY_CARD_NUMBER_SEQUENCE = "loyalty_card"

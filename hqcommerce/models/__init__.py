@@ -1,3 +1,4 @@
+from .api import DeviceKey, IdempotencyRecord
 from .customers import (
     Affiliation,
     Customer,
@@ -20,7 +21,9 @@ __all__ = [
     "CustomerAffiliation",
     "CustomerAttribute",
     "CustomerContact",
+    "DeviceKey",
     "FunctionalityProfile",
+    "IdempotencyRecord",
     "JobRun",
     "LoyaltyCard",
     "NumberSequence",

@@ -1,0 +1,1 @@
+"""REST API for POS registers (device keys, one channel each) and back-office scripts."""

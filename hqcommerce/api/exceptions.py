@@ -1,0 +1,80 @@
+"""One error shape for every error: domain errors become API errors, which
+drf-standardized-errors renders as {"type", "errors": [{"code", "detail", "attr"}]}."""
+
+from __future__ import annotations
+
+from django.core.exceptions import RequestDataTooBig
+from drf_standardized_errors.handler import ExceptionHandler
+from rest_framework import exceptions, serializers, status
+
+from hqcommerce.services.errors import (
+    ConflictError,
+    HQError,
+    InputValidationError,
+    PendingCustomerError,
+    UnknownChannelError,
+    UnknownCustomerError,
+)
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+    default_detail = "The request conflicts with the current state."
+
+
+class PendingSync(Conflict):
+    default_code = "pending_sync"
+
+
+class Unprocessable(exceptions.APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_code = "unprocessable"
+    default_detail = "The request cannot be processed."
+
+
+def as_api_exception(exc: Exception) -> Exception:
+    if isinstance(exc, InputValidationError):
+        return exceptions.ValidationError(exc.errors)
+    if isinstance(exc, UnknownChannelError):
+        return exceptions.ValidationError({"channels": [str(exc)]})
+    if isinstance(exc, UnknownCustomerError):
+        return exceptions.NotFound(str(exc))
+    if isinstance(exc, PendingCustomerError):
+        return PendingSync(str(exc))
+    if isinstance(exc, ConflictError):
+        return Conflict(str(exc))
+    if isinstance(exc, HQError):
+        return exceptions.ValidationError({"non_field_errors": [str(exc)]})
+    if isinstance(exc, RequestDataTooBig):
+        from .parsers import PayloadTooLarge
+
+        return PayloadTooLarge()
+    return exc
+
+
+class DomainExceptionHandler(ExceptionHandler):
+    """drf-standardized-errors' handler, taught our domain errors."""
+
+    def convert_known_exceptions(self, exc: Exception) -> Exception:
+        return super().convert_known_exceptions(as_api_exception(exc))
+
+
+class _ClientError(serializers.Serializer):
+    code = serializers.CharField()
+    detail = serializers.CharField()
+    attr = serializers.CharField(allow_null=True)
+
+
+class ValidationErrorResponse(serializers.Serializer):
+    """400: field errors (`attr` is the field path, e.g. contacts.0.value) or a parse error."""
+
+    type = serializers.ChoiceField(choices=["validation_error", "client_error"])
+    errors = _ClientError(many=True)
+
+
+class ClientErrorResponse(serializers.Serializer):
+    """409 (conflict / pending sync), 413 (body too large), 422 (idempotency key reused)."""
+
+    type = serializers.ChoiceField(choices=["client_error"])
+    errors = _ClientError(many=True)

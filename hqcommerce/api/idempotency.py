@@ -1,0 +1,64 @@
+"""Idempotency-Key: a retried request gets the first response and creates nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+
+from django.db import IntegrityError, transaction
+from rest_framework import exceptions
+from rest_framework.response import Response
+
+from hqcommerce.models import IdempotencyRecord
+
+from .exceptions import Unprocessable
+from .permissions import request_device_key
+
+HEADER = "Idempotency-Key"
+
+
+def _scope(request) -> str:
+    key = request_device_key(request)
+    return f"device:{key.pk}" if key is not None else f"user:{request.user.pk}"
+
+
+def _replay(record: IdempotencyRecord, request_hash: str) -> Response:
+    if record.request_hash != request_hash:
+        raise Unprocessable(
+            f"{HEADER} {record.key!r} was used for another request; send a new key."
+        )
+    return Response(
+        record.response, status=record.status_code, headers={"Idempotent-Replay": "true"}
+    )
+
+
+def idempotent(request, *, endpoint: str, perform: Callable[[], Response]) -> Response:
+    """Run `perform` once per (caller, key); its work and the stored response commit together,
+    so a concurrent retry either waits and replays, or finds the stored response."""
+    key = request.headers.get(HEADER)
+    if key is None:
+        return perform()
+    if not 1 <= len(key) <= 255:
+        raise exceptions.ValidationError({HEADER: ["Between 1 and 255 characters."]})
+    scope = _scope(request)
+    digest = hashlib.sha256(
+        (endpoint + json.dumps(request.data, sort_keys=True, default=str)).encode()
+    ).hexdigest()
+    existing = IdempotencyRecord.objects.filter(scope=scope, key=key).first()
+    if existing is not None:
+        return _replay(existing, digest)
+    try:
+        with transaction.atomic():
+            response = perform()
+            IdempotencyRecord.objects.create(
+                scope=scope,
+                key=key,
+                endpoint=endpoint,
+                request_hash=digest,
+                status_code=response.status_code,
+                response=response.data,
+            )
+    except IntegrityError:
+        return _replay(IdempotencyRecord.objects.get(scope=scope, key=key), digest)
+    return response

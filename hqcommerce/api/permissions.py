@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from rest_framework.permissions import BasePermission
+
+from hqcommerce.models import DeviceKey
+from hqcommerce.services.access import RUN_JOBS_PERMISSION
+
+
+def request_device_key(request) -> DeviceKey | None:
+    return request.auth if isinstance(request.auth, DeviceKey) else None
+
+
+class IsDeviceOrStaff(BasePermission):
+    """A POS device (for its own channel) or a back-office staff user."""
+
+    message = "Authenticate with a device key or as back-office staff."
+
+    def has_permission(self, request, view) -> bool:
+        if request_device_key(request) is not None:
+            return True
+        user = request.user
+        return bool(user and user.is_authenticated and user.is_staff)
+
+
+class CanRunJobs(IsDeviceOrStaff):
+    """Devices start jobs for their own channel; staff need "Can run sync jobs"."""
+
+    message = "Starting jobs needs the 'Can run sync jobs' permission."
+
+    def has_permission(self, request, view) -> bool:
+        if not super().has_permission(request, view):
+            return False
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return True
+        return request_device_key(request) is not None or request.user.has_perm(RUN_JOBS_PERMISSION)

@@ -1,0 +1,230 @@
+"""Request and response shapes. Input serializers check types and lengths and refuse
+unknown fields; the services then apply HQ's business rules."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from hqcommerce.models import JobRun
+from hqcommerce.models.customers import AddressPurpose, ContactKind, PartyType, ReceiptPreference
+from hqcommerce.models.jobs import JobKind
+
+API_JOB_KINDS = {
+    "p-job": JobKind.PJOB,
+    "sync-customers": JobKind.CUSTOMER_SYNC,
+    "1010": JobKind.DISTRIBUTION,
+    "convert": JobKind.CONVERT,
+    "sync-orders": JobKind.ORDER_SYNC,
+    "post-statements": JobKind.STATEMENT_POSTING,
+}
+JOB_KIND_NAMES = {kind: name for name, kind in API_JOB_KINDS.items()}
+
+
+class StrictSerializer(serializers.Serializer):
+    """Refuses fields it does not know, so a typo is an error rather than silently dropped."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({key: ["Unknown field."] for key in unknown})
+        return super().to_internal_value(data)
+
+
+def _text(max_length: int, **kwargs) -> serializers.CharField:
+    return serializers.CharField(
+        max_length=max_length, required=False, allow_blank=True, trim_whitespace=True, **kwargs
+    )
+
+
+class AddressInput(StrictSerializer):
+    purpose = serializers.ChoiceField(choices=AddressPurpose.choices, required=False)
+    is_primary = serializers.BooleanField(required=False)
+    name = _text(100)
+    street = serializers.CharField(max_length=200)
+    city = serializers.CharField(max_length=60)
+    state = _text(60)
+    zip_code = _text(20)
+    country = serializers.CharField(max_length=3, help_text="ISO 3166 alpha-2 or alpha-3.")
+
+
+class ContactInput(StrictSerializer):
+    kind = serializers.ChoiceField(choices=ContactKind.choices)
+    value = serializers.CharField(max_length=254)
+    is_primary = serializers.BooleanField(required=False)
+
+
+class AttributeInput(StrictSerializer):
+    name = serializers.CharField(max_length=60)
+    value = _text(200)
+
+
+class CustomerCreateInput(StrictSerializer):
+    channel = serializers.CharField(
+        max_length=20, required=False, help_text="Back-office users only; a device uses its own."
+    )
+    party_type = serializers.ChoiceField(choices=PartyType.choices, required=False)
+    first_name = _text(60)
+    middle_name = _text(60)
+    last_name = _text(60)
+    organization_name = _text(120)
+    customer_group = _text(20)
+    currency = _text(3)
+    language = _text(10)
+    receipt_preference = serializers.ChoiceField(choices=ReceiptPreference.choices, required=False)
+    addresses = AddressInput(many=True, required=False, max_length=20)
+    contacts = ContactInput(many=True, required=False, max_length=20)
+    affiliations = serializers.ListField(
+        child=serializers.CharField(max_length=60), required=False, max_length=20
+    )
+    attributes = AttributeInput(many=True, required=False, max_length=20)
+
+
+class CustomerUpdateInput(StrictSerializer):
+    first_name = _text(60)
+    middle_name = _text(60)
+    last_name = _text(60)
+    organization_name = _text(120)
+    customer_group = _text(20)
+    currency = _text(3)
+    language = _text(10)
+    receipt_preference = serializers.ChoiceField(choices=ReceiptPreference.choices, required=False)
+    email = _text(254)
+    phone = _text(254)
+
+    def validate(self, attrs):
+        if not attrs:
+            raise serializers.ValidationError("Send at least one field to change.")
+        return attrs
+
+
+class AddressOutput(serializers.Serializer):
+    async_id = serializers.CharField(allow_null=True)
+    purpose = serializers.CharField()
+    is_primary = serializers.BooleanField()
+    street = serializers.CharField()
+    city = serializers.CharField()
+    zip_code = serializers.CharField()
+    country = serializers.CharField()
+
+
+class CustomerOutput(serializers.Serializer):
+    id = serializers.CharField(help_text="The account number, or the temporary id while pending.")
+    account_number = serializers.CharField(allow_null=True)
+    async_id = serializers.UUIDField(allow_null=True)
+    status = serializers.ChoiceField(choices=["synced", "pending_sync"])
+    channel = serializers.CharField()
+    party_type = serializers.CharField()
+    name = serializers.CharField()
+    first_name = serializers.CharField()
+    middle_name = serializers.CharField()
+    last_name = serializers.CharField()
+    organization_name = serializers.CharField()
+    email = serializers.CharField()
+    phone = serializers.CharField()
+    customer_group = serializers.CharField()
+    currency = serializers.CharField()
+    language = serializers.CharField()
+    addresses = AddressOutput(many=True)
+
+
+class CustomerPage(serializers.Serializer):
+    next = serializers.CharField(allow_null=True, help_text="URL of the next page, if any.")
+    results = CustomerOutput(many=True)
+
+
+class AddressAdded(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["synced", "pending_sync"])
+    async_id = serializers.UUIDField(allow_null=True)
+    customer = CustomerOutput()
+
+
+class TransactionLineInput(StrictSerializer):
+    item_id = serializers.CharField(max_length=40)
+    description = _text(100)
+    quantity = serializers.DecimalField(max_digits=12, decimal_places=3)
+    unit_price = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0)
+
+
+class TransactionInput(StrictSerializer):
+    channel = serializers.CharField(max_length=20, required=False)
+    transaction_id = serializers.RegexField(r"^[A-Za-z0-9._:-]{1,64}$", max_length=64)
+    kind = serializers.ChoiceField(choices=["cash_and_carry", "customer_order"])
+    order_mode = serializers.ChoiceField(choices=["async", "sync"], required=False)
+    business_date = serializers.DateField()
+    customer = _text(64, help_text="Account number or temporary id.")
+    address_async_id = serializers.UUIDField(required=False, allow_null=True)
+    currency = serializers.RegexField(r"^[A-Z]{3}$", required=False)
+    lines = TransactionLineInput(many=True, min_length=1, max_length=200)
+
+
+class TransactionOutput(serializers.Serializer):
+    transaction_id = serializers.CharField()
+    channel = serializers.CharField(source="channel.code")
+    kind = serializers.CharField()
+    order_mode = serializers.CharField()
+    business_date = serializers.DateField()
+    customer_account = serializers.CharField()
+    customer_async_id = serializers.UUIDField(allow_null=True)
+    address_async_id = serializers.UUIDField(allow_null=True)
+    currency = serializers.CharField()
+    total = serializers.DecimalField(max_digits=14, decimal_places=2)
+    hq_order_number = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class SyncStatusOutput(serializers.Serializer):
+    channel = serializers.CharField()
+    pending_upload = serializers.IntegerField()
+    pending_sync = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    awaiting_distribution = serializers.IntegerField()
+    completed = serializers.IntegerField()
+    orders_pending = serializers.IntegerField()
+    statements_blocked = serializers.IntegerField()
+
+
+class JobInput(StrictSerializer):
+    kind = serializers.ChoiceField(choices=list(API_JOB_KINDS))
+    channels = serializers.ListField(
+        child=serializers.CharField(max_length=20), required=False, max_length=100
+    )
+    dry_run = serializers.BooleanField(required=False, default=False)
+    retry_failed = serializers.BooleanField(required=False, help_text="sync-customers only.")
+    business_date = serializers.DateField(required=False, help_text="post-statements only.")
+
+
+class JobRunOutput(serializers.ModelSerializer):
+    kind = serializers.SerializerMethodField()
+    channels = serializers.ListField(source="channel_codes", child=serializers.CharField())
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = JobRun
+        fields = [
+            "id",
+            "url",
+            "kind",
+            "status",
+            "dry_run",
+            "channels",
+            "progress_done",
+            "progress_total",
+            "processed",
+            "created",
+            "skipped",
+            "failed",
+            "triggered_by",
+            "queued_at",
+            "started_at",
+            "finished_at",
+            "error_summary",
+        ]
+
+    def get_kind(self, obj: JobRun) -> str:
+        return JOB_KIND_NAMES[obj.kind]
+
+    def get_url(self, obj: JobRun) -> str:
+        request = self.context.get("request")
+        path = f"/api/v1/jobs/{obj.pk}/"
+        return request.build_absolute_uri(path) if request else path

@@ -1,0 +1,272 @@
+"""Thin views: check the shape, find the channel, call a service, shape the answer."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
+from rest_framework import exceptions, status
+from rest_framework.decorators import api_view, permission_classes
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from channels_app.selectors import channel_customer_view, channel_customers_page, cursor_decode
+from channels_app.services.pos import (
+    pos_address_add,
+    pos_customer_create,
+    pos_customer_update,
+    pos_transaction_record,
+)
+from hqcommerce.models import Channel, JobRun
+from hqcommerce.models.jobs import JobKind, TriggeredBy
+from hqcommerce.selectors import sync_status
+from hqcommerce.services.jobs import job_enqueue
+
+from . import serializers as s
+from .idempotency import HEADER, idempotent
+from .permissions import CanRunJobs, request_device_key
+
+IDEMPOTENCY_PARAMETER = OpenApiParameter(
+    HEADER,
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="Retry with the same key and body to get the first response; nothing is "
+    "created twice. The same key with another body answers 422.",
+)
+CHANNEL_PARAMETER = OpenApiParameter(
+    "channel",
+    OpenApiTypes.STR,
+    OpenApiParameter.QUERY,
+    description="Back-office users: the channel (e.g. STORE01). Devices always use their own.",
+)
+
+
+class ChannelScopedMixin:
+    """Every channel-scoped view resolves its channel here: a device only ever sees its own;
+    another channel's records are simply not found (404)."""
+
+    def scoped_channels(self, request) -> list[Channel] | None:
+        key = request_device_key(request)
+        return [key.channel] if key is not None else None
+
+    def request_channel(self, request, code: str | None = None) -> Channel:
+        key = request_device_key(request)
+        if key is not None:
+            if code and code.strip().upper() != key.channel.code:
+                raise exceptions.NotFound(f"Channel {code!r} not found.")
+            return key.channel
+        code = code or request.query_params.get("channel")
+        if not code:
+            raise exceptions.ValidationError({"channel": ["Back-office users name the channel."]})
+        channel = (
+            Channel.objects.select_related("profile", "default_customer")
+            .filter(code=code.strip().upper())
+            .first()
+        )
+        if channel is None:
+            raise exceptions.NotFound(f"Channel {code!r} not found.")
+        return channel
+
+
+def _customer_or_404(channel: Channel, ref: str) -> dict:
+    view = channel_customer_view(channel=channel, ref=ref)
+    if view is None:
+        raise exceptions.NotFound(f"No customer {ref!r} in channel {channel.code}.")
+    return view
+
+
+@extend_validation_errors(["required"], field_name="channel", methods=["get"])
+@extend_validation_errors(["invalid"], field_name="cursor", methods=["get"])
+class CustomerListCreateView(ChannelScopedMixin, APIView):
+    @extend_schema(
+        operation_id="customers_list",
+        parameters=[
+            OpenApiParameter("search", OpenApiTypes.STR, OpenApiParameter.QUERY),
+            OpenApiParameter("cursor", OpenApiTypes.STR, OpenApiParameter.QUERY),
+            CHANNEL_PARAMETER,
+        ],
+        responses=s.CustomerPage,
+    )
+    def get(self, request):
+        """The channel's customers: pending sync first, then synced, cursor-paginated."""
+        channel = self.request_channel(request)
+        cursor = request.query_params.get("cursor")
+        try:
+            cursor_decode(cursor)
+        except (ValueError, UnicodeDecodeError):
+            raise exceptions.ValidationError({"cursor": ["Not a cursor this API gave."]}) from None
+        search = request.query_params.get("search", "")[:100]
+        items, next_cursor = channel_customers_page(channel=channel, search=search, cursor=cursor)
+        next_url = None
+        if next_cursor:
+            query = request.query_params.copy()
+            query["cursor"] = next_cursor
+            next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+        return Response({"next": next_url, "results": s.CustomerOutput(items, many=True).data})
+
+    @extend_schema(
+        operation_id="customers_create",
+        request=s.CustomerCreateInput,
+        responses={201: s.CustomerOutput},
+        parameters=[IDEMPOTENCY_PARAMETER],
+    )
+    def post(self, request):
+        """Create a customer: sync or async per the store's profile, async when HQ is down."""
+        data = s.CustomerCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        payload = dict(data.validated_data)
+        channel = self.request_channel(request, payload.pop("channel", None))
+
+        def perform() -> Response:
+            register = request_device_key(request).name if request_device_key(request) else ""
+            result = pos_customer_create(channel=channel, data=payload, register=register)
+            ref = result.account_number or str(result.async_id)
+            return Response(
+                s.CustomerOutput(_customer_or_404(channel, ref)).data,
+                status=status.HTTP_201_CREATED,
+            )
+
+        return idempotent(request, endpoint="customers_create", perform=perform)
+
+
+@extend_validation_errors(["required"], field_name="channel", methods=["get"])
+class CustomerDetailView(ChannelScopedMixin, APIView):
+    @extend_schema(parameters=[CHANNEL_PARAMETER], responses=s.CustomerOutput)
+    def get(self, request, ref: str):
+        """A customer by account number or temporary id; a mapped temporary id shows
+        status "synced" with the account number."""
+        return Response(s.CustomerOutput(_customer_or_404(self.request_channel(request), ref)).data)
+
+    @extend_schema(
+        parameters=[CHANNEL_PARAMETER], request=s.CustomerUpdateInput, responses=s.CustomerOutput
+    )
+    def patch(self, request, ref: str):
+        """Edit: real-time for a synced customer in a sync-mode store, else queued in order."""
+        channel = self.request_channel(request)
+        _customer_or_404(channel, ref)
+        data = s.CustomerUpdateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = pos_customer_update(channel=channel, ref=ref, changes=dict(data.validated_data))
+        view_ref = ref if result.status == "pending_sync" else result.account_number
+        return Response(s.CustomerOutput(_customer_or_404(channel, view_ref or ref)).data)
+
+
+class CustomerAddressView(ChannelScopedMixin, APIView):
+    @extend_schema(
+        operation_id="customers_addresses_create",
+        parameters=[CHANNEL_PARAMETER],
+        request=s.AddressInput,
+        responses={201: s.AddressAdded},
+    )
+    def post(self, request, ref: str):
+        """Add an address (real-time, or queued with its own temporary id)."""
+        channel = self.request_channel(request)
+        _customer_or_404(channel, ref)
+        data = s.AddressInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = pos_address_add(channel=channel, ref=ref, address=dict(data.validated_data))
+        body = {
+            "status": result.status,
+            "async_id": result.async_id,
+            "customer": s.CustomerOutput(_customer_or_404(channel, ref)).data,
+        }
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class TransactionCreateView(ChannelScopedMixin, APIView):
+    @extend_schema(
+        operation_id="transactions_create",
+        request=s.TransactionInput,
+        responses={201: s.TransactionOutput, 200: s.TransactionOutput},
+    )
+    def post(self, request):
+        """Record a sale; a retry with the same transaction id returns the first (200)."""
+        data = s.TransactionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        payload = dict(data.validated_data)
+        channel = self.request_channel(request, payload.pop("channel", None))
+        payload["business_date"] = payload["business_date"].isoformat()
+        if payload.get("address_async_id"):
+            payload["address_async_id"] = str(payload["address_async_id"])
+        else:
+            payload.pop("address_async_id", None)
+        payload["lines"] = [
+            {**line, "quantity": str(line["quantity"]), "unit_price": str(line["unit_price"])}
+            for line in payload["lines"]
+        ]
+        before = channel.transactions.filter(transaction_id=payload["transaction_id"]).exists()
+        sale = pos_transaction_record(channel=channel, data=payload)
+        code = status.HTTP_200_OK if before else status.HTTP_201_CREATED
+        return Response(s.TransactionOutput(sale).data, status=code)
+
+
+class SyncStatusView(ChannelScopedMixin, APIView):
+    @extend_schema(responses=s.SyncStatusOutput(many=True))
+    def get(self, request):
+        """Per channel: where its async customers, orders and statements stand."""
+        rows = sync_status(channels=self.scoped_channels(request))
+        return Response(s.SyncStatusOutput([r.as_dict() for r in rows], many=True).data)
+
+
+class JobCreateView(ChannelScopedMixin, APIView):
+    permission_classes = [CanRunJobs]
+
+    @extend_schema(request=s.JobInput, responses={202: s.JobRunOutput})
+    def post(self, request):
+        """Queue a job; poll its URL for progress. A device may only name its own channel."""
+        data = s.JobInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        kind = s.API_JOB_KINDS[v["kind"]]
+        channels = v.get("channels") or None
+        key = request_device_key(request)
+        if key is not None:
+            if channels and {c.strip().upper() for c in channels} != {key.channel.code}:
+                raise exceptions.PermissionDenied("A device can run jobs for its own channel only.")
+            channels = [key.channel.code]
+        options = {}
+        if v.get("retry_failed"):
+            if kind != JobKind.CUSTOMER_SYNC:
+                raise exceptions.ValidationError({"retry_failed": ["Only for sync-customers."]})
+            options["retry_failed"] = True
+        if v.get("business_date"):
+            if kind != JobKind.STATEMENT_POSTING:
+                raise exceptions.ValidationError({"business_date": ["Only for post-statements."]})
+            options["business_date"] = v["business_date"].isoformat()
+        run = job_enqueue(
+            kind=kind,
+            channels=channels,
+            dry_run=v["dry_run"],
+            options=options,
+            triggered_by=TriggeredBy.API,
+            user=None if key is not None else request.user,
+        )
+        run.refresh_from_db()
+        return Response(
+            s.JobRunOutput(run, context={"request": request}).data,
+            status=status.HTTP_202_ACCEPTED,
+            headers={"Location": reverse("api:job-detail", args=[run.pk])},
+        )
+
+
+class JobDetailView(ChannelScopedMixin, APIView):
+    @extend_schema(responses=s.JobRunOutput)
+    def get(self, request, pk: int):
+        """A job run's status, progress, counts and errors."""
+        runs = JobRun.objects.all()
+        key = request_device_key(request)
+        if key is not None:
+            runs = runs.filter(channel_codes=[key.channel.code])
+        run = runs.filter(pk=pk).first()
+        if run is None:
+            raise exceptions.NotFound(f"No job run {pk}.")
+        return Response(s.JobRunOutput(run, context={"request": request}).data)
+
+
+@extend_schema(exclude=True)
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
+@permission_classes([AllowAny])
+def not_found(request, *args, **kwargs):
+    raise exceptions.NotFound(f"No API endpoint at {request.path}.")

@@ -1,0 +1,23 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from hqcommerce.services.devices import device_key_create
+from hqcommerce.services.errors import HQError
+
+
+class Command(BaseCommand):
+    help = "Create a POS register's API key for one channel and print it (shown only once)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--channel", required=True, metavar="CODE")
+        parser.add_argument("--name", required=True, metavar="REGISTER")
+
+    def handle(self, *args, **options):
+        try:
+            key, secret = device_key_create(channel_code=options["channel"], name=options["name"])
+        except HQError as exc:
+            raise CommandError(str(exc), returncode=2) from exc
+        self.stderr.write(
+            f"Key for register {key.name!r} at {key.channel.code}; store it now, it is not shown "
+            "again. Send it as 'Authorization: Api-Key <key>'."
+        )
+        self.stdout.write(secret)

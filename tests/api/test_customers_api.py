@@ -1,0 +1,274 @@
+import uuid
+
+import pytest
+from rest_framework.test import APIClient
+
+from channels_app.models import AsyncCustomer
+from channels_app.selectors import channel_customers_page
+from hqcommerce.models import Customer
+from hqcommerce.services.pipeline import convert_run
+from tests.api.conftest import device_client
+from tests.factories import ChannelFactory, SyncChannelFactory
+
+NEW = {
+    "first_name": "Lucía",
+    "last_name": "Pérez",
+    "contacts": [{"kind": "email", "value": "lucia@example.com"}],
+    "addresses": [{"street": "Calle Sol 3", "city": "Sevilla", "country": "ES"}],
+}
+
+
+def _errors(response) -> dict[str, list[str]]:
+    body = response.json()
+    assert set(body) == {"type", "errors"}
+    result: dict[str, list[str]] = {}
+    for error in body["errors"]:
+        result.setdefault(error["attr"], []).append(error["detail"])
+    return result
+
+
+def test_no_or_bad_credentials_answer_401_in_the_common_error_shape(channel):
+    anonymous = APIClient().get("/api/v1/customers/")
+    assert anonymous.status_code == 401
+    assert anonymous.json()["type"] == "client_error"
+    bad = APIClient()
+    bad.credentials(HTTP_AUTHORIZATION="Api-Key nope.nope")
+    assert bad.get("/api/v1/customers/").status_code == 401
+
+
+def test_revoked_key_is_refused(channel):
+    from hqcommerce.models import DeviceKey
+    from hqcommerce.services.devices import device_key_revoke
+
+    client = device_client(channel)
+    device_key_revoke(key=DeviceKey.objects.get())
+    assert client.get("/api/v1/customers/").status_code == 401
+
+
+def test_async_store_creates_a_pending_customer(device, channel):
+    response = device.post("/api/v1/customers/", NEW, format="json")
+
+    assert response.status_code == 201
+    body = response.json()
+    assert body["status"] == "pending_sync"
+    assert body["account_number"] is None
+    assert body["id"] == body["async_id"]
+    assert AsyncCustomer.objects.get(async_id=body["async_id"]).channel == channel
+
+
+def test_sync_store_gets_the_account_number_at_once(db):
+    store = SyncChannelFactory()
+    response = device_client(store).post("/api/v1/customers/", NEW, format="json")
+
+    assert response.status_code == 201
+    body = response.json()
+    assert body["status"] == "synced"
+    assert body["async_id"] is None
+    assert Customer.objects.get(account_number=body["account_number"])
+
+
+def test_sync_store_falls_back_to_async_when_hq_is_unreachable(db, settings):
+    settings.HQ_REALTIME_ENABLED = False
+    store = SyncChannelFactory()
+
+    response = device_client(store).post("/api/v1/customers/", NEW, format="json")
+
+    assert response.status_code == 201
+    assert response.json()["status"] == "pending_sync"
+    assert not Customer.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "attr"),
+    [
+        ({**NEW, "first_name": "x" * 61}, "first_name"),
+        ({**NEW, "nickname": "Lu"}, "nickname"),
+        ({**NEW, "contacts": [{"kind": "fax", "value": "1"}]}, "contacts.0.kind"),
+        ({**NEW, "party_type": "robot"}, "party_type"),
+        ({**NEW, "addresses": "Calle Sol"}, "addresses.non_field_errors"),
+    ],
+)
+def test_bad_input_answers_400_with_field_errors_and_writes_nothing(device, body, attr):
+    response = device.post("/api/v1/customers/", body, format="json")
+
+    assert response.status_code == 400
+    assert attr in _errors(response)
+    assert not AsyncCustomer.objects.exists()
+
+
+def test_hq_rule_broken_in_sync_mode_answers_400_naming_the_field(db):
+    store = SyncChannelFactory()
+    body = {**NEW, "contacts": [{"kind": "email", "value": "bad@"}]}
+
+    response = device_client(store).post("/api/v1/customers/", body, format="json")
+
+    assert response.status_code == 400
+    assert "contacts[0].value" in _errors(response)
+
+
+def test_idempotency_key_retry_returns_the_first_response_and_creates_nothing(device):
+    headers = {"HTTP_IDEMPOTENCY_KEY": "register-1-sale-42"}
+    first = device.post("/api/v1/customers/", NEW, format="json", **headers)
+    again = device.post("/api/v1/customers/", NEW, format="json", **headers)
+
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json() == first.json()
+    assert again.headers["Idempotent-Replay"] == "true"
+    assert AsyncCustomer.objects.count() == 1
+
+    other = device.post(
+        "/api/v1/customers/", {**NEW, "first_name": "Otra"}, format="json", **headers
+    )
+    assert other.status_code == 422
+    assert AsyncCustomer.objects.count() == 1
+
+
+def test_idempotency_keys_are_per_device(channel, device):
+    headers = {"HTTP_IDEMPOTENCY_KEY": "same"}
+    device.post("/api/v1/customers/", NEW, format="json", **headers)
+    device_client(channel, "POS-2").post("/api/v1/customers/", NEW, format="json", **headers)
+    assert AsyncCustomer.objects.count() == 2
+
+
+def test_lookup_by_temp_id_resolves_to_the_account_once_mapped(device, channel):
+    other_store = device_client(ChannelFactory(), "OTHER")
+    async_id = device.post("/api/v1/customers/", NEW, format="json").json()["async_id"]
+    assert device.get(f"/api/v1/customers/{async_id}/").json()["status"] == "pending_sync"
+    assert other_store.get(f"/api/v1/customers/{async_id}/").status_code == 404
+
+    convert_run()
+
+    mine = device.get(f"/api/v1/customers/{async_id}/").json()
+    theirs = other_store.get(f"/api/v1/customers/{async_id}/").json()
+    assert mine["status"] == theirs["status"] == "synced"
+    assert mine["account_number"] == theirs["account_number"]
+    by_account = device.get(f"/api/v1/customers/{mine['account_number']}/").json()
+    assert by_account["async_id"] == async_id
+
+
+def test_a_device_never_sees_another_channels_pending_customers(device):
+    other = device_client(ChannelFactory(), "OTHER")
+    async_id = other.post("/api/v1/customers/", NEW, format="json").json()["async_id"]
+
+    assert device.get(f"/api/v1/customers/{async_id}/").status_code == 404
+    patch = device.patch(f"/api/v1/customers/{async_id}/", {"first_name": "X"}, format="json")
+    assert patch.status_code == 404
+    address = {"street": "a", "city": "b", "country": "ES"}
+    added = device.post(f"/api/v1/customers/{async_id}/addresses/", address, format="json")
+    assert added.status_code == 404
+    assert device.get("/api/v1/customers/").json()["results"] == []
+    sneaky = device.post(
+        "/api/v1/customers/", {**NEW, "channel": other_channel_code()}, format="json"
+    )
+    assert sneaky.status_code == 404
+
+
+def other_channel_code() -> str:
+    from hqcommerce.models import Channel
+
+    return Channel.objects.order_by("-pk").first().code
+
+
+def test_list_search_and_cursor(device, channel):
+    for name in ("Ana", "Bea", "Carla"):
+        device.post("/api/v1/customers/", {**NEW, "first_name": name}, format="json")
+
+    found = device.get("/api/v1/customers/?search=bea").json()
+    assert [c["first_name"] for c in found["results"]] == ["Bea"]
+
+    page, cursor = channel_customers_page(channel=channel, size=2)
+    rest, end = channel_customers_page(channel=channel, size=2, cursor=cursor)
+    assert [c["first_name"] for c in page + rest] == ["Ana", "Bea", "Carla"]
+    assert end is None
+    assert device.get("/api/v1/customers/?cursor=%%%").status_code == 400
+
+
+def test_cursor_runs_from_pending_into_synced_customers(device, channel):
+    device.post("/api/v1/customers/", {**NEW, "first_name": "Old"}, format="json")
+    convert_run()
+    device.post("/api/v1/customers/", {**NEW, "first_name": "New"}, format="json")
+
+    page, cursor = channel_customers_page(channel=channel, size=1)
+    rest, end = channel_customers_page(channel=channel, size=1, cursor=cursor)
+
+    assert [(c["first_name"], c["status"]) for c in page + rest] == [
+        ("New", "pending_sync"),
+        ("Old", "synced"),
+    ]
+    assert end is None
+
+
+def test_patch_of_a_pending_customer_is_queued_and_shown(device):
+    async_id = device.post("/api/v1/customers/", NEW, format="json").json()["async_id"]
+
+    response = device.patch(f"/api/v1/customers/{async_id}/", {"last_name": "Nuevo"}, format="json")
+
+    assert response.status_code == 200
+    assert response.json()["last_name"] == "Nuevo"
+    assert device.patch(f"/api/v1/customers/{async_id}/", {}, format="json").status_code == 400
+    bad = device.patch(f"/api/v1/customers/{async_id}/", {"account": "X"}, format="json")
+    assert bad.status_code == 400
+
+
+def test_patch_in_sync_mode_is_real_time(db):
+    store = SyncChannelFactory()
+    client = device_client(store)
+    account = client.post("/api/v1/customers/", NEW, format="json").json()["account_number"]
+
+    response = client.patch(f"/api/v1/customers/{account}/", {"last_name": "RT"}, format="json")
+
+    assert response.json()["status"] == "synced"
+    assert Customer.objects.get(account_number=account).last_name == "RT"
+
+
+def test_add_address_to_a_customer(device):
+    async_id = device.post("/api/v1/customers/", NEW, format="json").json()["async_id"]
+
+    response = device.post(
+        f"/api/v1/customers/{async_id}/addresses/",
+        {"street": "Gran Vía 1", "city": "Madrid", "country": "ESP"},
+        format="json",
+    )
+
+    assert response.status_code == 201
+    assert response.json()["status"] == "pending_sync"
+    uuid.UUID(response.json()["async_id"])
+
+
+def test_staff_name_the_channel_and_may_use_any(operator_client, channel):
+    assert operator_client.get("/api/v1/customers/").status_code == 400
+    response = operator_client.post(
+        "/api/v1/customers/", {**NEW, "channel": channel.code}, format="json"
+    )
+    assert response.status_code == 201
+    listed = operator_client.get(f"/api/v1/customers/?channel={channel.code}").json()
+    assert len(listed["results"]) == 1
+    assert operator_client.get("/api/v1/customers/?channel=NOPE").status_code == 404
+
+
+def test_non_staff_users_are_refused(db, channel):
+    from django.contrib.auth.models import User
+
+    client = APIClient()
+    client.force_authenticate(User.objects.create_user("shopper"))
+    assert client.get(f"/api/v1/customers/?channel={channel.code}").status_code == 403
+
+
+def test_throttling_answers_429_per_device(device, settings, channel):
+    settings.HQ_API_RATE = "2/min"
+    codes = [device.get("/api/v1/sync-status/").status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
+    assert device_client(channel, "POS-9").get("/api/v1/sync-status/").status_code == 200
+
+
+def test_oversized_and_malformed_bodies_are_refused(device, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    big = device.post("/api/v1/customers/", {**NEW, "last_name": "x" * 2000}, format="json")
+    assert big.status_code == 413
+    broken = device.post("/api/v1/customers/", b'{"first_name": ', content_type="application/json")
+    assert broken.status_code == 400
+    latin = device.post(
+        "/api/v1/customers/", b'{"first_name": "\xff"}', content_type="application/json"
+    )
+    assert latin.status_code == 400
+    assert not AsyncCustomer.objects.exists()
