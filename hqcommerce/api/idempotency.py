@@ -20,7 +20,7 @@ HEADER = "Idempotency-Key"
 
 def _scope(request) -> str:
     key = request_device_key(request)
-    return f"device:{key.pk}" if key is not None else f"user:{request.user.pk}"
+    return f"device:{key.prefix}" if key is not None else f"user:{request.user.pk}"
 
 
 def _replay(record: IdempotencyRecord, request_hash: str) -> Response:

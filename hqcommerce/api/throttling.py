@@ -17,7 +17,7 @@ class DeviceRateThrottle(SimpleRateThrottle):
     def get_cache_key(self, request, view) -> str:
         key = request_device_key(request)
         if key is not None:
-            ident = f"key:{key.pk}"
+            ident = f"key:{key.prefix}"
         elif request.user and request.user.is_authenticated:
             ident = f"user:{request.user.pk}"
         else:
