@@ -12,6 +12,7 @@ from channels_app.models import (
     ChannelCustomer,
     ChannelReplicationState,
     ChannelTransaction,
+    PartnerRequest,
 )
 from hqcommerce.admin.base import ReadOnlyAdmin
 from hqcommerce.admin.customers import ReadOnlyInline
@@ -109,3 +110,12 @@ class ChannelReplicationStateAdmin(ReadOnlyAdmin):
         "last_download_at",
     ]
     list_select_related = ["channel"]
+
+
+@admin.register(PartnerRequest)
+class PartnerRequestAdmin(ReadOnlyAdmin):
+    list_display = ["company_name", "tax_id", "email", "channel", "created_at", "uploaded_at"]
+    list_select_related = ["channel"]
+    list_filter = ["channel"]
+    search_fields = ["company_name", "tax_id", "email", "=async_id"]
+    date_hierarchy = "created_at"

@@ -344,3 +344,38 @@ class ChannelTransaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel_id}/{self.transaction_id}"
+
+
+class PartnerRequest(models.Model):
+    """A company asking to buy as a B2B customer, collected at the store or online channel."""
+
+    channel = models.ForeignKey(
+        "hqcommerce.Channel", on_delete=models.PROTECT, related_name="partner_requests"
+    )
+    async_id = models.UUIDField("request id", default=uuid.uuid4, editable=False, unique=True)
+    company_name = models.CharField(max_length=120)
+    tax_id = models.CharField(max_length=30)
+    contact_first_name = models.CharField(max_length=60, blank=True)
+    contact_last_name = models.CharField(max_length=60)
+    email = models.CharField(max_length=254)
+    phone = models.CharField(max_length=254, blank=True)
+    street = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=60, blank=True)
+    zip_code = models.CharField(max_length=20, blank=True)
+    country = models.CharField(max_length=3, blank=True)
+    requested_customer_group = models.CharField(max_length=20, blank=True)
+    comment = models.TextField(blank=True, max_length=1000)
+    created_at = models.DateTimeField(auto_now_add=True)
+    upload_counter = models.PositiveBigIntegerField()
+    uploaded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "upload_counter"], name="partnerreq_unique_counter"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company_name} ({self.async_id})"

@@ -162,3 +162,39 @@ def channel_customers_page(
     if room == 0 and rows:
         return items, _encode("s", 0)
     return items, None
+
+
+def partner_request_view(*, channel: Channel, ref: str) -> dict | None:
+    """A request's journey: uploaded? a prospect? approved (with the account number)?"""
+    from hqcommerce.models import AsyncStagingRecord, Prospect
+
+    try:
+        guid = uuid.UUID(str(ref))
+    except ValueError:
+        return None
+    from channels_app.models import PartnerRequest
+
+    request = PartnerRequest.objects.filter(channel=channel, async_id=guid).first()
+    if request is None:
+        return None
+    view = {
+        "id": request.async_id,
+        "channel": channel.code,
+        "company_name": request.company_name,
+        "status": "pending_upload",
+        "last_error": "",
+        "account_number": None,
+        "rejection_reason": "",
+        "created_at": request.created_at,
+    }
+    prospect = Prospect.objects.filter(async_id=guid).select_related("customer").first()
+    if prospect is not None:
+        view["status"] = prospect.status
+        view["rejection_reason"] = prospect.rejection_reason
+        view["account_number"] = prospect.customer.account_number if prospect.customer else None
+        return view
+    record = AsyncStagingRecord.objects.filter(channel=channel, async_id=guid).first()
+    if record is not None:
+        view["status"] = "failed" if record.status == "failed" else "pending_sync"
+        view["last_error"] = record.last_error
+    return view

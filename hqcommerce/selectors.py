@@ -9,8 +9,15 @@ from django.db.models import Count, F, Min, OuterRef, Q, Subquery
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
-from channels_app.models import AsyncCustomer, ChannelReplicationState
-from hqcommerce.models import AsyncStagingRecord, Channel, Statement, UploadedTransaction
+from channels_app.models import AsyncCustomer, ChannelReplicationState, PartnerRequest
+from hqcommerce.models import (
+    AsyncStagingRecord,
+    Channel,
+    Prospect,
+    Statement,
+    UploadedTransaction,
+)
+from hqcommerce.models.partners import ProspectStatus
 from hqcommerce.models.sales import StatementStatus, TransactionStatus
 from hqcommerce.models.staging import StagingOperation, StagingStatus
 
@@ -25,6 +32,8 @@ class ChannelSyncStatus:
     completed: int
     orders_pending: int = 0
     statements_blocked: int = 0
+    partner_requests_pending: int = 0
+    prospects_awaiting_approval: int = 0
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -38,7 +47,9 @@ def sync_status(*, channels: list[Channel] | None = None) -> list[ChannelSyncSta
     awaiting distribution: converted in HQ, but 1010 has not mapped the GUID in the store;
     completed: mapped to an account number in the store;
     orders pending: uploaded customer orders not yet HQ sales orders;
-    statements blocked: statements waiting on records that could not be synchronized.
+    statements blocked: statements waiting on records that could not be synchronized;
+    partner requests pending: B2B requests not yet prospects (not uploaded, or not synced);
+    prospects awaiting approval: prospects staff have not decided on.
     """
     channel_qs = Channel.objects.order_by("code")
     if channels is not None:
@@ -87,6 +98,23 @@ def sync_status(*, channels: list[Channel] | None = None) -> list[ChannelSyncSta
         .annotate(n=Count("pk"))
         .values_list("channel", "n")
     )
+    requests = dict(
+        PartnerRequest.objects.filter(channel__in=ids)
+        .exclude(
+            async_id__in=AsyncStagingRecord.objects.filter(
+                operation=StagingOperation.PARTNER_REQUEST, status=StagingStatus.COMPLETED
+            ).values("async_id")
+        )
+        .values("channel")
+        .annotate(n=Count("pk"))
+        .values_list("channel", "n")
+    )
+    prospects = dict(
+        Prospect.objects.filter(channel__in=ids, status=ProspectStatus.NEW)
+        .values("channel")
+        .annotate(n=Count("pk"))
+        .values_list("channel", "n")
+    )
     result = []
     for channel in channel_list:
         ch = channel_side.get(channel.pk, {})
@@ -102,6 +130,8 @@ def sync_status(*, channels: list[Channel] | None = None) -> list[ChannelSyncSta
                 completed=completed,
                 orders_pending=orders.get(channel.pk, 0),
                 statements_blocked=blocked.get(channel.pk, 0),
+                partner_requests_pending=requests.get(channel.pk, 0),
+                prospects_awaiting_approval=prospects.get(channel.pk, 0),
             )
         )
     return result

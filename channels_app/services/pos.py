@@ -19,6 +19,7 @@ from channels_app.models import (
     ChannelCustomer,
     ChannelReplicationState,
     ChannelTransaction,
+    PartnerRequest,
 )
 from hqcommerce.models import Channel, LoyaltyCard
 from hqcommerce.services.customers import (
@@ -41,6 +42,7 @@ from hqcommerce.services.validation import (
     address_shape_errors,
     customer_changes_shape_errors,
     customer_payload_shape_errors,
+    partner_request_shape_errors,
 )
 
 from .replica import channel_customers_apply
@@ -375,3 +377,20 @@ def pos_loyalty_card_issue(*, channel: Channel, ref: str) -> LoyaltyCard:
             "its account number is back in the store (after the P-job, the sync and 1010)."
         )
     return loyalty_card_issue(channel=channel, account_number=target.account_number)
+
+
+def pos_partner_request_create(*, channel: Channel, data: dict) -> PartnerRequest:
+    """Record a business partner onboarding request under a GUID, for the P-job to upload.
+
+    HQ decides: the sync job makes it a prospect (or records why not) and staff approve it.
+    """
+    errors = partner_request_shape_errors(data)
+    if errors:
+        raise CustomerValidationError(errors)
+    with transaction.atomic():
+        counter = upload_counter_next(channel=channel)
+        return PartnerRequest.objects.create(
+            channel=channel,
+            upload_counter=counter,
+            **{key: (value or "").strip() for key, value in data.items()},
+        )

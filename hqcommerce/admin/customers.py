@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from hqcommerce.models import (
+    ContactPerson,
     Customer,
     CustomerAddress,
     CustomerAffiliation,
@@ -44,6 +45,11 @@ class AttributeInline(ReadOnlyInline):
     fields = ["name", "value"]
 
 
+class ContactPersonInline(ReadOnlyInline):
+    model = ContactPerson
+    fields = ["first_name", "last_name", "email", "phone"]
+
+
 class PossibleDuplicateFilter(admin.SimpleListFilter):
     title = "possible duplicate"
     parameter_name = "duplicate"
@@ -80,9 +86,16 @@ class CustomerAdmin(ReadOnlyAdmin):
         "first_name",
         "last_name",
         "organization_name",
+        "tax_id",
         "=origin_async_id",
         "contacts__value",
         "contacts__normalized_value",
     ]
     date_hierarchy = "created_at"
-    inlines = [AddressInline, ContactInline, AffiliationInline, AttributeInline]
+    inlines = [
+        AddressInline,
+        ContactInline,
+        ContactPersonInline,
+        AffiliationInline,
+        AttributeInline,
+    ]

@@ -182,6 +182,37 @@ class SyncStatusOutput(serializers.Serializer):
     completed = serializers.IntegerField()
     orders_pending = serializers.IntegerField()
     statements_blocked = serializers.IntegerField()
+    partner_requests_pending = serializers.IntegerField()
+    prospects_awaiting_approval = serializers.IntegerField()
+
+
+class PartnerRequestInput(StrictSerializer):
+    company_name = serializers.CharField(max_length=120)
+    tax_id = serializers.CharField(max_length=30)
+    contact_first_name = _text(60)
+    contact_last_name = serializers.CharField(max_length=60)
+    email = serializers.CharField(max_length=254)
+    phone = _text(254)
+    street = _text(200)
+    city = _text(60)
+    zip_code = _text(20)
+    country = _text(3)
+    requested_customer_group = _text(20)
+    comment = _text(1000)
+
+
+class PartnerRequestOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    channel = serializers.CharField()
+    company_name = serializers.CharField()
+    status = serializers.ChoiceField(
+        choices=["pending_upload", "pending_sync", "failed", "new", "approved", "rejected"],
+        help_text="pending_upload/pending_sync/failed: not a prospect yet; then the prospect's.",
+    )
+    last_error = serializers.CharField(allow_blank=True)
+    account_number = serializers.CharField(allow_null=True)
+    rejection_reason = serializers.CharField(allow_blank=True)
+    created_at = serializers.DateTimeField()
 
 
 class JobInput(StrictSerializer):

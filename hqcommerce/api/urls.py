@@ -13,6 +13,14 @@ urlpatterns = [
         name="customer-addresses",
     ),
     path("transactions/", views.TransactionCreateView.as_view(), name="transaction-create"),
+    path(
+        "partner-requests/", views.PartnerRequestCreateView.as_view(), name="partner-request-list"
+    ),
+    path(
+        "partner-requests/<str:ref>/",
+        views.PartnerRequestDetailView.as_view(),
+        name="partner-request-detail",
+    ),
     path("sync-status/", views.SyncStatusView.as_view(), name="sync-status"),
     path("jobs/", views.JobCreateView.as_view(), name="job-create"),
     path("jobs/<int:pk>/", views.JobDetailView.as_view(), name="job-detail"),

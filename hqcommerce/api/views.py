@@ -12,11 +12,17 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from channels_app.selectors import channel_customer_view, channel_customers_page, cursor_decode
+from channels_app.selectors import (
+    channel_customer_view,
+    channel_customers_page,
+    cursor_decode,
+    partner_request_view,
+)
 from channels_app.services.pos import (
     pos_address_add,
     pos_customer_create,
     pos_customer_update,
+    pos_partner_request_create,
     pos_transaction_record,
 )
 from hqcommerce.models import Channel, JobRun
@@ -200,6 +206,38 @@ class TransactionCreateView(ChannelScopedMixin, APIView):
         sale = pos_transaction_record(channel=channel, data=payload)
         code = status.HTTP_200_OK if before else status.HTTP_201_CREATED
         return Response(s.TransactionOutput(sale).data, status=code)
+
+
+class PartnerRequestCreateView(ChannelScopedMixin, APIView):
+    @extend_schema(
+        operation_id="partner_requests_create",
+        parameters=[IDEMPOTENCY_PARAMETER, CHANNEL_PARAMETER],
+        request=s.PartnerRequestInput,
+        responses={201: s.PartnerRequestOutput},
+    )
+    def post(self, request):
+        """A company asks to buy as a business customer; HQ makes it a prospect to approve."""
+        data = s.PartnerRequestInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        channel = self.request_channel(request)
+
+        def perform() -> Response:
+            created = pos_partner_request_create(channel=channel, data=dict(data.validated_data))
+            view = partner_request_view(channel=channel, ref=str(created.async_id))
+            return Response(s.PartnerRequestOutput(view).data, status=status.HTTP_201_CREATED)
+
+        return idempotent(request, endpoint="partner_requests_create", perform=perform)
+
+
+class PartnerRequestDetailView(ChannelScopedMixin, APIView):
+    @extend_schema(parameters=[CHANNEL_PARAMETER], responses=s.PartnerRequestOutput)
+    def get(self, request, ref: str):
+        """The request's status and, once approved, the new customer's account number."""
+        channel = self.request_channel(request)
+        view = partner_request_view(channel=channel, ref=ref)
+        if view is None:
+            raise exceptions.NotFound(f"No partner request {ref!r} in channel {channel.code}.")
+        return Response(s.PartnerRequestOutput(view).data)
 
 
 class SyncStatusView(ChannelScopedMixin, APIView):

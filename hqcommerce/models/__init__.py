@@ -1,6 +1,7 @@
 from .api import DeviceKey, IdempotencyRecord
 from .customers import (
     Affiliation,
+    ContactPerson,
     Customer,
     CustomerAddress,
     CustomerAffiliation,
@@ -9,6 +10,7 @@ from .customers import (
 )
 from .jobs import JobRun
 from .organization import Channel, FunctionalityProfile, NumberSequence, ReplicationCounter
+from .partners import Prospect
 from .sales import LoyaltyCard, SalesOrder, Statement, UploadedTransaction
 from .staging import AsyncStagingRecord
 
@@ -16,6 +18,7 @@ __all__ = [
     "Affiliation",
     "AsyncStagingRecord",
     "Channel",
+    "ContactPerson",
     "Customer",
     "CustomerAddress",
     "CustomerAffiliation",
@@ -27,6 +30,7 @@ __all__ = [
     "JobRun",
     "LoyaltyCard",
     "NumberSequence",
+    "Prospect",
     "ReplicationCounter",
     "SalesOrder",
     "Statement",

@@ -41,6 +41,7 @@ class Customer(models.Model):
     currency = models.CharField(max_length=3)
     language = models.CharField(max_length=10)
     receipt_preference = models.CharField(max_length=5, choices=ReceiptPreference.choices)
+    tax_id = models.CharField("tax / registration id", max_length=30, blank=True, db_index=True)
     origin_channel = models.ForeignKey(
         "hqcommerce.Channel",
         on_delete=models.PROTECT,
@@ -190,3 +191,16 @@ class CustomerAttribute(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} = {self.value}"
+
+
+class ContactPerson(models.Model):
+    """The person to talk to at an organization customer (from a B2B partner request)."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contact_persons")
+    first_name = models.CharField(max_length=60, blank=True)
+    last_name = models.CharField(max_length=60)
+    email = models.CharField(max_length=254, blank=True)
+    phone = models.CharField(max_length=254, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()

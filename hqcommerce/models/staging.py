@@ -16,6 +16,7 @@ class StagingOperation(models.TextChoices):
     CREATE = "create", "Create customer"
     UPDATE = "update", "Update customer"
     ADD_ADDRESS = "add_address", "Add address"
+    PARTNER_REQUEST = "partner_request", "Business partner request"
 
 
 class AsyncStagingRecord(models.Model):
@@ -71,6 +72,13 @@ class AsyncStagingRecord(models.Model):
         blank=True,
         related_name="+",
     )
+    prospect = models.ForeignKey(
+        "hqcommerce.Prospect",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staging_records",
+    )
 
     class Meta:
         verbose_name = "customer synchronization status"
@@ -89,8 +97,13 @@ class AsyncStagingRecord(models.Model):
                     Q(customer__isnull=False)
                     & Q(completed_at__isnull=False)
                     & ~Q(account_number="")
+                )
+                | (
+                    Q(operation=StagingOperation.PARTNER_REQUEST)
+                    & Q(prospect__isnull=False)
+                    & Q(completed_at__isnull=False)
                 ),
-                name="staging_completed_has_customer",
+                name="staging_completed_has_result",
             ),
             models.CheckConstraint(
                 condition=~Q(status=StagingStatus.FAILED) | ~Q(last_error=""),
@@ -124,6 +137,8 @@ class AsyncStagingRecord(models.Model):
                 for key, value in changes.items()
             ]
             return f"Update {self.target_display}: " + "; ".join(parts)
+        if self.operation == StagingOperation.PARTNER_REQUEST:
+            return f"Partner request from {payload.get('company_name') or '(no company name)'}"
         if self.operation == StagingOperation.ADD_ADDRESS:
             address = payload.get("address") or {}
             where = ", ".join(str(address.get(k) or "") for k in ("street", "city", "country"))

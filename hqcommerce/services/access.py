@@ -21,7 +21,7 @@ def groups_ensure(**kwargs) -> None:
         + list(
             Permission.objects.filter(
                 content_type__app_label="hqcommerce",
-                codename__in=["run_sync_jobs", "change_asyncstagingrecord"],
+                codename__in=["run_sync_jobs", "change_asyncstagingrecord", "approve_partners"],
             )
         )
     )

@@ -31,7 +31,15 @@ from .customers import (
 )
 from .errors import CustomerValidationError
 from .jobs import JobResult, JobTracker, ProgressCallback, channels_resolve
-from .validation import ChannelDefaults, CleanCustomer, address_clean, customer_payload_clean
+from .partners import prospect_create
+from .validation import (
+    ChannelDefaults,
+    CleanCustomer,
+    CleanPartnerRequest,
+    address_clean,
+    customer_payload_clean,
+    partner_request_clean,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +55,8 @@ class _Plan:
     dependent: list[AsyncStagingRecord] = field(default_factory=list)
     waiting: list[tuple[AsyncStagingRecord, str]] = field(default_factory=list)
     applied_pks: set[int] = field(default_factory=set)
+    partners: list[tuple[AsyncStagingRecord, CleanPartnerRequest]] = field(default_factory=list)
+    size: int = 0
 
 
 class _Context:
@@ -70,13 +80,19 @@ class _Context:
 
 
 def _plan(records: list[AsyncStagingRecord], ctx: _Context) -> _Plan:
-    plan = _Plan()
+    plan = _Plan(size=len(records))
     existing = {
         c.origin_async_id: c
         for c in Customer.objects.filter(origin_async_id__in=[r.async_id for r in records])
     }
     claimed: dict[uuid.UUID, AsyncStagingRecord] = {}
     for record in records:
+        if record.operation == StagingOperation.PARTNER_REQUEST:
+            try:
+                plan.partners.append((record, partner_request_clean(record.payload)))
+            except CustomerValidationError as exc:
+                plan.fail.append((record, f"{exc.summary()} {FIX_HINT}"))
+            continue
         if record.operation != StagingOperation.CREATE:
             plan.dependent.append(record)
             continue
@@ -134,6 +150,21 @@ def _apply(plan: _Plan, ctx: _Context) -> None:
     for record in plan.dependent:
         _apply_dependent(record, plan, now)
         updates.append(record)
+    for record, clean in plan.partners:
+        prospect = prospect_create(
+            channel=ctx.channel(record.channel_id), async_id=record.async_id, clean=clean
+        )
+        if prospect.channel_id != record.channel_id:
+            plan.fail.append(
+                (record, f"Request id {record.async_id} was already used by another channel.")
+            )
+            continue
+        record.status = StagingStatus.COMPLETED
+        record.prospect = prospect
+        record.completed_at = now
+        record.last_error = ""
+        plan.applied_pks.add(record.pk)
+        updates.append(record)
     for record, error in plan.fail:
         record.status = StagingStatus.FAILED
         record.last_error = error
@@ -151,6 +182,7 @@ def _apply(plan: _Plan, ctx: _Context) -> None:
             "completed_at",
             "last_error",
             "old_values",
+            "prospect",
         ],
     )
     AsyncStagingRecord.objects.filter(pk__in=[r.pk for r in updates]).update(
@@ -255,7 +287,7 @@ def _claim(queryset: QuerySet, *, after: int, limit: int) -> list[AsyncStagingRe
 
 def _count(plan: _Plan) -> dict[str, int]:
     return {
-        "processed": len(plan.create) + len(plan.existing) + len(plan.fail) + len(plan.dependent),
+        "processed": plan.size,
         "created": len(plan.create) + len(plan.applied_pks),
         "skipped": len(plan.existing) + len(plan.waiting),
         "failed": len(plan.fail),

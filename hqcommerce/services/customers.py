@@ -12,6 +12,7 @@ from django.db import transaction
 from hqcommerce.models import (
     Affiliation,
     Channel,
+    ContactPerson,
     Customer,
     CustomerAddress,
     CustomerAffiliation,
@@ -118,6 +119,7 @@ def customers_create(*, items: Sequence[NewCustomer]) -> list[Customer]:
             currency=item.data.currency,
             language=item.data.language,
             receipt_preference=item.data.receipt_preference,
+            tax_id=item.data.tax_id,
             origin_channel=item.channel,
             origin_async_id=item.async_id,
             replication_version=version,
@@ -126,7 +128,7 @@ def customers_create(*, items: Sequence[NewCustomer]) -> list[Customer]:
     ]
     Customer.objects.bulk_create(customers)
 
-    addresses, contacts, affiliations, attributes = [], [], [], []
+    addresses, contacts, affiliations, attributes, people = [], [], [], [], []
     flagged: list[Customer] = []
     for customer, item in zip(customers, items, strict=True):
         data = item.data
@@ -163,6 +165,10 @@ def customers_create(*, items: Sequence[NewCustomer]) -> list[Customer]:
             CustomerAttribute(customer=customer, name=name, value=value)
             for name, value in data.attributes
         ]
+        people += [
+            ContactPerson(customer=customer, first_name=f, last_name=ln, email=e, phone=p)
+            for f, ln, e, p in data.contact_persons
+        ]
         duplicate_of = next(
             (known[c.normalized] for c in data.contacts if c.normalized in known), None
         )
@@ -176,6 +182,7 @@ def customers_create(*, items: Sequence[NewCustomer]) -> list[Customer]:
     CustomerContact.objects.bulk_create(contacts)
     CustomerAffiliation.objects.bulk_create(affiliations)
     CustomerAttribute.objects.bulk_create(attributes)
+    ContactPerson.objects.bulk_create(people)
     if flagged:
         Customer.objects.bulk_update(flagged, ["possible_duplicate_of"])
     return customers

@@ -10,7 +10,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from channels_app.models import AsyncCustomerAddress
-from channels_app.services.pos import pos_customer_create, pos_transaction_record
+from channels_app.services.pos import (
+    pos_customer_create,
+    pos_transaction_record,
+)
 from hqcommerce.models import Channel, Customer, FunctionalityProfile
 
 from .customers import NewCustomer, customers_create

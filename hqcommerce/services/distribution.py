@@ -33,6 +33,7 @@ def _with_children(queryset):
         "addresses",
         "contacts",
         "attributes",
+        "contact_persons",
         Prefetch(
             "affiliations", queryset=CustomerAffiliation.objects.select_related("affiliation")
         ),
@@ -90,6 +91,16 @@ def customer_snapshots(customers: Iterable[Customer]) -> list[dict]:
                     ],
                     "affiliations": sorted(a.affiliation.name for a in c.affiliations.all()),
                     "attributes": {a.name: a.value for a in c.attributes.all()},
+                    "tax_id": c.tax_id,
+                    "contact_persons": [
+                        {
+                            "first_name": p.first_name,
+                            "last_name": p.last_name,
+                            "email": p.email,
+                            "phone": p.phone,
+                        }
+                        for p in c.contact_persons.all()
+                    ],
                 },
             }
         )

@@ -21,6 +21,7 @@ from channels_app.models import (
     AsyncCustomerEdit,
     ChannelReplicationState,
     ChannelTransaction,
+    PartnerRequest,
 )
 from hqcommerce.models import AsyncStagingRecord, Channel, JobRun, UploadedTransaction
 from hqcommerce.models.staging import StagingOperation
@@ -122,6 +123,34 @@ def _edit_staging(channel: Channel, e: AsyncCustomerEdit) -> AsyncStagingRecord:
     )
 
 
+def _partner_staging(channel: Channel, r: PartnerRequest) -> AsyncStagingRecord:
+    return AsyncStagingRecord(
+        channel=channel,
+        async_id=r.async_id,
+        sequence=0,
+        operation=StagingOperation.PARTNER_REQUEST,
+        payload={
+            key: getattr(r, key)
+            for key in (
+                "company_name",
+                "tax_id",
+                "contact_first_name",
+                "contact_last_name",
+                "email",
+                "phone",
+                "street",
+                "city",
+                "zip_code",
+                "country",
+                "requested_customer_group",
+                "comment",
+            )
+        },
+        source_counter=r.upload_counter,
+        operation_time=r.created_at,
+    )
+
+
 def _transaction_upload(channel: Channel, t: ChannelTransaction) -> UploadedTransaction:
     return UploadedTransaction(
         channel=channel,
@@ -165,6 +194,9 @@ SOURCES = (
     ),
     _Source(
         AsyncCustomerEdit, (), _edit_staging, AsyncStagingRecord, lambda r: r.async_id, "async_id"
+    ),
+    _Source(
+        PartnerRequest, (), _partner_staging, AsyncStagingRecord, lambda r: r.async_id, "async_id"
     ),
     # Sales after the customers they may reference: same counter, same atomic batch.
     _Source(
@@ -216,7 +248,7 @@ def _upload_batch(channel: Channel, batch: list, watermark: int) -> tuple[int, i
             source.hq_model.objects.bulk_create(
                 [source.to_hq(channel, row) for row in rows], ignore_conflicts=True
             )
-            if source.model in (AsyncCustomer, ChannelTransaction):
+            if source.model in (AsyncCustomer, ChannelTransaction, PartnerRequest):
                 source.model.objects.filter(
                     pk__in=[row.pk for row in rows], uploaded_at=None
                 ).update(uploaded_at=now)

@@ -107,6 +107,9 @@ class CleanCustomer:
     contacts: tuple[CleanContact, ...] = ()
     affiliations: tuple[str, ...] = ()
     attributes: tuple[tuple[str, str], ...] = ()
+    tax_id: str = ""
+    # (first name, last name, email, phone) of people to talk to at an organization.
+    contact_persons: tuple[tuple[str, str, str, str], ...] = ()
 
 
 @dataclass
@@ -473,3 +476,104 @@ def address_clean(address: Any) -> CleanAddress:
             {k.replace("addresses[0]", "address"): v for k, v in errors.all().items()}
         )
     return CleanAddress(**{**clean.__dict__, "is_primary": bool(address.get("is_primary"))})
+
+
+PARTNER_TEXT_FIELDS = {
+    "company_name": 120,
+    "tax_id": 30,
+    "contact_first_name": 60,
+    "contact_last_name": 60,
+    "email": 254,
+    "phone": 254,
+    "street": 200,
+    "city": 60,
+    "zip_code": 20,
+    "country": 3,
+    "requested_customer_group": 20,
+    "comment": 1000,
+}
+_TAX_ID = re.compile(r"^[A-Z0-9-]{5,30}$")
+
+
+@dataclass(frozen=True)
+class CleanPartnerRequest:
+    company_name: str
+    tax_id: str
+    contact_first_name: str
+    contact_last_name: str
+    email: str
+    normalized_email: str
+    phone: str
+    address: dict
+    requested_customer_group: str
+    comment: str
+
+
+def _partner_check(payload: Any) -> tuple[CleanPartnerRequest | None, _Errors]:
+    errors = _Errors()
+    if not isinstance(payload, dict):
+        errors.add_shape("payload", "Must be a JSON object with the request's fields.")
+        return None, errors
+    unknown = sorted(set(payload) - set(PARTNER_TEXT_FIELDS))
+    if unknown:
+        errors.add_shape("payload", f"Unknown field(s): {', '.join(map(str, unknown))}.")
+    text = {key: _text(payload, key, n, key, errors) for key, n in PARTNER_TEXT_FIELDS.items()}
+    if not text["company_name"]:
+        errors.add_rule("company_name", "Required.")
+    tax_id = text["tax_id"].upper().replace(" ", "")
+    if not _TAX_ID.match(tax_id):
+        errors.add_rule("tax_id", "5 to 30 letters, digits or '-'.")
+    if not text["contact_last_name"]:
+        errors.add_rule("contact_last_name", "The contact person needs a last name.")
+    try:
+        _email_validator(text["email"])
+    except ValidationError:
+        errors.add_rule("email", f"{text['email']!r} is not a valid email address.")
+    if text["phone"]:
+        digits = normalize_phone(text["phone"])
+        if not _PHONE.match(text["phone"]) or not 7 <= len(digits) <= 15:
+            errors.add_rule("phone", f"{text['phone']!r} is not a phone number (7 to 15 digits).")
+    country = ""
+    if text["country"]:
+        country = _country_alpha3(text["country"]) or ""
+        if not country:
+            errors.add_rule("country", f"{text['country']!r} is not an ISO 3166 country code.")
+    group = text["requested_customer_group"]
+    if group and not _GROUP.match(group):
+        errors.add_rule("requested_customer_group", "Use letters, digits, '-' and '_'.")
+    if errors.shape or errors.rules:
+        return None, errors
+    address = {}
+    if text["street"] or text["city"]:
+        address = {
+            "street": text["street"],
+            "city": text["city"],
+            "zip_code": text["zip_code"],
+            "country": country,
+        }
+    return (
+        CleanPartnerRequest(
+            company_name=text["company_name"],
+            tax_id=tax_id,
+            contact_first_name=text["contact_first_name"],
+            contact_last_name=text["contact_last_name"],
+            email=text["email"],
+            normalized_email=normalize_email(text["email"]),
+            phone=text["phone"],
+            address=address,
+            requested_customer_group=group,
+            comment=text["comment"],
+        ),
+        errors,
+    )
+
+
+def partner_request_shape_errors(payload: Any) -> dict[str, list[str]]:
+    return _partner_check(payload)[1].shape
+
+
+def partner_request_clean(payload: Any) -> CleanPartnerRequest:
+    clean, errors = _partner_check(payload)
+    if clean is None:
+        raise CustomerValidationError(errors.all())
+    return clean

@@ -166,8 +166,10 @@ def test_sync_status_prints_a_table_per_channel(channel, make_async_customer):
         "completed",
         "orders_pending",
         "statements_blocked",
+        "partner_requests_pending",
+        "prospects_awaiting_approval",
     ]
-    assert row.split() == [channel.code, "1", "0", "0", "0", "0", "0", "0"]
+    assert row.split() == [channel.code, "1", "0", "0", "0", "0", "0", "0", "0", "0"]
 
 
 def test_post_statements_refuses_a_bad_date(db):

@@ -14,6 +14,8 @@ COLUMNS = [
     "completed",
     "orders_pending",
     "statements_blocked",
+    "partner_requests_pending",
+    "prospects_awaiting_approval",
 ]
 
 

@@ -1,0 +1,90 @@
+"""Prospects from B2B partner requests: staff approve (creates the customer) or reject."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.template.response import TemplateResponse
+
+from hqcommerce.models import IdempotencyRecord, Prospect
+from hqcommerce.models.partners import ProspectStatus
+from hqcommerce.services.access import can_run_jobs
+from hqcommerce.services.errors import HQError
+from hqcommerce.services.partners import prospect_approve, prospect_reject
+
+from .base import ReadOnlyAdmin
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=1000)
+
+
+@admin.register(Prospect)
+class ProspectAdmin(ReadOnlyAdmin):
+    list_display = [
+        "company_name",
+        "tax_id",
+        "email",
+        "channel",
+        "status",
+        "possible_duplicate",
+        "customer",
+        "created_at",
+    ]
+    list_select_related = ["channel", "customer"]
+    list_filter = ["status", "channel"]
+    search_fields = ["company_name", "tax_id", "email", "=async_id"]
+    date_hierarchy = "created_at"
+    actions = ["approve", "reject"]
+
+    def has_approve_partners_permission(self, request) -> bool:
+        return request.user.has_perm("hqcommerce.approve_partners") or can_run_jobs(request)
+
+    @admin.action(
+        description="Approve: create the business customer", permissions=["approve_partners"]
+    )
+    def approve(self, request, queryset):
+        for prospect in queryset.filter(status=ProspectStatus.NEW):
+            try:
+                customer = prospect_approve(prospect=prospect, user=request.user)
+            except HQError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    f"{prospect.company_name} is customer {customer.account_number}; "
+                    "1010 brings it to the stores.",
+                    messages.SUCCESS,
+                )
+
+    @admin.action(description="Reject (with a reason)", permissions=["approve_partners"])
+    def reject(self, request, queryset):
+        queryset = queryset.filter(status=ProspectStatus.NEW)
+        form = RejectForm(request.POST if "apply" in request.POST else None)
+        if "apply" in request.POST and form.is_valid():
+            for prospect in queryset:
+                prospect_reject(
+                    prospect=prospect, reason=form.cleaned_data["reason"], user=request.user
+                )
+            self.message_user(
+                request, f"Rejected {queryset.count()} prospect(s).", messages.SUCCESS
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Reject prospects",
+            "prospects": queryset,
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/hqcommerce/prospect/reject.html", context)
+
+
+@admin.register(IdempotencyRecord)
+class IdempotencyRecordAdmin(ReadOnlyAdmin):
+    list_display = ["scope", "key", "endpoint", "status_code", "created_at"]
+    search_fields = ["key", "scope"]
+    list_filter = ["endpoint", "status_code"]
+    date_hierarchy = "created_at"
