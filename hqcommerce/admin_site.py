@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from hqcommerce import charts
 from hqcommerce.models import JobRun
 from hqcommerce.models.jobs import JobKind, TriggeredBy
-from hqcommerce.selectors import converted_per_hour, dashboard_backlog
+from hqcommerce.selectors import conversion_latency, converted_per_hour, dashboard_backlog
 from hqcommerce.services.access import can_run_jobs
 from hqcommerce.services.errors import HQError
 from hqcommerce.services.jobs import job_enqueue
@@ -58,6 +58,7 @@ class HQAdminSite(admin.AdminSite):
             "backlog_chart": charts.stacked_bars([(r["channel"], r["stages"]) for r in rows]),
             "converted_chart": charts.columns(converted_per_hour(hours=hours, now=now)),
             "hours": hours,
+            "latency": conversion_latency(hours=1, now=now),
             "recent_runs": JobRun.objects.filter(parent__isnull=True).order_by("-pk")[:8],
             "can_run_jobs": can_run_jobs(request),
             "dashboard_jobs": DASHBOARD_JOBS,

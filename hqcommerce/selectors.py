@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 
@@ -185,3 +186,29 @@ def converted_per_hour(*, hours: int = 72, now=None) -> list[tuple[object, int]]
         (start + timedelta(hours=i), counts.get(start + timedelta(hours=i), 0))
         for i in range(hours)
     ]
+
+
+@dataclass(frozen=True)
+class Latency:
+    count: int
+    p50: float | None
+    p95: float | None
+
+
+def conversion_latency(*, hours: int = 1, now=None, sample: int = 20_000) -> Latency:
+    """Seconds from POS creation to the account number in the store, for customers mapped in
+    the last `hours` (the newest `sample` of them, so the dashboard stays cheap)."""
+    now = now or timezone.now()
+    rows = list(
+        AsyncCustomer.objects.filter(mapped_at__gte=now - timedelta(hours=hours))
+        .order_by("-mapped_at")
+        .values_list("created_at", "mapped_at")[:sample]
+    )
+    seconds = sorted((mapped - created).total_seconds() for created, mapped in rows)
+    if not seconds:
+        return Latency(0, None, None)
+
+    def pct(p: float) -> float:  # nearest-rank percentile
+        return seconds[max(math.ceil(p * len(seconds)) - 1, 0)]
+
+    return Latency(len(seconds), pct(0.50), pct(0.95))

@@ -233,6 +233,10 @@ HQ_LOYALTY_CARD_NUMBER_SEQUENCE = "loyalty_card"
 HQ_SCHEDULE_MINUTES = int(os.environ.get("HQ_SCHEDULE_MINUTES", "15"))
 # Off simulates HQ being unreachable: sync-mode stores then fall back to async creation.
 HQ_REALTIME_ENABLED = env_bool("HQ_REALTIME_ENABLED", True)
+# Near-real-time conversion (per functionality profile, this switch is for the whole site).
+HQ_AUTO_CONVERT = env_bool("HQ_AUTO_CONVERT", True)
+# A trigger queued or running longer than this is presumed lost (worker died) and re-armed.
+HQ_TRIGGER_STALE_SECONDS = int(os.environ.get("HQ_TRIGGER_STALE_SECONDS", "600"))
 # Requests per device (or per back-office user) before the API answers 429.
 HQ_API_RATE = os.environ.get("HQ_API_RATE", "1200/min")
 

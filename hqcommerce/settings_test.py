@@ -9,6 +9,8 @@ import os
 os.environ.setdefault("DJANGO_DEBUG", "1")
 os.environ.setdefault("Q_SYNC", "1")
 os.environ.setdefault("HQ_LOG_LEVEL", "WARNING")
+# Tests that are about the near-real-time trigger switch it on themselves.
+os.environ.setdefault("HQ_AUTO_CONVERT", "0")
 
 from .settings import *  # noqa: E402, F403
 

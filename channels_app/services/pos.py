@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
 
@@ -47,6 +48,8 @@ from hqcommerce.services.validation import (
 
 from .replica import channel_customers_apply
 
+logger = logging.getLogger(__name__)
+
 SYNCED = "synced"
 PENDING_SYNC = "pending_sync"
 
@@ -71,11 +74,23 @@ def upload_counter_next(*, channel: Channel) -> int:
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("upload_counter_next must run inside the record's transaction")
+    # Every record that takes a counter is one the P-job will upload: once it is committed,
+    # ask for a (coalesced) near-real-time conversion of this channel.
+    transaction.on_commit(lambda: _request_conversion(channel.pk))
     state = ChannelReplicationState.objects.filter(channel=channel)
     if not state.update(upload_counter=F("upload_counter") + 1):
         ChannelReplicationState.objects.get_or_create(channel=channel)
         state.update(upload_counter=F("upload_counter") + 1)
     return state.values_list("upload_counter", flat=True).get()
+
+
+def _request_conversion(channel_id: int) -> None:
+    from hqcommerce.services.realtime import auto_convert_request
+
+    try:
+        auto_convert_request(channel_id=channel_id)
+    except Exception:  # the POS write is committed; never fail it. Schedules catch up.
+        logger.exception("could not queue a conversion for channel %s", channel_id)
 
 
 def async_customer_create(*, channel: Channel, data: dict, register: str = "") -> AsyncCustomer:

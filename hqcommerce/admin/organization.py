@@ -2,11 +2,17 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from hqcommerce.models import Affiliation, Channel, FunctionalityProfile, NumberSequence
+from hqcommerce.models import (
+    Affiliation,
+    Channel,
+    ConversionTrigger,
+    FunctionalityProfile,
+    NumberSequence,
+)
 from hqcommerce.models.jobs import JobKind, TriggeredBy
 from hqcommerce.services.jobs import job_enqueue
 
-from .base import RunJobsPermissionMixin, message_job_queued
+from .base import ReadOnlyAdmin, RunJobsPermissionMixin, message_job_queued
 
 CHANNEL_JOBS = (
     (JobKind.PJOB, "Run P-job (upload)"),
@@ -34,8 +40,8 @@ def _channel_job_action(kind: str, label: str):
 
 @admin.register(FunctionalityProfile)
 class FunctionalityProfileAdmin(admin.ModelAdmin):
-    list_display = ["name", "create_customer_async"]
-    list_filter = ["create_customer_async"]
+    list_display = ["name", "create_customer_async", "auto_convert"]
+    list_filter = ["create_customer_async", "auto_convert"]
     search_fields = ["name"]
 
 
@@ -59,3 +65,12 @@ class NumberSequenceAdmin(admin.ModelAdmin):
 class AffiliationAdmin(admin.ModelAdmin):
     list_display = ["name"]
     search_fields = ["name"]
+
+
+@admin.register(ConversionTrigger)
+class ConversionTriggerAdmin(ReadOnlyAdmin):
+    """Per channel: is a near-real-time conversion queued or running, and one waiting?"""
+
+    list_display = ["channel", "state", "rerun", "changed_at", "last_job_run"]
+    list_select_related = ["channel", "last_job_run"]
+    list_filter = ["state"]

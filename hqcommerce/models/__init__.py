@@ -8,7 +8,7 @@ from .customers import (
     CustomerAttribute,
     CustomerContact,
 )
-from .jobs import JobRun
+from .jobs import ConversionTrigger, JobRun
 from .organization import Channel, FunctionalityProfile, NumberSequence, ReplicationCounter
 from .partners import Prospect
 from .sales import LoyaltyCard, SalesOrder, Statement, UploadedTransaction
@@ -19,6 +19,7 @@ __all__ = [
     "AsyncStagingRecord",
     "Channel",
     "ContactPerson",
+    "ConversionTrigger",
     "Customer",
     "CustomerAddress",
     "CustomerAffiliation",

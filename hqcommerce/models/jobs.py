@@ -36,6 +36,7 @@ class TriggeredBy(models.TextChoices):
     SCHEDULE = "schedule", "Schedule"
     API = "api", "API"
     PIPELINE = "pipeline", "Convert pipeline"
+    AUTO = "auto", "Auto (near-real-time trigger)"
 
 
 class JobRun(models.Model):
@@ -104,3 +105,42 @@ class JobRun(models.Model):
 
         end = self.finished_at or timezone.now()
         return (end - self.started_at).total_seconds()
+
+
+class TriggerState(models.TextChoices):
+    IDLE = "idle", "Idle"
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+
+
+class ConversionTrigger(models.Model):
+    """Coalesces near-real-time conversions: per channel at most one queued or running
+    convert, plus one waiting (`rerun`) for records that arrive while it runs.
+
+    Lives in the database so it holds across many web and worker processes.
+    """
+
+    channel = models.OneToOneField(
+        "hqcommerce.Channel", on_delete=models.CASCADE, primary_key=True, related_name="trigger"
+    )
+    state = models.CharField(max_length=10, choices=TriggerState.choices, default=TriggerState.IDLE)
+    rerun = models.BooleanField(default=False)
+    changed_at = models.DateTimeField(auto_now=True)
+    runs = models.PositiveIntegerField(default=0)
+    last_job_run = models.ForeignKey(
+        JobRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=TriggerState.values), name="trigger_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(state=TriggerState.RUNNING) | Q(rerun=False),
+                name="trigger_rerun_only_while_running",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel_id}: {self.state}{' + rerun' if self.rerun else ''}"

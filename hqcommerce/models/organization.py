@@ -21,6 +21,13 @@ class FunctionalityProfile(models.Model):
         help_text="POS writes new customers only to channel data under a temporary GUID; "
         "the P-job, the customer sync job and 1010 turn them into HQ customers later.",
     )
+    auto_convert = models.BooleanField(
+        "convert in near real time",
+        default=True,
+        help_text="Each async record committed at the store queues a (coalesced) conversion, "
+        "so its customer gets an account number in every store within seconds. "
+        "Off: only the recurring schedules convert.",
+    )
 
     class Meta:
         ordering = ["name"]

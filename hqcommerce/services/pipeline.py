@@ -29,6 +29,19 @@ def convert_run(
     job_run: JobRun | None = None,
     progress: ProgressCallback | None = None,
 ) -> JobResult:
+    auto = job_run is not None and job_run.triggered_by == TriggeredBy.AUTO and channels
+    if not auto:
+        return _convert(channels=channels, dry_run=dry_run, job_run=job_run, progress=progress)
+    from .realtime import auto_convert_finished, auto_convert_started
+
+    auto_convert_started(channel_codes=channels)
+    try:
+        return _convert(channels=channels, dry_run=dry_run, job_run=job_run, progress=progress)
+    finally:
+        auto_convert_finished(channel_codes=channels)
+
+
+def _convert(*, channels, dry_run, job_run, progress) -> JobResult:
     tracker = JobTracker(job_run, None, dry_run=dry_run)
     tracker.add_total(len(STEPS))
     for index, kind in enumerate(STEPS):

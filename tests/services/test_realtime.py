@@ -1,0 +1,173 @@
+"""Near-real-time conversion: coalesced per channel, in the database."""
+
+import pytest
+
+from channels_app.models import AsyncCustomer, ChannelCustomer
+from hqcommerce.models import ConversionTrigger, Customer, JobRun
+from hqcommerce.models.jobs import TriggerState
+from hqcommerce.services import jobs as jobs_service
+from hqcommerce.services.jobs import job_run_execute
+from hqcommerce.tasks import run_scheduled_job
+from tests.factories import ChannelFactory
+
+
+@pytest.fixture
+def worker(monkeypatch, settings):
+    """A stand-in broker: queued job runs wait here until the test lets the worker drain."""
+    settings.HQ_AUTO_CONVERT = True
+    queue: list[int] = []
+    monkeypatch.setattr(jobs_service, "_enqueue_task", queue.append)
+
+    def drain() -> int:
+        ran = 0
+        while queue:
+            job_run_execute(queue.pop(0))
+            ran += 1
+        return ran
+
+    return queue, drain
+
+
+def _create(channel, make_async_customer, n, django_capture_on_commit_callbacks, **kw):
+    ids = []
+    for _ in range(n):
+        with django_capture_on_commit_callbacks(execute=True):
+            ids.append(make_async_customer(channel, **kw))
+    return ids
+
+
+def test_a_burst_queues_one_conversion_per_channel_and_draining_converts_all(
+    channel, make_async_customer, worker, django_capture_on_commit_callbacks
+):
+    queue, drain = worker
+    other = ChannelFactory()
+    ids = _create(channel, make_async_customer, 30, django_capture_on_commit_callbacks)
+    ids += _create(other, make_async_customer, 20, django_capture_on_commit_callbacks)
+
+    assert len(queue) == 2  # one per channel, not 50
+    runs = JobRun.objects.filter(parent__isnull=True)
+    assert {(r.kind, r.triggered_by, tuple(r.channel_codes)) for r in runs} == {
+        ("convert", "auto", (channel.code,)),
+        ("convert", "auto", (other.code,)),
+    }
+
+    assert drain() == 2
+    assert Customer.objects.count() == 50
+    assert Customer.objects.values("origin_async_id").distinct().count() == 50
+    for store in (channel, other):
+        assert ChannelCustomer.objects.filter(channel=store).count() == 50
+    assert not AsyncCustomer.objects.filter(account_number="").exists()
+    assert set(ConversionTrigger.objects.values_list("state", flat=True)) == {TriggerState.IDLE}
+
+
+def test_records_arriving_while_a_run_is_running_get_exactly_one_more_run(
+    channel, make_async_customer, worker, django_capture_on_commit_callbacks
+):
+    queue, drain = worker
+    _create(channel, make_async_customer, 1, django_capture_on_commit_callbacks)
+    assert len(queue) == 1
+    ConversionTrigger.objects.filter(channel=channel).update(state=TriggerState.RUNNING)
+
+    late = _create(channel, make_async_customer, 10, django_capture_on_commit_callbacks)
+
+    assert len(queue) == 1  # still one: the others wait as a single rerun
+    trigger = ConversionTrigger.objects.get(channel=channel)
+    assert (trigger.state, trigger.rerun) == (TriggerState.RUNNING, True)
+    from hqcommerce.services.realtime import auto_convert_finished
+
+    with django_capture_on_commit_callbacks(execute=True):
+        auto_convert_finished(channel_codes=[channel.code])
+    assert len(queue) == 2
+    drain()
+    assert Customer.objects.filter(origin_async_id__in=late).count() == 10
+
+
+def test_a_failing_record_is_not_retried_in_a_loop(
+    channel, make_async_customer, worker, django_capture_on_commit_callbacks
+):
+    queue, drain = worker
+    _create(
+        channel,
+        make_async_customer,
+        1,
+        django_capture_on_commit_callbacks,
+        contacts=[{"kind": "email", "value": "bad"}],
+    )
+    drain()
+
+    assert queue == []
+    assert JobRun.objects.filter(kind="convert").count() == 1
+    assert ConversionTrigger.objects.get(channel=channel).state == TriggerState.IDLE
+
+
+def test_with_the_worker_stopped_nothing_is_lost_and_the_schedule_converts(
+    channel, make_async_customer, worker, django_capture_on_commit_callbacks
+):
+    queue, _ = worker
+    ids = _create(channel, make_async_customer, 5, django_capture_on_commit_callbacks)
+    queue.clear()  # the worker never comes: the queued task is lost
+
+    for kind in ("pjob", "customer_sync", "distribution"):
+        run_scheduled_job(kind)
+
+    assert Customer.objects.filter(origin_async_id__in=ids).count() == 5
+    assert not AsyncCustomer.objects.filter(account_number="").exists()
+
+
+def test_a_stale_trigger_is_re_armed(
+    channel, make_async_customer, worker, settings, django_capture_on_commit_callbacks
+):
+    queue, drain = worker
+    _create(channel, make_async_customer, 1, django_capture_on_commit_callbacks)
+    queue.clear()  # lost
+    settings.HQ_TRIGGER_STALE_SECONDS = -1
+
+    _create(channel, make_async_customer, 1, django_capture_on_commit_callbacks)
+
+    assert len(queue) == 1
+    drain()
+    assert Customer.objects.count() == 2
+
+
+def test_disabling_the_trigger_falls_back_to_schedules_only(
+    channel, make_async_customer, worker, django_capture_on_commit_callbacks
+):
+    queue, _ = worker
+    channel.profile.auto_convert = False
+    channel.profile.save()
+
+    _create(channel, make_async_customer, 3, django_capture_on_commit_callbacks)
+
+    assert queue == []
+    assert not JobRun.objects.exists()
+
+
+def test_other_async_records_trigger_too(
+    channel, worker, record_sale, django_capture_on_commit_callbacks
+):
+    queue, _ = worker
+    with django_capture_on_commit_callbacks(execute=True):
+        record_sale(channel, kind="cash_and_carry")
+    assert len(queue) == 1
+
+
+def test_dashboard_latency_percentiles(channel, make_async_customer):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from hqcommerce.selectors import conversion_latency
+    from hqcommerce.services.pipeline import convert_run
+
+    for _ in range(4):
+        make_async_customer(channel)
+    convert_run()
+    now = timezone.now()
+    for seconds, customer in zip([1, 2, 3, 10], AsyncCustomer.objects.order_by("pk"), strict=True):
+        AsyncCustomer.objects.filter(pk=customer.pk).update(
+            created_at=now - timedelta(seconds=seconds), mapped_at=now
+        )
+
+    latency = conversion_latency(now=now)
+
+    assert (latency.count, latency.p50, latency.p95) == (4, 2.0, 10.0)
