@@ -237,6 +237,8 @@ HQ_REALTIME_ENABLED = env_bool("HQ_REALTIME_ENABLED", True)
 HQ_AUTO_CONVERT = env_bool("HQ_AUTO_CONVERT", True)
 # A trigger queued or running longer than this is presumed lost (worker died) and re-armed.
 HQ_TRIGGER_STALE_SECONDS = int(os.environ.get("HQ_TRIGGER_STALE_SECONDS", "600"))
+# Auto runs start at least this far apart, so a stream of POS writes gathers into few runs.
+HQ_TRIGGER_MIN_INTERVAL_SECONDS = float(os.environ.get("HQ_TRIGGER_MIN_INTERVAL_SECONDS", "2"))
 # Requests per device (or per back-office user) before the API answers 429.
 HQ_API_RATE = os.environ.get("HQ_API_RATE", "1200/min")
 

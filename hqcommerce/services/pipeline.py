@@ -34,11 +34,13 @@ def convert_run(
         return _convert(channels=channels, dry_run=dry_run, job_run=job_run, progress=progress)
     from .realtime import auto_convert_finished, auto_convert_started
 
-    auto_convert_started(channel_codes=channels)
+    claimed = auto_convert_started(job_run=job_run)
+    if not claimed:  # another auto run took this channel's work already
+        return JobResult(dry_run=dry_run)
     try:
-        return _convert(channels=channels, dry_run=dry_run, job_run=job_run, progress=progress)
+        return _convert(channels=claimed, dry_run=dry_run, job_run=job_run, progress=progress)
     finally:
-        auto_convert_finished(channel_codes=channels)
+        auto_convert_finished(channel_codes=claimed)
 
 
 def _convert(*, channels, dry_run, job_run, progress) -> JobResult:

@@ -8,7 +8,10 @@ processes agree without in-process memory:
                                                 running --request--> running + rerun
                                   running + rerun --finish--> queued (one more run)
 
-So per channel there is at most one queued-or-running convert and one waiting. A trigger
+So per channel there is at most one queued-or-running convert and one waiting. A starting
+auto run claims every queued channel at once, and auto runs start at least
+HQ_TRIGGER_MIN_INTERVAL_SECONDS apart, so a steady stream of writes gathers into few runs.
+A trigger
 stuck in queued/running longer than HQ_TRIGGER_STALE_SECONDS (worker died, task lost) is
 re-armed by the next request; the recurring schedules remain the safety net.
 """
@@ -16,6 +19,7 @@ re-armed by the next request; the recurring schedules remain the safety net.
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -32,12 +36,26 @@ def auto_convert_enabled(channel: Channel) -> bool:
     return settings.HQ_AUTO_CONVERT and channel.profile.auto_convert
 
 
-def _enqueue(channel: Channel) -> JobRun:
+def _enqueue(channel: Channel) -> JobRun | None:
+    """Queue an auto run, unless one is queued already: it will claim this channel too."""
     from .jobs import job_enqueue
 
-    run = job_enqueue(kind=JobKind.CONVERT, channels=[channel.code], triggered_by=TriggeredBy.AUTO)
+    stale = timezone.now() - timedelta(seconds=settings.HQ_TRIGGER_STALE_SECONDS)
+    waiting = (
+        JobRun.objects.filter(
+            kind=JobKind.CONVERT,
+            triggered_by=TriggeredBy.AUTO,
+            status="queued",
+            queued_at__gte=stale,
+        )
+        .order_by("pk")
+        .first()
+    )
+    run = waiting or job_enqueue(
+        kind=JobKind.CONVERT, channels=[channel.code], triggered_by=TriggeredBy.AUTO
+    )
     ConversionTrigger.objects.filter(channel=channel).update(last_job_run=run)
-    return run
+    return None if waiting else run
 
 
 def auto_convert_request(*, channel_id: int) -> JobRun | None:
@@ -64,10 +82,37 @@ def auto_convert_request(*, channel_id: int) -> JobRun | None:
     return None
 
 
-def auto_convert_started(*, channel_codes: list[str]) -> None:
-    ConversionTrigger.objects.filter(channel__code__in=channel_codes).update(
-        state=TriggerState.RUNNING, rerun=False, changed_at=timezone.now()
+def _pace() -> None:
+    """Keep auto runs at least HQ_TRIGGER_MIN_INTERVAL_SECONDS apart: under a steady stream
+    of POS writes, records gather for one run instead of a run each."""
+    interval = settings.HQ_TRIGGER_MIN_INTERVAL_SECONDS
+    if interval <= 0:
+        return
+    last = (
+        JobRun.objects.filter(triggered_by=TriggeredBy.AUTO, started_at__isnull=False)
+        .exclude(status="queued")
+        .order_by("-started_at")
+        .values_list("started_at", flat=True)[1:2]  # [0] is the run that is starting now
     )
+    if last:
+        wait = (last[0] + timedelta(seconds=interval) - timezone.now()).total_seconds()
+        if wait > 0:
+            time.sleep(min(wait, interval))
+
+
+def auto_convert_started(*, job_run: JobRun) -> list[str]:
+    """Claim every channel whose conversion is queued: one run serves them all."""
+    _pace()
+    claimed = []
+    queued = ConversionTrigger.objects.filter(state=TriggerState.QUEUED).select_related("channel")
+    for trigger in queued:
+        # Conditional: another auto run may have claimed this channel a moment ago.
+        still_queued = ConversionTrigger.objects.filter(pk=trigger.pk, state=TriggerState.QUEUED)
+        if still_queued.update(state=TriggerState.RUNNING, rerun=False, changed_at=timezone.now()):
+            claimed.append(trigger.channel.code)
+    if claimed:
+        JobRun.objects.filter(pk=job_run.pk).update(channel_codes=sorted(claimed))
+    return sorted(claimed)
 
 
 def auto_convert_finished(*, channel_codes: list[str]) -> list[JobRun]:

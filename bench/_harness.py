@@ -1,0 +1,144 @@
+"""Shared bench plumbing: a private database, the app under gunicorn, django-q2 workers.
+
+Everything runs on this machine's loopback; every loop is bounded in count and time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def bench_env(database_url: str | None, **extra: str) -> dict[str, str]:
+    var = tempfile.mkdtemp(prefix="hq-bench-")
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "hqcommerce.settings",
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "bench-only-secret-key-not-for-production-0123456789",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "HQ_VAR_DIR": var,
+        "HQ_LOG_LEVEL": "WARNING",
+        "HQ_API_RATE": "1000000/min",
+        **extra,
+    }
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    return env
+
+
+def manage(env: dict, *args: str, capture: bool = False) -> str:
+    proc = subprocess.run(
+        [PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    )
+    return proc.stdout if capture else ""
+
+
+def reset_postgres(database_url: str) -> None:
+    """Empty the bench database (it must be a throw-away one)."""
+    import psycopg
+
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+
+
+@contextmanager
+def running_app(env: dict, *, workers: int = 2, qclusters: int = 1):
+    """gunicorn (N workers) + django-q2 cluster(s); yields the base URL."""
+    port = free_port()
+    procs = [
+        subprocess.Popen(
+            [
+                PYTHON,
+                "-m",
+                "gunicorn",
+                "hqcommerce.wsgi",
+                "-w",
+                str(workers),
+                "-b",
+                f"127.0.0.1:{port}",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+    ]
+    procs += [
+        subprocess.Popen(
+            [PYTHON, "manage.py", "qcluster"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(qclusters)
+    ]
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/api/schema/", timeout=2)
+                break
+            except (urllib.error.URLError, ConnectionError):
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the app did not start") from None
+                time.sleep(0.3)
+        yield base
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+def call(method: str, url: str, key: str, body: dict | None = None) -> tuple[int, dict]:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method)
+    request.add_header("Authorization", f"Api-Key {key}")
+    request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as exc:
+        return exc.code, {}
+
+
+def percentile(values: list[float], p: float) -> float:
+    import math
+
+    values = sorted(values)
+    return values[max(math.ceil(p * len(values)) - 1, 0)] if values else float("nan")
+
+
+def update_benchmarks_doc(section: str, body: str) -> None:
+    """Replace (or add) one `## section` of docs/benchmarks.md."""
+    path = ROOT / "docs" / "benchmarks.md"
+    text = path.read_text() if path.exists() else "# Benchmarks\n\nWritten by `make bench`.\n"
+    header = f"## {section}"
+    parts = text.split("\n## ")
+    kept = [parts[0]] + [p for p in parts[1:] if not p.startswith(section)]
+    path.write_text("\n## ".join(kept).rstrip() + f"\n\n{header}\n\n{body.strip()}\n")
