@@ -46,6 +46,22 @@ ALLOWED_HOSTS = env_list(
     "DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
 )
 
+# Production hardening (what `manage.py check --deploy` asks for). Behind a TLS-terminating
+# proxy set DJANGO_SECURE_PROXY_SSL_HEADER=1; DJANGO_SECURE=0 only for a plain-HTTP bench.
+SECURE = env_bool("DJANGO_SECURE", not DEBUG)
+if SECURE:
+    SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_SECURE_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", True)
+    SECURE_CONTENT_TYPE_NOSNIFF = True
+    X_FRAME_OPTIONS = "DENY"
+    if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER", False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+
 INSTALLED_APPS = [
     "hqcommerce.apps.HQAdminConfig",
     "django.contrib.auth",
@@ -231,6 +247,10 @@ HQ_CUSTOMER_NUMBER_SEQUENCE = "customer_account"
 HQ_SALES_ORDER_NUMBER_SEQUENCE = "sales_order"
 HQ_LOYALTY_CARD_NUMBER_SEQUENCE = "loyalty_card"
 HQ_SCHEDULE_MINUTES = int(os.environ.get("HQ_SCHEDULE_MINUTES", "15"))
+# A running job whose heartbeat is older than this is taken as dead (its worker crashed).
+HQ_JOB_STALE_SECONDS = int(os.environ.get("HQ_JOB_STALE_SECONDS", "300"))
+# How long a job waits for the same job on the same channel to finish before it gives up.
+HQ_JOB_LOCK_WAIT_SECONDS = float(os.environ.get("HQ_JOB_LOCK_WAIT_SECONDS", "60"))
 # Off simulates HQ being unreachable: sync-mode stores then fall back to async creation.
 HQ_REALTIME_ENABLED = env_bool("HQ_REALTIME_ENABLED", True)
 # Near-real-time conversion (per functionality profile, this switch is for the whole site).
@@ -245,8 +265,12 @@ HQ_API_RATE = os.environ.get("HQ_API_RATE", "1200/min")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Customer emails and phone numbers never reach the logs in clear.
+    "filters": {"mask_pii": {"()": "hqcommerce.logging.MaskPersonalData"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_pii"]}},
     "loggers": {
         "hqcommerce": {"handlers": ["console"], "level": os.environ.get("HQ_LOG_LEVEL", "INFO")},
+        "channels_app": {"handlers": ["console"], "level": os.environ.get("HQ_LOG_LEVEL", "INFO")},
+        "django.request": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }

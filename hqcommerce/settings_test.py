@@ -11,7 +11,12 @@ os.environ.setdefault("Q_SYNC", "1")
 os.environ.setdefault("HQ_LOG_LEVEL", "WARNING")
 # Tests that are about the near-real-time trigger switch it on themselves.
 os.environ.setdefault("HQ_AUTO_CONVERT", "0")
+os.environ.setdefault("DJANGO_SECURE", "0")
 
 from .settings import *  # noqa: E402, F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not memory, so the crash and broker tests' subprocesses share the test database.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}  # noqa: F405

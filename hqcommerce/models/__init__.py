@@ -8,7 +8,7 @@ from .customers import (
     CustomerAttribute,
     CustomerContact,
 )
-from .jobs import ConversionTrigger, JobRun
+from .jobs import ConversionTrigger, JobLock, JobRun
 from .organization import Channel, FunctionalityProfile, NumberSequence, ReplicationCounter
 from .partners import Prospect
 from .sales import LoyaltyCard, SalesOrder, Statement, UploadedTransaction
@@ -28,6 +28,7 @@ __all__ = [
     "DeviceKey",
     "FunctionalityProfile",
     "IdempotencyRecord",
+    "JobLock",
     "JobRun",
     "LoyaltyCard",
     "NumberSequence",

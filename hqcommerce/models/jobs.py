@@ -144,3 +144,22 @@ class ConversionTrigger(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel_id}: {self.state}{' + rerun' if self.rerun else ''}"
+
+
+class JobLock(models.Model):
+    """Held by a running job for each channel it works on: the same job never runs twice at
+    once for a channel, whichever processes start it. Released when the run ends; a run whose
+    worker died is marked failed by the stale check and its locks go with it."""
+
+    kind = models.CharField(max_length=20, choices=JobKind.choices)
+    channel_code = models.CharField(max_length=20)
+    job_run = models.ForeignKey(JobRun, on_delete=models.CASCADE, related_name="locks")
+    acquired_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "channel_code"], name="joblock_one_per_channel")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}@{self.channel_code} by #{self.job_run_id}"

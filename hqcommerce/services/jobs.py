@@ -8,14 +8,17 @@ a task twice, and the second delivery then finds the run no longer queued and do
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Protocol
 
-from django.db import transaction
+from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from hqcommerce.models import Channel, JobRun
+from hqcommerce.models import Channel, JobLock, JobRun
 from hqcommerce.models.jobs import JobKind, JobStatus, TriggeredBy
 
 from .errors import HQError, UnknownChannelError
@@ -110,6 +113,8 @@ class JobTracker:
 
     def _write(self) -> None:
         if self.job_run is not None:
+            if self.job_run.parent_id:  # the pipeline's run is alive while its steps are
+                JobRun.objects.filter(pk=self.job_run.parent_id).update(heartbeat_at=timezone.now())
             JobRun.objects.filter(pk=self.job_run.pk).update(
                 progress_done=self.done,
                 progress_total=self.total,
@@ -222,6 +227,61 @@ def _finish(run: JobRun, *, status: str, result: JobResult | None, error: str = 
     JobRun.objects.filter(pk=run.pk).update(**fields)
 
 
+def job_runs_fail_stale() -> int:
+    """Mark running jobs whose worker stopped (no heartbeat) failed, releasing their locks."""
+    cutoff = timezone.now() - timedelta(seconds=settings.HQ_JOB_STALE_SECONDS)
+    stale = list(
+        JobRun.objects.filter(status=JobStatus.RUNNING, heartbeat_at__lt=cutoff).values_list(
+            "pk", "heartbeat_at"
+        )
+    )
+    for pk, heartbeat in stale:
+        JobRun.objects.filter(pk=pk, status=JobStatus.RUNNING).update(
+            status=JobStatus.FAILED,
+            finished_at=timezone.now(),
+            error_summary=(
+                f"The worker running this job stopped (no heartbeat since "
+                f"{heartbeat:%Y-%m-%d %H:%M:%S} UTC). Nothing it did is half-written; "
+                "start the job again."
+            ),
+        )
+        JobLock.objects.filter(job_run_id=pk).delete()
+    return len(stale)
+
+
+class JobBusyError(HQError):
+    pass
+
+
+def _lock(run: JobRun) -> None:
+    """Take this job's lock on each of its channels, waiting a while for a running twin."""
+    codes = [c.code for c in channels_resolve(run.channel_codes or None)]
+    deadline = time.monotonic() + settings.HQ_JOB_LOCK_WAIT_SECONDS
+    while True:
+        try:
+            with transaction.atomic():
+                JobLock.objects.bulk_create(
+                    [JobLock(kind=run.kind, channel_code=code, job_run=run) for code in codes]
+                )
+            return
+        except IntegrityError:
+            job_runs_fail_stale()
+            if time.monotonic() >= deadline:
+                holder = (
+                    JobLock.objects.filter(kind=run.kind, channel_code__in=codes)
+                    .select_related("job_run")
+                    .first()
+                )
+                where = (
+                    f"for {holder.channel_code} (job run #{holder.job_run_id})" if holder else ""
+                )
+                raise JobBusyError(
+                    f"{run.get_kind_display()} is already running {where}; this run did "
+                    "nothing. Start it again when that run has finished."
+                ) from None
+            time.sleep(0.2)
+
+
 def job_run_execute(job_run_id: int, *, progress: ProgressCallback | None = None) -> JobRun:
     """Run a queued job run to the end. A run that is not queued any more is left alone."""
     now = timezone.now()
@@ -233,6 +293,12 @@ def job_run_execute(job_run_id: int, *, progress: ProgressCallback | None = None
         logger.info("job run %s is %s already; not running it again", run.pk, run.status)
         return run
     service = _service_for(run.kind)
+    try:
+        _lock(run)
+    except HQError as exc:
+        _finish(run, status=JobStatus.FAILED, result=None, error=str(exc))
+        run.refresh_from_db()
+        return run
     try:
         result = service(
             channels=run.channel_codes or None,
@@ -254,5 +320,7 @@ def job_run_execute(job_run_id: int, *, progress: ProgressCallback | None = None
     else:
         status = JobStatus.PARTIALLY_FAILED if result.failed else JobStatus.SUCCEEDED
         _finish(run, status=status, result=result)
+    finally:
+        JobLock.objects.filter(job_run=run).delete()
     run.refresh_from_db()
     return run
