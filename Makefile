@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint browser format clean
+.PHONY: install run test lint browser format clean bench
 
 # The browser test drives Debian's Chromium; Playwright never downloads a browser.
 CHROMIUM := /usr/bin/chromium
@@ -35,6 +35,16 @@ browser:
 
 test: lint browser
 	$(BIN)/pytest
+
+# Benchmarks (not part of `make test`): a few minutes on 2 cores; rewrites docs/benchmarks.md.
+BENCH_PG ?= postgres://postgres@127.0.0.1:5432/hqbench
+bench: install
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check gunicorn
+	-psql -h 127.0.0.1 -U postgres -c "CREATE DATABASE hqbench" >/dev/null 2>&1
+	$(BIN)/python bench/conversion.py --sizes 2000,10000 --write-doc
+	$(BIN)/python bench/conversion.py --sizes 2000,10000 --database-url $(BENCH_PG) --write-doc
+	$(BIN)/python bench/realtime.py --rates 10,50 --seconds 30 --write-doc
+	$(BIN)/python bench/realtime.py --rates 10,50 --seconds 30 --database-url $(BENCH_PG) --write-doc
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -33,6 +33,7 @@ def bench_env(database_url: str | None, **extra: str) -> dict[str, str]:
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "hqcommerce.settings",
         "DJANGO_DEBUG": "0",
+        "DJANGO_SECURE": "0",  # plain HTTP on loopback
         "DJANGO_SECRET_KEY": "bench-only-secret-key-not-for-production-0123456789",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "HQ_VAR_DIR": var,

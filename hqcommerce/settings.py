@@ -149,7 +149,7 @@ STATIC_ROOT = VAR_DIR / "static"
 # is idempotent: a job run is claimed atomically from "queued" before it does any work.
 Q_BROKER = os.environ.get("Q_BROKER", "orm").lower()
 Q_CLUSTER: dict = {
-    "name": "hqcommerce",
+    "name": os.environ.get("Q_CLUSTER_NAME", "hqcommerce"),
     "workers": int(os.environ.get("Q_WORKERS", "1")),
     "timeout": int(os.environ.get("Q_TIMEOUT", "3600")),
     "retry": int(os.environ.get("Q_RETRY", "3900")),

@@ -76,7 +76,7 @@ def upload_counter_next(*, channel: Channel) -> int:
         raise RuntimeError("upload_counter_next must run inside the record's transaction")
     # Every record that takes a counter is one the P-job will upload: once it is committed,
     # ask for a (coalesced) near-real-time conversion of this channel.
-    transaction.on_commit(lambda: _request_conversion(channel.pk))
+    transaction.on_commit(lambda: _request_conversion(channel))
     state = ChannelReplicationState.objects.filter(channel=channel)
     if not state.update(upload_counter=F("upload_counter") + 1):
         ChannelReplicationState.objects.get_or_create(channel=channel)
@@ -84,13 +84,13 @@ def upload_counter_next(*, channel: Channel) -> int:
     return state.values_list("upload_counter", flat=True).get()
 
 
-def _request_conversion(channel_id: int) -> None:
+def _request_conversion(channel: Channel) -> None:
     from hqcommerce.services.realtime import auto_convert_request
 
     try:
-        auto_convert_request(channel_id=channel_id)
+        auto_convert_request(channel_id=channel.pk, channel=channel)
     except Exception:  # the POS write is committed; never fail it. Schedules catch up.
-        logger.exception("could not queue a conversion for channel %s", channel_id)
+        logger.exception("could not queue a conversion for channel %s", channel.pk)
 
 
 def async_customer_create(*, channel: Channel, data: dict, register: str = "") -> AsyncCustomer:

@@ -58,14 +58,26 @@ def _enqueue(channel: Channel) -> JobRun | None:
     return None if waiting else run
 
 
-def auto_convert_request(*, channel_id: int) -> JobRun | None:
-    """Called after a channel commits an async record. Returns the run it queued, if any."""
-    channel = Channel.objects.select_related("profile").get(pk=channel_id)
+def auto_convert_request(*, channel_id: int, channel: Channel | None = None) -> JobRun | None:
+    """Called after a channel commits an async record. Returns the run it queued, if any.
+
+    Under load the trigger is nearly always queued or running-with-rerun already; that case
+    costs one SELECT, so the POS request that committed the record stays fast.
+    """
+    if channel is None or channel.pk != channel_id:
+        channel = Channel.objects.select_related("profile").get(pk=channel_id)
     if not auto_convert_enabled(channel):
         return None
-    ConversionTrigger.objects.get_or_create(channel=channel)
-    triggers = ConversionTrigger.objects.filter(channel=channel)
     stale = timezone.now() - timedelta(seconds=settings.HQ_TRIGGER_STALE_SECONDS)
+    triggers = ConversionTrigger.objects.filter(channel_id=channel_id)
+    current = triggers.values_list("state", "rerun", "changed_at").first()
+    if current is None:
+        ConversionTrigger.objects.get_or_create(channel_id=channel_id)
+    else:
+        state, rerun, changed_at = current
+        fresh = changed_at >= stale
+        if fresh and (state == TriggerState.QUEUED or (state == TriggerState.RUNNING and rerun)):
+            return None  # already covered: the queued run, or the one waiting
     for _ in range(3):
         claimed = triggers.filter(
             Q(state=TriggerState.IDLE)

@@ -1,0 +1,74 @@
+"""Three convert workers at once on PostgreSQL, over the same and different channels, while
+POS clients keep creating async customers: every record converted exactly once."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+import pytest
+from django.db import connections
+
+from channels_app.models import AsyncCustomer, ChannelCustomer
+from channels_app.services.pos import pos_customer_create
+from hqcommerce.models import AsyncStagingRecord, Customer
+from tests.factories import ChannelFactory
+
+from .helpers import start
+
+ENV = {"HQ_JOB_BATCH_SIZE": "20", "HQ_JOB_LOCK_WAIT_SECONDS": "120"}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_three_workers_and_busy_stores_convert_every_record_exactly_once():
+    a, b = ChannelFactory(), ChannelFactory()
+    for store in (a, b):
+        for i in range(150):
+            pos_customer_create(
+                channel=store, data={"first_name": f"Pre{i}", "last_name": store.code}
+            )
+
+    stop = threading.Event()
+    created = Counter()
+
+    def pos_client(store) -> None:
+        try:
+            n = 0
+            while not stop.is_set() and n < 400:
+                pos_customer_create(
+                    channel=store, data={"first_name": f"Live{n}", "last_name": "X"}
+                )
+                created[store.code] += 1
+                n += 1
+        finally:
+            connections.close_all()
+
+    clients = [threading.Thread(target=pos_client, args=(s,)) for s in (a, b)]
+    for c in clients:
+        c.start()
+    workers = [
+        start("convert_async_customers", "--channel", a.code, **ENV),
+        start("convert_async_customers", "--channel", a.code, **ENV),
+        start("convert_async_customers", "--channel", b.code, **ENV),
+    ]
+    results = [w.communicate(timeout=300) for w in workers]
+    stop.set()
+    for c in clients:
+        c.join()
+    for worker, (_, err) in zip(workers, results, strict=True):
+        assert worker.returncode == 0, err
+
+    final = start("convert_async_customers", **ENV)  # picks up what arrived during the run
+    _, err = final.communicate(timeout=300)
+    assert final.returncode == 0, err
+
+    total = AsyncCustomer.objects.count()
+    assert total == 300 + sum(created.values())
+    assert AsyncStagingRecord.objects.count() == total  # none lost, none uploaded twice
+    per_guid = Counter(Customer.objects.values_list("origin_async_id", flat=True))
+    assert len(per_guid) == total and max(per_guid.values()) == 1
+    assert Customer.objects.values("account_number").distinct().count() == total
+    assert not AsyncCustomer.objects.filter(account_number="").exists()
+    for store in (a, b):
+        assert ChannelCustomer.objects.filter(channel=store).count() == total
