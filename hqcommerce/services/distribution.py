@@ -111,15 +111,20 @@ def _pending(after: int, upto: int):
     return Customer.objects.filter(replication_version__gt=after, replication_version__lte=upto)
 
 
-def _distribute_batch(channel: Channel, batch: list[Customer], watermark: int):
+def _apply_to_channel(channel: Channel, snapshots: list[dict], watermark: int, upto: int):
+    """Upsert the snapshots above this channel's watermark; move it to `upto` in the same
+    transaction. Optimistic: if another 1010 moved it first, this does nothing."""
+    subset = [snap for snap in snapshots if snap["version"] > watermark]
+    if not subset:
+        return None
     with transaction.atomic():
-        applied = channel_customers_apply(channel=channel, snapshots=customer_snapshots(batch))
+        applied = channel_customers_apply(channel=channel, snapshots=subset)
         moved = ChannelReplicationState.objects.filter(
             channel=channel, download_watermark=watermark
-        ).update(download_watermark=batch[-1].replication_version, last_download_at=timezone.now())
+        ).update(download_watermark=upto, last_download_at=timezone.now())
         if not moved:
             raise _WatermarkMoved
-    return applied
+    return applied, len(subset)
 
 
 def distribution_run(
@@ -129,31 +134,49 @@ def distribution_run(
     job_run: JobRun | None = None,
     progress: ProgressCallback | None = None,
 ) -> JobResult:
+    """Read each batch of changed customers once and apply it to every channel behind it.
+
+    Snapshots are built once per batch, not once per channel: with 20 stores that is the
+    difference between reading HQ 20 times and once.
+    """
     tracker = JobTracker(job_run, progress, dry_run=dry_run)
     size = settings.HQ_JOB_BATCH_SIZE
     head = replication_head()
-    plan = []
-    for channel in channels_resolve(channels):
+    targets = channels_resolve(channels)
+    watermarks: dict[int, int] = {}
+    for channel in targets:
         state, _ = ChannelReplicationState.objects.get_or_create(channel=channel)
+        watermarks[channel.pk] = state.download_watermark
         tracker.add_total(_pending(state.download_watermark, head).count())
-        plan.append((channel, state.download_watermark))
-
-    for channel, watermark in plan:
-        while True:
-            batch = list(
-                _with_children(_pending(watermark, head)).order_by("replication_version")[:size]
-            )
-            if not batch:
-                break
+    if not targets:
+        return tracker.result
+    cursor = min(watermarks.values())
+    while True:
+        batch = list(_with_children(_pending(cursor, head)).order_by("replication_version")[:size])
+        if not batch:
+            break
+        upto = batch[-1].replication_version
+        snapshots = customer_snapshots(batch)
+        for channel in targets:
+            watermark = watermarks[channel.pk]
             if dry_run:
-                tracker.advance(processed=len(batch), created=len(batch))
-                watermark = batch[-1].replication_version
+                behind = sum(1 for snap in snapshots if snap["version"] > watermark)
+                tracker.advance(processed=behind, created=behind)
+                watermarks[channel.pk] = max(watermark, upto)
                 continue
             try:
-                applied = _distribute_batch(channel, batch, watermark)
+                outcome = _apply_to_channel(channel, snapshots, watermark, upto)
             except _WatermarkMoved:
                 watermark = ChannelReplicationState.objects.get(channel=channel).download_watermark
-                continue
-            watermark = batch[-1].replication_version
-            tracker.advance(processed=len(batch), created=applied.created, skipped=applied.updated)
+                watermarks[channel.pk] = watermark
+                outcome = (
+                    None
+                    if watermark >= upto
+                    else _apply_to_channel(channel, snapshots, watermark, upto)
+                )
+            watermarks[channel.pk] = max(watermarks[channel.pk], upto)
+            if outcome is not None:
+                applied, count = outcome
+                tracker.advance(processed=count, created=applied.created, skipped=applied.updated)
+        cursor = upto
     return tracker.result
