@@ -164,16 +164,20 @@ def distribution_run(
                 tracker.advance(processed=behind, created=behind)
                 watermarks[channel.pk] = max(watermark, upto)
                 continue
-            try:
-                outcome = _apply_to_channel(channel, snapshots, watermark, upto)
-            except _WatermarkMoved:
-                watermark = ChannelReplicationState.objects.get(channel=channel).download_watermark
-                watermarks[channel.pk] = watermark
-                outcome = (
-                    None
-                    if watermark >= upto
-                    else _apply_to_channel(channel, snapshots, watermark, upto)
-                )
+            for _ in range(5):  # another 1010 may be moving this channel's watermark too
+                try:
+                    outcome = _apply_to_channel(channel, snapshots, watermark, upto)
+                    break
+                except _WatermarkMoved:
+                    watermark = ChannelReplicationState.objects.get(
+                        channel=channel
+                    ).download_watermark
+                    watermarks[channel.pk] = watermark
+                    if watermark >= upto:
+                        outcome = None
+                        break
+            else:
+                raise RuntimeError(f"1010 could not move the watermark of {channel.code}")
             watermarks[channel.pk] = max(watermarks[channel.pk], upto)
             if outcome is not None:
                 applied, count = outcome
