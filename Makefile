@@ -45,6 +45,7 @@ bench: install
 	$(BIN)/python bench/conversion.py --sizes 2000,10000 --database-url $(BENCH_PG) --write-doc
 	$(BIN)/python bench/realtime.py --rates 10,50 --seconds 30 --write-doc
 	$(BIN)/python bench/realtime.py --rates 10,50 --seconds 30 --database-url $(BENCH_PG) --write-doc
+	$(BIN)/python bench/pos_load.py --seconds 20 --backlog 20000 --database-url $(BENCH_PG) --write-doc
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -259,3 +259,8 @@ class JobRunOutput(serializers.ModelSerializer):
         request = self.context.get("request")
         path = f"/api/v1/jobs/{obj.pk}/"
         return request.build_absolute_uri(path) if request else path
+
+
+class HealthOutput(serializers.Serializer):
+    ok = serializers.BooleanField()
+    channel = serializers.CharField(allow_null=True)

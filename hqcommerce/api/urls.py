@@ -22,6 +22,7 @@ urlpatterns = [
         name="partner-request-detail",
     ),
     path("sync-status/", views.SyncStatusView.as_view(), name="sync-status"),
+    path("health/", views.HealthView.as_view(), name="health"),
     path("jobs/", views.JobCreateView.as_view(), name="job-create"),
     path("jobs/<int:pk>/", views.JobDetailView.as_view(), name="job-detail"),
     # Anything else under the API answers a JSON 404 in the common error shape, not HTML.

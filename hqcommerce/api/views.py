@@ -240,6 +240,14 @@ class PartnerRequestDetailView(ChannelScopedMixin, APIView):
         return Response(s.PartnerRequestOutput(view).data)
 
 
+class HealthView(APIView):
+    @extend_schema(responses={200: s.HealthOutput})
+    def get(self, request):
+        """Authenticated liveness check (also the framework's ceiling in bench/pos_load.py)."""
+        key = request_device_key(request)
+        return Response({"ok": True, "channel": key.channel.code if key else None})
+
+
 class SyncStatusView(ChannelScopedMixin, APIView):
     @extend_schema(responses=s.SyncStatusOutput(many=True))
     def get(self, request):

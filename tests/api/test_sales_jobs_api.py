@@ -233,3 +233,8 @@ def test_a_device_key_cannot_open_the_admin(device):
     response = device.get("/admin/")
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def test_health_answers_for_a_device_and_refuses_anonymous(device, channel):
+    assert device.get("/api/v1/health/").json() == {"ok": True, "channel": channel.code}
+    assert APIClient().get("/api/v1/health/").status_code == 401

@@ -1,0 +1,164 @@
+"""POS latency while a big conversion runs: the point of async mode is that the POS never
+waits on HQ.
+
+gunicorn (2 workers), 8 concurrent clients creating async customers for --seconds: p50/p99
+latency and throughput, first idle, then while `convert_async_customers` works through a
+backlog of --backlog customers in a worker process; in the same run, the throughput of a
+trivial authenticated endpoint (GET /api/v1/health/) as the framework's ceiling.
+
+    python bench/pos_load.py [--seconds 30] [--backlog 100000] [--database-url URL] [--write-doc]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime
+
+sys.path.insert(0, os.path.dirname(__file__))
+from _harness import (
+    PYTHON,
+    ROOT,
+    bench_env,
+    call,
+    manage,
+    percentile,
+    reset_postgres,
+    running_app,
+    update_benchmarks_doc,
+)  # noqa: E402
+
+CLIENTS = 8
+
+SETUP = """
+import json
+from channels_app.services.bulk import async_customers_bulk_create
+from hqcommerce.models import Channel, FunctionalityProfile
+from hqcommerce.services.devices import device_key_create
+profile, _ = FunctionalityProfile.objects.get_or_create(name="Bench async", defaults={"create_customer_async": True})
+pos, _ = Channel.objects.get_or_create(code="POS01", defaults={"name": "POS", "profile": profile})
+backlog, _ = Channel.objects.get_or_create(code="BACKLOG", defaults={"name": "Backlog", "profile": profile})
+for start in range(0, %(backlog)d, 2000):
+    async_customers_bulk_create(channel=backlog, rows=[
+        {"first_name": f"B{i}", "last_name": "Backlog", "contacts": [{"kind": "email", "value": f"b{i}@bench.example"}]}
+        for i in range(start, min(start + 2000, %(backlog)d))
+    ])
+print(json.dumps({"key": device_key_create(channel_code="POS01", name="LOAD")[1]}))
+"""
+
+
+def load(base: str, key: str, seconds: float, *, create: bool) -> dict:
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    end = time.monotonic() + seconds
+
+    def client(n: int) -> None:
+        nonlocal errors
+        i = 0
+        while time.monotonic() < end:
+            i += 1
+            t0 = time.monotonic()
+            if create:
+                status, _ = call(
+                    "POST",
+                    f"{base}/api/v1/customers/",
+                    key,
+                    {"first_name": f"L{n}-{i}", "last_name": "Load"},
+                )
+                ok = status == 201
+            else:
+                status, _ = call("GET", f"{base}/api/v1/health/", key)
+                ok = status == 200
+            with lock:
+                if ok:
+                    latencies.append((time.monotonic() - t0) * 1000)
+                else:
+                    errors += 1
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
+    started = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - started
+    return {
+        "requests": len(latencies),
+        "errors": errors,
+        "rps": len(latencies) / elapsed,
+        "p50_ms": percentile(latencies, 0.5),
+        "p99_ms": percentile(latencies, 0.99),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--backlog", type=int, default=100_000)
+    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--write-doc", action="store_true")
+    args = parser.parse_args()
+    if not 1 <= args.seconds <= 300 or not 1000 <= args.backlog <= 1_000_000:
+        parser.error("--seconds 1..300, --backlog 1000..1000000")
+    db = "PostgreSQL" if (args.database_url or "").startswith("postgres") else "SQLite"
+    if db == "PostgreSQL":
+        reset_postgres(args.database_url)
+    env = bench_env(args.database_url, HQ_AUTO_CONVERT="0", HQ_JOB_BATCH_SIZE="500")
+    manage(env, "migrate", "--noinput", "-v0")
+    key = json.loads(
+        manage(env, "shell", "-c", SETUP % {"backlog": args.backlog}, capture=True)
+        .strip()
+        .splitlines()[-1]
+    )["key"]
+    with running_app(env, workers=2, qclusters=0) as base:
+        ceiling = load(base, key, args.seconds, create=False)
+        idle = load(base, key, args.seconds, create=True)
+        converter = subprocess.Popen(
+            [PYTHON, "manage.py", "convert_async_customers", "--channel", "BACKLOG", "-v0"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(2)  # let it get into its batches
+        busy = load(base, key, args.seconds, create=True)
+        still_running = converter.poll() is None
+        converter.terminate()
+        converter.wait(timeout=30)
+    result = {
+        "ceiling": ceiling,
+        "idle": idle,
+        "during_conversion": busy,
+        "conversion_still_running": still_running,
+    }
+    print(json.dumps(result, indent=2))
+    lines = [
+        f"Run on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.machine()}, {os.cpu_count()} cores, {db}, gunicorn 2 workers, "
+        f"{CLIENTS} clients, {args.seconds:g} s each; backlog of {args.backlog} async customers converted by a worker process "
+        f"during the third phase (still converting at its end: {'yes' if still_running else 'no'}).",
+        "",
+        "| phase | requests/s | p50 ms | p99 ms | errors |",
+        "|---|---|---|---|---|",
+        f"| GET /api/v1/health/ (ceiling) | {ceiling['rps']:.0f} | {ceiling['p50_ms']:.1f} | {ceiling['p99_ms']:.1f} | {ceiling['errors']} |",
+        f"| POST /customers/ idle | {idle['rps']:.0f} | {idle['p50_ms']:.1f} | {idle['p99_ms']:.1f} | {idle['errors']} |",
+        f"| POST /customers/ during conversion | {busy['rps']:.0f} | {busy['p50_ms']:.1f} | {busy['p99_ms']:.1f} | {busy['errors']} |",
+        "",
+        f"p99 during conversion / idle: {busy['p99_ms'] / idle['p99_ms']:.2f} (target ≤ 2); "
+        f"create throughput / ceiling: {idle['rps'] / ceiling['rps']:.0%} (target ≥ 50%).",
+    ]
+    if args.write_doc:
+        update_benchmarks_doc(f"POS load ({db})", "\n".join(lines))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
