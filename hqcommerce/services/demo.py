@@ -138,8 +138,10 @@ def demo_seed(*, channels: int, async_customers: int, seed: int = 1) -> DemoSumm
     """
     rng = random.Random(seed)
     with transaction.atomic():
+        # Near-real-time conversion is off in the demo stores, so the seed's procedure can be
+        # followed by hand; switch it on under HQ › Functionality profiles to see it convert.
         profile, _ = FunctionalityProfile.objects.get_or_create(
-            name="Async stores", defaults={"create_customer_async": True}
+            name="Async stores", defaults={"create_customer_async": True, "auto_convert": False}
         )
         FunctionalityProfile.objects.get_or_create(
             name="Sync stores", defaults={"create_customer_async": False}
