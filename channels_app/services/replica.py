@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from channels_app.models import AsyncCustomer, ChannelCustomer
@@ -74,21 +75,17 @@ def channel_customers_apply(*, channel: Channel, snapshots: Sequence[dict]) -> A
             unique_fields=["channel", "account_number"],
             update_fields=COPY_FIELDS,
         )
-        own = {
-            uuid.UUID(s["async_id"]): s["account_number"]
+        own = [
+            uuid.UUID(s["async_id"])
             for s in snapshots
             if s["async_id"] and s["origin_channel_code"] == channel.code
-        }
-        to_map = []
+        ]
+        mapped = 0
         if own:
-            for async_customer in AsyncCustomer.objects.filter(
-                channel=channel, async_id__in=own.keys()
-            ).only("pk", "async_id", "account_number"):
-                account = own[async_customer.async_id]
-                if async_customer.account_number != account:
-                    async_customer.account_number = account
-                    async_customer.mapped_at = now
-                    to_map.append(async_customer)
-            AsyncCustomer.objects.bulk_update(to_map, ["account_number", "mapped_at"])
+            # One UPDATE reading the account from the copies just written (no per-row CASE).
+            copy = ChannelCustomer.objects.filter(channel=channel, async_id=OuterRef("async_id"))
+            mapped = AsyncCustomer.objects.filter(
+                channel=channel, async_id__in=own, account_number=""
+            ).update(account_number=Subquery(copy.values("account_number")[:1]), mapped_at=now)
     created = len(set(accounts) - existing)
-    return ApplyResult(created=created, updated=len(snapshots) - created, mapped=len(to_map))
+    return ApplyResult(created=created, updated=len(snapshots) - created, mapped=mapped)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from hqcommerce.models import AsyncStagingRecord, Channel, Customer, JobRun
@@ -137,16 +137,24 @@ def _apply(plan: _Plan, ctx: _Context) -> None:
             for r, clean in plan.create
         ]
     )
-    done = [(r, c) for (r, _), c in zip(plan.create, customers, strict=True)] + plan.existing
+    for (record, _), customer in zip(plan.create, customers, strict=True):
+        record.customer, record.status = customer, StagingStatus.COMPLETED
+    # Converted creates are marked in one UPDATE that reads each record's customer by its
+    # async id (unique): Django's bulk_update would build a CASE per row and field, which
+    # cost more than creating the customers.
+    converted = [r.pk for r, _ in plan.create] + [r.pk for r, _ in plan.existing]
+    if converted:
+        customer = Customer.objects.filter(origin_async_id=OuterRef("async_id"))
+        AsyncStagingRecord.objects.filter(pk__in=converted).update(
+            status=StagingStatus.COMPLETED,
+            completed_at=now,
+            last_error="",
+            attempts=F("attempts") + 1,
+            customer_id=Subquery(customer.values("pk")[:1]),
+            account_number=Subquery(customer.values("account_number")[:1]),
+            possible_duplicate_of_id=Subquery(customer.values("possible_duplicate_of_id")[:1]),
+        )
     updates = []
-    for record, customer in done:
-        record.status = StagingStatus.COMPLETED
-        record.customer = customer
-        record.account_number = customer.account_number
-        record.possible_duplicate_of_id = customer.possible_duplicate_of_id
-        record.completed_at = now
-        record.last_error = ""
-        updates.append(record)
     for record in plan.dependent:
         _apply_dependent(record, plan, now)
         updates.append(record)
@@ -172,6 +180,8 @@ def _apply(plan: _Plan, ctx: _Context) -> None:
     for record, reason in plan.waiting:
         record.status = StagingStatus.PENDING
         record.last_error = reason
+    if not updates:
+        return
     AsyncStagingRecord.objects.bulk_update(
         updates,
         [
