@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
@@ -27,6 +27,48 @@ COPY_FIELDS = [
     "hq_version",
     "updated_at",
 ]
+
+
+def _upsert(channel: Channel, snapshots: Sequence[dict], now) -> None:
+    """INSERT ... ON CONFLICT DO UPDATE with executemany (SQLite and PostgreSQL alike).
+
+    1010 writes every customer to every channel; building these rows through the ORM's
+    bulk_create cost several times the database's own work, so this one statement is raw.
+    Values go through each field's own DB preparation (UUIDs, JSON, timestamps).
+    """
+    meta = ChannelCustomer._meta
+    columns = ["channel_id", "account_number", *COPY_FIELDS]
+    prep = {
+        name: meta.get_field(name).get_db_prep_save for name in ("async_id", "data", "updated_at")
+    }
+    quote = connection.ops.quote_name
+    updates = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in COPY_FIELDS)
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(c) for c in columns)}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))}) "
+        f"ON CONFLICT ({quote('channel_id')}, {quote('account_number')}) DO UPDATE SET {updates}"
+    )
+    rows = [
+        (
+            channel.pk,
+            s["account_number"],
+            prep["async_id"](uuid.UUID(s["async_id"]) if s["async_id"] else None, connection),
+            s["origin_channel_code"],
+            s["party_type"],
+            s["name"],
+            s["email"],
+            s["phone"],
+            s["customer_group"],
+            s["currency"],
+            s["language"],
+            prep["data"](s["data"], connection),
+            s["version"],
+            prep["updated_at"](now, connection),
+        )
+        for s in snapshots
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 @dataclass(frozen=True)
@@ -51,30 +93,7 @@ def channel_customers_apply(*, channel: Channel, snapshots: Sequence[dict]) -> A
                 channel=channel, account_number__in=accounts
             ).values_list("account_number", flat=True)
         )
-        ChannelCustomer.objects.bulk_create(
-            [
-                ChannelCustomer(
-                    channel=channel,
-                    account_number=s["account_number"],
-                    async_id=s["async_id"],
-                    origin_channel_code=s["origin_channel_code"],
-                    party_type=s["party_type"],
-                    name=s["name"],
-                    email=s["email"],
-                    phone=s["phone"],
-                    customer_group=s["customer_group"],
-                    currency=s["currency"],
-                    language=s["language"],
-                    data=s["data"],
-                    hq_version=s["version"],
-                    updated_at=now,
-                )
-                for s in snapshots
-            ],
-            update_conflicts=True,
-            unique_fields=["channel", "account_number"],
-            update_fields=COPY_FIELDS,
-        )
+        _upsert(channel, snapshots, now)
         own = [
             uuid.UUID(s["async_id"])
             for s in snapshots
