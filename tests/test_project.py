@@ -42,3 +42,18 @@ def test_settings_refuse_to_start_without_a_secret_key_when_not_debug():
     )
     assert proc.returncode != 0
     assert "DJANGO_SECRET_KEY must be set" in proc.stderr
+
+
+def test_the_admin_follows_the_browsers_language(client):
+    spanish = client.get("/admin/login/", HTTP_ACCEPT_LANGUAGE="es")
+    english = client.get("/admin/login/", HTTP_ACCEPT_LANGUAGE="en")
+    assert "Nombre de usuario" in spanish.content.decode()
+    assert "Username" in english.content.decode()
+
+
+def test_the_api_answers_framework_errors_in_the_requested_language(db):
+    from rest_framework.test import APIClient
+
+    response = APIClient().get("/api/v1/sync-status/", HTTP_ACCEPT_LANGUAGE="es")
+    assert response.status_code == 401
+    assert "credenciales" in response.json()["errors"][0]["detail"].lower()
