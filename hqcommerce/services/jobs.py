@@ -211,6 +211,14 @@ def _enqueue_task(job_run_id: int) -> None:
 
 
 def _finish(run: JobRun, *, status: str, result: JobResult | None, error: str = "") -> None:
+    """Record the outcome and release the run's locks in one transaction: a worker killed
+    in between would otherwise leave a finished run holding a lock nobody releases."""
+    with transaction.atomic():
+        _record_outcome(run, status=status, result=result, error=error)
+        JobLock.objects.filter(job_run=run).delete()
+
+
+def _record_outcome(run: JobRun, *, status: str, result: JobResult | None, error: str) -> None:
     fields = {"status": status, "finished_at": timezone.now(), "heartbeat_at": timezone.now()}
     if result is not None:
         fields.update(
@@ -266,6 +274,8 @@ def _lock(run: JobRun) -> None:
             return
         except IntegrityError:
             job_runs_fail_stale()
+            # A lock whose run is no longer running belongs to nobody (defence in depth).
+            JobLock.objects.exclude(job_run__status=JobStatus.RUNNING).delete()
             if time.monotonic() >= deadline:
                 holder = (
                     JobLock.objects.filter(kind=run.kind, channel_code__in=codes)
@@ -320,7 +330,5 @@ def job_run_execute(job_run_id: int, *, progress: ProgressCallback | None = None
     else:
         status = JobStatus.PARTIALLY_FAILED if result.failed else JobStatus.SUCCEEDED
         _finish(run, status=status, result=result)
-    finally:
-        JobLock.objects.filter(job_run=run).delete()
     run.refresh_from_db()
     return run

@@ -89,3 +89,17 @@ def test_locks_are_released_when_a_run_fails(channel, monkeypatch):
 
     assert run.status == JobStatus.FAILED
     assert not JobLock.objects.exists()
+
+
+def test_a_lock_left_by_a_finished_run_does_not_block(channel, settings):
+    settings.HQ_JOB_LOCK_WAIT_SECONDS = 5
+    finished = _running(channel=channel)
+    JobLock.objects.create(kind="pjob", channel_code=channel.code, job_run=finished)
+    JobRun.objects.filter(pk=finished.pk).update(
+        status=JobStatus.SUCCEEDED, finished_at=timezone.now()
+    )
+
+    run = job_run_execute(job_run_create(kind="pjob", triggered_by="command").pk)
+
+    assert run.status == JobStatus.SUCCEEDED
+    assert not JobLock.objects.exists()
