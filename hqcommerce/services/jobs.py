@@ -12,7 +12,6 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Protocol
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -64,17 +63,6 @@ class JobResult:
             f"{verb} {self.processed}: created {self.created}, skipped {self.skipped}, "
             f"failed {self.failed}"
         )
-
-
-class JobService(Protocol):
-    def __call__(
-        self,
-        *,
-        channels: list[str] | None = ...,
-        dry_run: bool = ...,
-        job_run: JobRun | None = ...,
-        progress: ProgressCallback | None = ...,
-    ) -> JobResult: ...
 
 
 class JobTracker:
