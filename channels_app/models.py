@@ -10,6 +10,7 @@ import uuid
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from hqcommerce.models.customers import AddressPurpose, ContactKind, PartyType, ReceiptPreference
 
@@ -27,14 +28,21 @@ class ChannelReplicationState(models.Model):
         on_delete=models.CASCADE,
         primary_key=True,
         related_name="replication_state",
+        verbose_name=_("channel"),
     )
-    upload_counter = models.PositiveBigIntegerField(default=0)
-    upload_watermark = models.PositiveBigIntegerField(default=0)
-    download_watermark = models.PositiveBigIntegerField(default=0)
-    last_upload_at = models.DateTimeField(null=True, blank=True)
-    last_download_at = models.DateTimeField(null=True, blank=True)
+    upload_counter = models.PositiveBigIntegerField(default=0, verbose_name=_("upload counter"))
+    upload_watermark = models.PositiveBigIntegerField(default=0, verbose_name=_("upload watermark"))
+    download_watermark = models.PositiveBigIntegerField(
+        default=0, verbose_name=_("download watermark")
+    )
+    last_upload_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last upload at"))
+    last_download_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("last download at")
+    )
 
     class Meta:
+        verbose_name = _("channel replication state")
+        verbose_name_plural = _("channel replication states")
         constraints = [
             models.CheckConstraint(
                 condition=Q(upload_watermark__lte=F("upload_counter")),
@@ -53,32 +61,55 @@ class AsyncCustomer(models.Model):
     """A customer the POS created without HQ; its GUID is the temporary account id."""
 
     channel = models.ForeignKey(
-        "hqcommerce.Channel", on_delete=models.PROTECT, related_name="async_customers"
+        "hqcommerce.Channel",
+        on_delete=models.PROTECT,
+        related_name="async_customers",
+        verbose_name=_("channel"),
     )
-    async_id = models.UUIDField("temporary id", default=uuid.uuid4, editable=False)
+    async_id = models.UUIDField(_("temporary id"), default=uuid.uuid4, editable=False)
     party_type = models.CharField(
-        max_length=12, choices=PartyType.choices, default=PartyType.PERSON
+        max_length=12,
+        choices=PartyType.choices,
+        default=PartyType.PERSON,
+        verbose_name=_("party type"),
     )
-    first_name = models.CharField(max_length=60, blank=True)
-    middle_name = models.CharField(max_length=60, blank=True)
-    last_name = models.CharField(max_length=60, blank=True)
-    organization_name = models.CharField(max_length=120, blank=True)
-    customer_group = models.CharField(max_length=20, blank=True, help_text="Blank: inherit.")
-    currency = models.CharField(max_length=3, blank=True, help_text="Blank: inherit.")
-    language = models.CharField(max_length=10, blank=True, help_text="Blank: inherit.")
+    first_name = models.CharField(max_length=60, blank=True, verbose_name=_("first name"))
+    middle_name = models.CharField(max_length=60, blank=True, verbose_name=_("middle name"))
+    last_name = models.CharField(max_length=60, blank=True, verbose_name=_("last name"))
+    organization_name = models.CharField(
+        max_length=120, blank=True, verbose_name=_("organization name")
+    )
+    customer_group = models.CharField(
+        max_length=20, blank=True, help_text=_("Blank: inherit."), verbose_name=_("customer group")
+    )
+    currency = models.CharField(
+        max_length=3, blank=True, help_text=_("Blank: inherit."), verbose_name=_("currency")
+    )
+    language = models.CharField(
+        max_length=10, blank=True, help_text=_("Blank: inherit."), verbose_name=_("language")
+    )
     receipt_preference = models.CharField(
-        max_length=5, choices=ReceiptPreference.choices, blank=True, help_text="Blank: inherit."
+        max_length=5,
+        choices=ReceiptPreference.choices,
+        blank=True,
+        help_text=_("Blank: inherit."),
+        verbose_name=_("receipt preference"),
     )
-    register = models.CharField(max_length=40, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    upload_counter = models.PositiveBigIntegerField()
-    uploaded_at = models.DateTimeField(null=True, blank=True)
+    register = models.CharField(max_length=40, blank=True, verbose_name=_("register"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    upload_counter = models.PositiveBigIntegerField(verbose_name=_("upload counter"))
+    uploaded_at = models.DateTimeField(null=True, blank=True, verbose_name=_("uploaded at"))
     account_number = models.CharField(
-        max_length=30, blank=True, help_text="Set by 1010 once HQ created the customer."
+        max_length=30,
+        blank=True,
+        help_text=_("Set by 1010 once HQ created the customer."),
+        verbose_name=_("account number"),
     )
-    mapped_at = models.DateTimeField(null=True, blank=True)
+    mapped_at = models.DateTimeField(null=True, blank=True, verbose_name=_("mapped at"))
 
     class Meta:
+        verbose_name = _("async customer")
+        verbose_name_plural = _("async customers")
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.UniqueConstraint(fields=["channel", "async_id"], name="asynccust_unique_guid"),
@@ -93,7 +124,7 @@ class AsyncCustomer(models.Model):
         indexes = [models.Index(fields=["channel", "account_number"], name="asynccust_map_idx")]
 
     def __str__(self) -> str:
-        return f"{self.account_number or 'Pending sync'} ({self.async_id})"
+        return f"{self.account_number or _('Pending sync')} ({self.async_id})"
 
     @property
     def is_pending_sync(self) -> bool:
@@ -107,32 +138,49 @@ class AsyncCustomer(models.Model):
 
 
 class AsyncCustomerAddress(models.Model):
-    customer = models.ForeignKey(AsyncCustomer, on_delete=models.CASCADE, related_name="addresses")
-    async_id = models.UUIDField(default=uuid.uuid4, editable=False, unique=True)
-    purpose = models.CharField(
-        max_length=10, choices=AddressPurpose.choices, default=AddressPurpose.HOME
+    customer = models.ForeignKey(
+        AsyncCustomer,
+        on_delete=models.CASCADE,
+        related_name="addresses",
+        verbose_name=_("customer"),
     )
-    is_primary = models.BooleanField(default=False)
-    name = models.CharField(max_length=100, blank=True)
-    street = models.CharField(max_length=200, blank=True)
-    city = models.CharField(max_length=60, blank=True)
-    state = models.CharField(max_length=60, blank=True)
-    zip_code = models.CharField(max_length=20, blank=True)
-    country = models.CharField(max_length=3, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    async_id = models.UUIDField(
+        default=uuid.uuid4, editable=False, unique=True, verbose_name=_("async id")
+    )
+    purpose = models.CharField(
+        max_length=10,
+        choices=AddressPurpose.choices,
+        default=AddressPurpose.HOME,
+        verbose_name=_("purpose"),
+    )
+    is_primary = models.BooleanField(default=False, verbose_name=_("is primary"))
+    name = models.CharField(max_length=100, blank=True, verbose_name=_("name"))
+    street = models.CharField(max_length=200, blank=True, verbose_name=_("street"))
+    city = models.CharField(max_length=60, blank=True, verbose_name=_("city"))
+    state = models.CharField(max_length=60, blank=True, verbose_name=_("state"))
+    zip_code = models.CharField(max_length=20, blank=True, verbose_name=_("zip code"))
+    country = models.CharField(max_length=3, blank=True, verbose_name=_("country"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
-        verbose_name_plural = "async customer addresses"
+        verbose_name = _("async customer address")
+        verbose_name_plural = _("async customer addresses")
 
     def __str__(self) -> str:
         return ", ".join(p for p in (self.street, self.city, self.country) if p)
 
 
 class AsyncCustomerContact(models.Model):
-    customer = models.ForeignKey(AsyncCustomer, on_delete=models.CASCADE, related_name="contacts")
-    kind = models.CharField(max_length=5, choices=ContactKind.choices)
-    value = models.CharField(max_length=254)
-    is_primary = models.BooleanField(default=False)
+    customer = models.ForeignKey(
+        AsyncCustomer, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("customer")
+    )
+    kind = models.CharField(max_length=5, choices=ContactKind.choices, verbose_name=_("kind"))
+    value = models.CharField(max_length=254, verbose_name=_("value"))
+    is_primary = models.BooleanField(default=False, verbose_name=_("is primary"))
+
+    class Meta:
+        verbose_name = _("async customer contact")
+        verbose_name_plural = _("async customer contacts")
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.value}"
@@ -140,11 +188,16 @@ class AsyncCustomerContact(models.Model):
 
 class AsyncCustomerAffiliation(models.Model):
     customer = models.ForeignKey(
-        AsyncCustomer, on_delete=models.CASCADE, related_name="affiliations"
+        AsyncCustomer,
+        on_delete=models.CASCADE,
+        related_name="affiliations",
+        verbose_name=_("customer"),
     )
-    name = models.CharField(max_length=60)
+    name = models.CharField(max_length=60, verbose_name=_("name"))
 
     class Meta:
+        verbose_name = _("async customer affiliation")
+        verbose_name_plural = _("async customer affiliations")
         constraints = [models.UniqueConstraint(fields=["customer", "name"], name="asyncaff_unique")]
 
     def __str__(self) -> str:
@@ -152,11 +205,18 @@ class AsyncCustomerAffiliation(models.Model):
 
 
 class AsyncCustomerAttribute(models.Model):
-    customer = models.ForeignKey(AsyncCustomer, on_delete=models.CASCADE, related_name="attributes")
-    name = models.CharField(max_length=60)
-    value = models.CharField(max_length=200, blank=True)
+    customer = models.ForeignKey(
+        AsyncCustomer,
+        on_delete=models.CASCADE,
+        related_name="attributes",
+        verbose_name=_("customer"),
+    )
+    name = models.CharField(max_length=60, verbose_name=_("name"))
+    value = models.CharField(max_length=200, blank=True, verbose_name=_("value"))
 
     class Meta:
+        verbose_name = _("async customer attribute")
+        verbose_name_plural = _("async customer attributes")
         constraints = [
             models.UniqueConstraint(fields=["customer", "name"], name="asyncattr_unique")
         ]
@@ -169,27 +229,41 @@ class ChannelCustomer(models.Model):
     """The channel's copy of an HQ customer, written by 1010 (and the sync-mode POS path)."""
 
     channel = models.ForeignKey(
-        "hqcommerce.Channel", on_delete=models.CASCADE, related_name="customer_copies"
+        "hqcommerce.Channel",
+        on_delete=models.CASCADE,
+        related_name="customer_copies",
+        verbose_name=_("channel"),
     )
-    account_number = models.CharField(max_length=30)
+    account_number = models.CharField(max_length=30, verbose_name=_("account number"))
     async_id = models.UUIDField(
-        "temporary id", null=True, blank=True, help_text="The GUID it had while pending sync."
+        _("temporary id"),
+        null=True,
+        blank=True,
+        help_text=_("The GUID it had while pending sync."),
     )
-    origin_channel_code = models.CharField(max_length=20, blank=True)
-    party_type = models.CharField(max_length=12, choices=PartyType.choices)
-    name = models.CharField(max_length=200)
-    email = models.CharField(max_length=254, blank=True)
-    phone = models.CharField(max_length=254, blank=True)
-    customer_group = models.CharField(max_length=20)
-    currency = models.CharField(max_length=3)
-    language = models.CharField(max_length=10)
+    origin_channel_code = models.CharField(
+        max_length=20, blank=True, verbose_name=_("origin channel code")
+    )
+    party_type = models.CharField(
+        max_length=12, choices=PartyType.choices, verbose_name=_("party type")
+    )
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    email = models.CharField(max_length=254, blank=True, verbose_name=_("email"))
+    phone = models.CharField(max_length=254, blank=True, verbose_name=_("phone"))
+    customer_group = models.CharField(max_length=20, verbose_name=_("customer group"))
+    currency = models.CharField(max_length=3, verbose_name=_("currency"))
+    language = models.CharField(max_length=10, verbose_name=_("language"))
     data = models.JSONField(
-        default=dict, help_text="Addresses, contacts, affiliations and attributes."
+        default=dict,
+        help_text=_("Addresses, contacts, affiliations and attributes."),
+        verbose_name=_("data"),
     )
-    hq_version = models.PositiveBigIntegerField()
-    updated_at = models.DateTimeField(auto_now=True)
+    hq_version = models.PositiveBigIntegerField(verbose_name=_("hq version"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("channel customer")
+        verbose_name_plural = _("channel customers")
         ordering = ["account_number"]
         constraints = [
             models.UniqueConstraint(
@@ -205,8 +279,8 @@ class ChannelCustomer(models.Model):
 class CustomerRefMixin(models.Model):
     """Which customer a channel operation is about: a synced account or an async GUID."""
 
-    target_account = models.CharField(max_length=30, blank=True)
-    target_async_id = models.UUIDField(null=True, blank=True)
+    target_account = models.CharField(max_length=30, blank=True, verbose_name=_("target account"))
+    target_async_id = models.UUIDField(null=True, blank=True, verbose_name=_("target async id"))
 
     class Meta:
         abstract = True
@@ -220,24 +294,33 @@ class AsyncAddress(CustomerRefMixin):
     """An address the POS added later to an async or a synced customer (RETAILASYNCADDRESSV2)."""
 
     channel = models.ForeignKey(
-        "hqcommerce.Channel", on_delete=models.PROTECT, related_name="async_addresses"
+        "hqcommerce.Channel",
+        on_delete=models.PROTECT,
+        related_name="async_addresses",
+        verbose_name=_("channel"),
     )
-    async_id = models.UUIDField(default=uuid.uuid4, editable=False, unique=True)
+    async_id = models.UUIDField(
+        default=uuid.uuid4, editable=False, unique=True, verbose_name=_("async id")
+    )
     purpose = models.CharField(
-        max_length=10, choices=AddressPurpose.choices, default=AddressPurpose.DELIVERY
+        max_length=10,
+        choices=AddressPurpose.choices,
+        default=AddressPurpose.DELIVERY,
+        verbose_name=_("purpose"),
     )
-    is_primary = models.BooleanField(default=False)
-    name = models.CharField(max_length=100, blank=True)
-    street = models.CharField(max_length=200, blank=True)
-    city = models.CharField(max_length=60, blank=True)
-    state = models.CharField(max_length=60, blank=True)
-    zip_code = models.CharField(max_length=20, blank=True)
-    country = models.CharField(max_length=3, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    upload_counter = models.PositiveBigIntegerField()
+    is_primary = models.BooleanField(default=False, verbose_name=_("is primary"))
+    name = models.CharField(max_length=100, blank=True, verbose_name=_("name"))
+    street = models.CharField(max_length=200, blank=True, verbose_name=_("street"))
+    city = models.CharField(max_length=60, blank=True, verbose_name=_("city"))
+    state = models.CharField(max_length=60, blank=True, verbose_name=_("state"))
+    zip_code = models.CharField(max_length=20, blank=True, verbose_name=_("zip code"))
+    country = models.CharField(max_length=3, blank=True, verbose_name=_("country"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    upload_counter = models.PositiveBigIntegerField(verbose_name=_("upload counter"))
 
     class Meta:
-        verbose_name_plural = "async addresses"
+        verbose_name = _("async address")
+        verbose_name_plural = _("async addresses")
         constraints = [
             models.UniqueConstraint(
                 fields=["channel", "upload_counter"], name="asyncaddr_unique_counter"
@@ -256,15 +339,22 @@ class AsyncCustomerEdit(CustomerRefMixin):
     """An edit recorded at the channel, applied in HQ in `sequence` order per customer."""
 
     channel = models.ForeignKey(
-        "hqcommerce.Channel", on_delete=models.PROTECT, related_name="async_edits"
+        "hqcommerce.Channel",
+        on_delete=models.PROTECT,
+        related_name="async_edits",
+        verbose_name=_("channel"),
     )
-    async_id = models.UUIDField(default=uuid.uuid4, editable=False, unique=True)
-    sequence = models.PositiveIntegerField()
-    changes = models.JSONField()
-    created_at = models.DateTimeField(auto_now_add=True)
-    upload_counter = models.PositiveBigIntegerField()
+    async_id = models.UUIDField(
+        default=uuid.uuid4, editable=False, unique=True, verbose_name=_("async id")
+    )
+    sequence = models.PositiveIntegerField(verbose_name=_("sequence"))
+    changes = models.JSONField(verbose_name=_("changes"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    upload_counter = models.PositiveBigIntegerField(verbose_name=_("upload counter"))
 
     class Meta:
+        verbose_name = _("async customer edit")
+        verbose_name_plural = _("async customer edits")
         constraints = [
             models.UniqueConstraint(
                 fields=["channel", "upload_counter"], name="asyncedit_unique_counter"
@@ -285,40 +375,61 @@ class AsyncCustomerEdit(CustomerRefMixin):
 
 
 class TransactionKind(models.TextChoices):
-    CASH_AND_CARRY = "cash_and_carry", "Cash-and-carry sale"
-    CUSTOMER_ORDER = "customer_order", "Customer order"
+    CASH_AND_CARRY = "cash_and_carry", _("Cash-and-carry sale")
+    CUSTOMER_ORDER = "customer_order", _("Customer order")
 
 
 class OrderMode(models.TextChoices):
-    ASYNC = "async", "Async (created in HQ by Synchronize orders)"
-    SYNC = "sync", "Synchronous (created in HQ at once)"
+    ASYNC = "async", _("Async (created in HQ by Synchronize orders)")
+    SYNC = "sync", _("Synchronous (created in HQ at once)")
 
 
 class ChannelTransaction(models.Model):
     """A sale recorded at the POS; uploaded by the P-job after the channel's customers."""
 
     channel = models.ForeignKey(
-        "hqcommerce.Channel", on_delete=models.PROTECT, related_name="transactions"
+        "hqcommerce.Channel",
+        on_delete=models.PROTECT,
+        related_name="transactions",
+        verbose_name=_("channel"),
     )
-    transaction_id = models.CharField(max_length=64, help_text="The POS's own id; idempotency key.")
-    kind = models.CharField(max_length=20, choices=TransactionKind.choices)
-    order_mode = models.CharField(max_length=5, choices=OrderMode.choices, default=OrderMode.ASYNC)
-    business_date = models.DateField()
-    customer_account = models.CharField(max_length=30, blank=True)
-    customer_async_id = models.UUIDField(null=True, blank=True)
-    address_async_id = models.UUIDField(null=True, blank=True)
-    currency = models.CharField(max_length=3)
-    total = models.DecimalField(max_digits=14, decimal_places=2)
-    lines = models.JSONField(help_text="Item id, description, quantity, unit price, amount.")
+    transaction_id = models.CharField(
+        max_length=64,
+        help_text=_("The POS's own id; idempotency key."),
+        verbose_name=_("transaction id"),
+    )
+    kind = models.CharField(max_length=20, choices=TransactionKind.choices, verbose_name=_("kind"))
+    order_mode = models.CharField(
+        max_length=5,
+        choices=OrderMode.choices,
+        default=OrderMode.ASYNC,
+        verbose_name=_("order mode"),
+    )
+    business_date = models.DateField(verbose_name=_("business date"))
+    customer_account = models.CharField(
+        max_length=30, blank=True, verbose_name=_("customer account")
+    )
+    customer_async_id = models.UUIDField(null=True, blank=True, verbose_name=_("customer async id"))
+    address_async_id = models.UUIDField(null=True, blank=True, verbose_name=_("address async id"))
+    currency = models.CharField(max_length=3, verbose_name=_("currency"))
+    total = models.DecimalField(max_digits=14, decimal_places=2, verbose_name=_("total"))
+    lines = models.JSONField(
+        help_text=_("Item id, description, quantity, unit price, amount."), verbose_name=_("lines")
+    )
     hq_order_number = models.CharField(
-        max_length=30, blank=True, help_text="Set at once for a synchronous customer order."
+        max_length=30,
+        blank=True,
+        help_text=_("Set at once for a synchronous customer order."),
+        verbose_name=_("hq order number"),
     )
-    request_fingerprint = models.CharField(max_length=64)
-    created_at = models.DateTimeField(auto_now_add=True)
-    upload_counter = models.PositiveBigIntegerField()
-    uploaded_at = models.DateTimeField(null=True, blank=True)
+    request_fingerprint = models.CharField(max_length=64, verbose_name=_("request fingerprint"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    upload_counter = models.PositiveBigIntegerField(verbose_name=_("upload counter"))
+    uploaded_at = models.DateTimeField(null=True, blank=True, verbose_name=_("uploaded at"))
 
     class Meta:
+        verbose_name = _("channel transaction")
+        verbose_name_plural = _("channel transactions")
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.UniqueConstraint(
@@ -350,26 +461,35 @@ class PartnerRequest(models.Model):
     """A company asking to buy as a B2B customer, collected at the store or online channel."""
 
     channel = models.ForeignKey(
-        "hqcommerce.Channel", on_delete=models.PROTECT, related_name="partner_requests"
+        "hqcommerce.Channel",
+        on_delete=models.PROTECT,
+        related_name="partner_requests",
+        verbose_name=_("channel"),
     )
-    async_id = models.UUIDField("request id", default=uuid.uuid4, editable=False, unique=True)
-    company_name = models.CharField(max_length=120)
-    tax_id = models.CharField(max_length=30)
-    contact_first_name = models.CharField(max_length=60, blank=True)
-    contact_last_name = models.CharField(max_length=60)
-    email = models.CharField(max_length=254)
-    phone = models.CharField(max_length=254, blank=True)
-    street = models.CharField(max_length=200, blank=True)
-    city = models.CharField(max_length=60, blank=True)
-    zip_code = models.CharField(max_length=20, blank=True)
-    country = models.CharField(max_length=3, blank=True)
-    requested_customer_group = models.CharField(max_length=20, blank=True)
-    comment = models.TextField(blank=True, max_length=1000)
-    created_at = models.DateTimeField(auto_now_add=True)
-    upload_counter = models.PositiveBigIntegerField()
-    uploaded_at = models.DateTimeField(null=True, blank=True)
+    async_id = models.UUIDField(_("request id"), default=uuid.uuid4, editable=False, unique=True)
+    company_name = models.CharField(max_length=120, verbose_name=_("company name"))
+    tax_id = models.CharField(max_length=30, verbose_name=_("tax id"))
+    contact_first_name = models.CharField(
+        max_length=60, blank=True, verbose_name=_("contact first name")
+    )
+    contact_last_name = models.CharField(max_length=60, verbose_name=_("contact last name"))
+    email = models.CharField(max_length=254, verbose_name=_("email"))
+    phone = models.CharField(max_length=254, blank=True, verbose_name=_("phone"))
+    street = models.CharField(max_length=200, blank=True, verbose_name=_("street"))
+    city = models.CharField(max_length=60, blank=True, verbose_name=_("city"))
+    zip_code = models.CharField(max_length=20, blank=True, verbose_name=_("zip code"))
+    country = models.CharField(max_length=3, blank=True, verbose_name=_("country"))
+    requested_customer_group = models.CharField(
+        max_length=20, blank=True, verbose_name=_("requested customer group")
+    )
+    comment = models.TextField(blank=True, max_length=1000, verbose_name=_("comment"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    upload_counter = models.PositiveBigIntegerField(verbose_name=_("upload counter"))
+    uploaded_at = models.DateTimeField(null=True, blank=True, verbose_name=_("uploaded at"))
 
     class Meta:
+        verbose_name = _("partner request")
+        verbose_name_plural = _("partner requests")
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.UniqueConstraint(

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
+from django.utils.translation import gettext as _
 
 from channels_app.models import (
     AsyncAddress,
@@ -205,8 +206,11 @@ def channel_customer_resolve(*, channel: Channel, ref: str) -> CustomerRef:
     elif ref and ChannelCustomer.objects.filter(channel=channel, account_number=ref).exists():
         return CustomerRef(ref, None)
     raise UnknownCustomerError(
-        f"Channel {channel.code} knows no customer {ref!r}; use an account number or the "
-        "temporary id POS showed."
+        _(
+            "Channel %(code)s knows no customer %(ref)r; use an account number or "
+            "the temporary id POS showed."
+        )
+        % {"code": channel.code, "ref": ref}
     )
 
 
@@ -341,9 +345,12 @@ def pos_transaction_record(*, channel: Channel, data: dict) -> ChannelTransactio
     if sale.order_mode == "sync":
         if target.is_pending:
             raise PendingCustomerError(
-                f"Customer {target.async_id} is pending sync (no account number yet), so it "
-                "cannot be used on a synchronous customer order; record an async order or "
-                "wait until 1010 brings its account number."
+                _(
+                    "Customer %(async_id)s is pending sync (no account number yet), so it "
+                    "cannot be used on a synchronous customer order; record an async order "
+                    "or wait until 1010 brings its account number."
+                )
+                % {"async_id": target.async_id}
             )
         order_number = sales_order_create_realtime(
             channel=channel, sale=sale, account_number=target.account_number
@@ -377,8 +384,11 @@ def pos_transaction_record(*, channel: Channel, data: dict) -> ChannelTransactio
 def _same_or_conflict(existing: ChannelTransaction, fingerprint: str) -> ChannelTransaction:
     if existing.request_fingerprint != fingerprint:
         raise ConflictError(
-            f"Transaction {existing.transaction_id} was already recorded with other data; "
-            "use a new transaction id."
+            _(
+                "Transaction %(transaction_id)s was already recorded with other data; "
+                "use a new transaction id."
+            )
+            % {"transaction_id": existing.transaction_id}
         )
     return existing
 
@@ -388,8 +398,12 @@ def pos_loyalty_card_issue(*, channel: Channel, ref: str) -> LoyaltyCard:
     target = channel_customer_resolve(channel=channel, ref=ref)
     if target.is_pending:
         raise PendingCustomerError(
-            f"Customer {target.async_id} is pending sync; a loyalty card can be issued once "
-            "its account number is back in the store (after the P-job, the sync and 1010)."
+            _(
+                "Customer %(async_id)s is pending sync; a loyalty card can be issued "
+                "once its account number is back in the store (after the P-job, the sync "
+                "and 1010)."
+            )
+            % {"async_id": target.async_id}
         )
     return loyalty_card_issue(channel=channel, account_number=target.account_number)
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from hqcommerce.models import JobRun
 from hqcommerce.services.access import can_run_jobs
@@ -30,14 +31,14 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 def job_run_link(run: JobRun) -> str:
     url = reverse("admin:hqcommerce_jobrun_change", args=[run.pk])
-    return format_html('<a href="{}">job run #{}</a>', url, run.pk)
+    return format_html('<a href="{}">{}</a>', url, _("job run #%(id)s") % {"id": run.pk})
 
 
 def message_job_queued(modeladmin, request, run: JobRun) -> None:
     modeladmin.message_user(
         request,
         format_html(
-            "Queued {} ({}). It runs in the background; its page shows the progress.",
+            _("Queued {} ({}). It runs in the background; its page shows the progress."),
             job_run_link(run),
             run.get_kind_display(),
         ),

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from hqcommerce.models import (
     ContactPerson,
@@ -51,11 +52,11 @@ class ContactPersonInline(ReadOnlyInline):
 
 
 class PossibleDuplicateFilter(admin.SimpleListFilter):
-    title = "possible duplicate"
+    title = _("possible duplicate")
     parameter_name = "duplicate"
 
     def lookups(self, request, model_admin):
-        return [("yes", "Yes"), ("no", "No")]
+        return [("yes", _("Yes")), ("no", _("No"))]
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
@@ -71,7 +72,7 @@ class CustomerAdmin(ReadOnlyAdmin):
 
     list_display = [
         "account_number",
-        "display_name",
+        "name",
         "party_type",
         "customer_group",
         "origin_channel",
@@ -99,3 +100,7 @@ class CustomerAdmin(ReadOnlyAdmin):
         AffiliationInline,
         AttributeInline,
     ]
+
+    @admin.display(description=_("name"))
+    def name(self, obj: Customer) -> str:
+        return obj.display_name

@@ -8,6 +8,8 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django_q.models import Task
 
 from hqcommerce.models import JobRun
@@ -58,8 +60,8 @@ class StepInline(admin.TabularInline):
     can_delete = False
     fields = ["step_link", "kind", "status", "processed", "created", "skipped", "failed"]
     readonly_fields = fields
-    verbose_name = "step"
-    verbose_name_plural = "steps"
+    verbose_name = _("step")
+    verbose_name_plural = _("steps")
 
     def get_queryset(self, request):
         return super().get_queryset(request).order_by("pk")
@@ -70,7 +72,7 @@ class StepInline(admin.TabularInline):
     def has_change_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="run")
+    @admin.display(description=_("run"))
     def step_link(self, obj: JobRun) -> str:
         url = reverse("admin:hqcommerce_jobrun_change", args=[obj.pk])
         return format_html('<a href="{}">#{}</a>', url, obj.pk)
@@ -136,28 +138,32 @@ class JobRunAdmin(ReadOnlyAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("triggered_by_user", "parent")
 
-    @admin.display(description="progress")
+    @admin.display(description=_("progress"))
     def progress(self, obj: JobRun) -> str:
         return progress_bar(obj)
 
-    @admin.display(description="channels")
+    @admin.display(description=_("channels"))
     def channels(self, obj: JobRun) -> str:
-        return ", ".join(obj.channel_codes) or "all"
+        return ", ".join(obj.channel_codes) or gettext("all")
 
-    @admin.display(description="triggered by")
+    @admin.display(description=_("triggered by"))
     def triggered(self, obj: JobRun) -> str:
         who = obj.get_triggered_by_display()
         return f"{who}: {obj.triggered_by_user}" if obj.triggered_by_user else who
 
-    @admin.display(description="duration")
+    @admin.display(description=_("duration"))
     def duration(self, obj: JobRun) -> str:
         seconds = obj.duration_seconds
         return "" if seconds is None else f"{seconds:.1f} s"
 
-    @admin.display(description="django-q2 task")
+    @admin.display(description=_("django-q2 task"))
     def task(self, obj: JobRun) -> str:
         if not obj.task_id:
-            return "(run inline)" if obj.started_at else "(not handed to a worker yet)"
+            return (
+                gettext("(run inline)")
+                if obj.started_at
+                else gettext("(not handed to a worker yet)")
+            )
         task = Task.objects.filter(id=obj.task_id).only("success").first()
         if task is None:
             return obj.task_id

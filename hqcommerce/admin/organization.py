@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from hqcommerce.models import (
     Affiliation,
@@ -15,12 +16,12 @@ from hqcommerce.services.jobs import job_enqueue
 from .base import ReadOnlyAdmin, RunJobsPermissionMixin, message_job_queued
 
 CHANNEL_JOBS = (
-    (JobKind.PJOB, "Run P-job (upload)"),
-    (JobKind.CUSTOMER_SYNC, "Synchronize customers and channel requests"),
-    (JobKind.DISTRIBUTION, "Run 1010 (Customers)"),
-    (JobKind.CONVERT, "Convert async customers (P-job + sync + 1010)"),
-    (JobKind.ORDER_SYNC, "Synchronize orders"),
-    (JobKind.STATEMENT_POSTING, "Post statements (EOD)"),
+    (JobKind.PJOB, _("Run P-job (upload)")),
+    (JobKind.CUSTOMER_SYNC, _("Synchronize customers and channel requests")),
+    (JobKind.DISTRIBUTION, _("Run 1010 (Customers)")),
+    (JobKind.CONVERT, _("Convert async customers (P-job + sync + 1010)")),
+    (JobKind.ORDER_SYNC, _("Synchronize orders")),
+    (JobKind.STATEMENT_POSTING, _("Post statements (EOD)")),
 )
 
 

@@ -6,6 +6,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from hqcommerce.models import IdempotencyRecord, Prospect
 from hqcommerce.models.partners import ProspectStatus
@@ -17,7 +19,9 @@ from .base import ReadOnlyAdmin
 
 
 class RejectForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=1000)
+    reason = forms.CharField(
+        label=_("reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=1000
+    )
 
 
 @admin.register(Prospect)
@@ -42,7 +46,7 @@ class ProspectAdmin(ReadOnlyAdmin):
         return request.user.has_perm("hqcommerce.approve_partners") or can_run_jobs(request)
 
     @admin.action(
-        description="Approve: create the business customer", permissions=["approve_partners"]
+        description=_("Approve: create the business customer"), permissions=["approve_partners"]
     )
     def approve(self, request, queryset):
         for prospect in queryset.filter(status=ProspectStatus.NEW):
@@ -53,27 +57,31 @@ class ProspectAdmin(ReadOnlyAdmin):
             else:
                 self.message_user(
                     request,
-                    f"{prospect.company_name} is customer {customer.account_number}; "
-                    "1010 brings it to the stores.",
+                    gettext("%(company)s is customer %(account)s; 1010 brings it to the stores.")
+                    % {"company": prospect.company_name, "account": customer.account_number},
                     messages.SUCCESS,
                 )
 
-    @admin.action(description="Reject (with a reason)", permissions=["approve_partners"])
+    @admin.action(description=_("Reject (with a reason)"), permissions=["approve_partners"])
     def reject(self, request, queryset):
         queryset = queryset.filter(status=ProspectStatus.NEW)
         form = RejectForm(request.POST if "apply" in request.POST else None)
         if "apply" in request.POST and form.is_valid():
+            count = queryset.count()
             for prospect in queryset:
                 prospect_reject(
                     prospect=prospect, reason=form.cleaned_data["reason"], user=request.user
                 )
             self.message_user(
-                request, f"Rejected {queryset.count()} prospect(s).", messages.SUCCESS
+                request,
+                ngettext("Rejected %(count)d prospect.", "Rejected %(count)d prospects.", count)
+                % {"count": count},
+                messages.SUCCESS,
             )
             return None
         context = {
             **self.admin_site.each_context(request),
-            "title": "Reject prospects",
+            "title": gettext("Reject prospects"),
             "prospects": queryset,
             "form": form,
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.utils.html import format_html_join
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from hqcommerce.models import LoyaltyCard, SalesOrder, Statement, UploadedTransaction
 
@@ -15,7 +17,7 @@ class UploadedTransactionAdmin(ReadOnlyAdmin):
         "channel",
         "kind",
         "business_date",
-        "customer_ref",
+        "customer",
         "total",
         "status",
         "last_error",
@@ -25,6 +27,10 @@ class UploadedTransactionAdmin(ReadOnlyAdmin):
     list_filter = ["status", "kind", "channel", "business_date"]
     search_fields = ["transaction_id", "customer_account", "=customer_async_id", "last_error"]
     date_hierarchy = "business_date"
+
+    @admin.display(description=_("customer"))
+    def customer(self, obj: UploadedTransaction) -> str:
+        return obj.customer_ref
 
 
 @admin.register(SalesOrder)
@@ -61,17 +67,17 @@ class StatementAdmin(ReadOnlyAdmin):
     date_hierarchy = "business_date"
     readonly_fields = ["blocking_records"]
 
-    @admin.display(description="blocking records")
+    @admin.display(description=_("blocking records"))
     def blocking_count(self, obj: Statement) -> int:
         return len(obj.blocking or [])
 
-    @admin.display(description="blocking records and reasons")
+    @admin.display(description=_("blocking records and reasons"))
     def blocking_records(self, obj: Statement) -> str:
         if not obj.blocking:
             return "-"
         return format_html_join(
             "\n",
-            "<p><strong>{}</strong> (sale {}): {}</p>",
+            gettext("<p><strong>{}</strong> (sale {}): {}</p>"),
             ((b["record"], b["transaction_id"], b["reason"]) for b in obj.blocking),
         )
 

@@ -9,6 +9,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from hqcommerce.models import AsyncStagingRecord
 from hqcommerce.models.jobs import JobKind, TriggeredBy
@@ -38,16 +39,18 @@ def _primary_contact(payload: dict, kind: str) -> str:
 class StagingCorrectionForm(forms.ModelForm):
     """Correct a record's data; the corrected payload must pass HQ's rules again."""
 
-    first_name = forms.CharField(required=False, max_length=60)
-    last_name = forms.CharField(required=False, max_length=60)
-    organization_name = forms.CharField(required=False, max_length=120)
-    email = forms.CharField(required=False, max_length=254, label="Primary email")
-    phone = forms.CharField(required=False, max_length=254, label="Primary phone")
+    first_name = forms.CharField(required=False, max_length=60, label=_("first name"))
+    last_name = forms.CharField(required=False, max_length=60, label=_("last name"))
+    organization_name = forms.CharField(
+        required=False, max_length=120, label=_("organization name")
+    )
+    email = forms.CharField(required=False, max_length=254, label=_("Primary email"))
+    phone = forms.CharField(required=False, max_length=254, label=_("Primary phone"))
 
     class Meta:
         model = AsyncStagingRecord
         fields = ["payload"]
-        help_texts = {"payload": "Everything the P-job uploaded; the fields above edit it too."}
+        help_texts = {"payload": _("Everything the P-job uploaded; the fields above edit it too.")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -180,7 +183,7 @@ class AsyncStagingRecordAdmin(RunJobsPermissionMixin, admin.ModelAdmin):
             },
         ),
         (
-            "Correct the data",
+            _("Correct the data"),
             {
                 "fields": [
                     "first_name",
@@ -200,10 +203,10 @@ class AsyncStagingRecordAdmin(RunJobsPermissionMixin, admin.ModelAdmin):
         fieldsets = super().get_fieldsets(request, obj)
         if obj is None or not self.has_change_permission(request, obj):
             return [(name, opts) for name, opts in fieldsets if name is None] + [
-                ("Uploaded data", {"fields": ["payload"]})
+                (_("Uploaded data"), {"fields": ["payload"]})
             ]
         if obj.operation != StagingOperation.CREATE:
-            return [fieldsets[0], ("Correct the data", {"fields": ["payload"]})]
+            return [fieldsets[0], (_("Correct the data"), {"fields": ["payload"]})]
         return fieldsets
 
     def get_readonly_fields(self, request, obj=None):
@@ -224,14 +227,14 @@ class AsyncStagingRecordAdmin(RunJobsPermissionMixin, admin.ModelAdmin):
             return False
         return super().has_change_permission(request, obj)
 
-    @admin.display(description="status", ordering="status")
+    @admin.display(description=_("status"), ordering="status")
     def status_badge(self, obj: AsyncStagingRecord) -> str:
         colors = {"completed": "#2e7d32", "failed": "#c62828", "pending": "#ef6c00"}
         return format_html(
             '<strong style="color:{}">{}</strong>', colors[obj.status], obj.get_status_display()
         )
 
-    @admin.display(description="last known error")
+    @admin.display(description=_("last known error"))
     def last_error_short(self, obj: AsyncStagingRecord) -> str:
         return obj.last_error if len(obj.last_error) < 120 else obj.last_error[:117] + "..."
 
@@ -258,12 +261,12 @@ class AsyncStagingRecordAdmin(RunJobsPermissionMixin, admin.ModelAdmin):
         )
         message_job_queued(self, request, run)
 
-    @admin.action(description="Synchronize selected records", permissions=["run_sync_jobs"])
+    @admin.action(description=_("Synchronize selected records"), permissions=["run_sync_jobs"])
     def synchronize(self, request, queryset):
         ids = list(queryset.exclude(status=StagingStatus.COMPLETED).values_list("pk", flat=True))
         if not ids:
             self.message_user(
-                request, "Nothing to synchronize: all are completed.", messages.WARNING
+                request, _("Nothing to synchronize: all are completed."), messages.WARNING
             )
             return
         self._enqueue(request, ids)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.models import AbstractAPIKey
 
 
@@ -11,12 +12,15 @@ class DeviceKey(AbstractAPIKey):
     """A POS register's API key, bound to exactly one channel. Stored hashed; shown once."""
 
     channel = models.ForeignKey(
-        "hqcommerce.Channel", on_delete=models.CASCADE, related_name="device_keys"
+        "hqcommerce.Channel",
+        on_delete=models.CASCADE,
+        related_name="device_keys",
+        verbose_name=_("channel"),
     )
 
     class Meta(AbstractAPIKey.Meta):
-        verbose_name = "device API key"
-        verbose_name_plural = "device API keys"
+        verbose_name = _("device API key")
+        verbose_name_plural = _("device API keys")
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.channel_id} ({self.prefix}…)"
@@ -25,15 +29,19 @@ class DeviceKey(AbstractAPIKey):
 class IdempotencyRecord(models.Model):
     """The first response to a request sent with an Idempotency-Key, for its retries."""
 
-    scope = models.CharField(max_length=80, help_text="The device or user that sent the key.")
-    key = models.CharField(max_length=255)
-    endpoint = models.CharField(max_length=100)
-    request_hash = models.CharField(max_length=64)
-    status_code = models.PositiveSmallIntegerField()
-    response = models.JSONField(encoder=DjangoJSONEncoder)
-    created_at = models.DateTimeField(auto_now_add=True)
+    scope = models.CharField(
+        max_length=80, help_text=_("The device or user that sent the key."), verbose_name=_("scope")
+    )
+    key = models.CharField(max_length=255, verbose_name=_("key"))
+    endpoint = models.CharField(max_length=100, verbose_name=_("endpoint"))
+    request_hash = models.CharField(max_length=64, verbose_name=_("request hash"))
+    status_code = models.PositiveSmallIntegerField(verbose_name=_("status code"))
+    response = models.JSONField(encoder=DjangoJSONEncoder, verbose_name=_("response"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("idempotency record")
+        verbose_name_plural = _("idempotency records")
         constraints = [
             models.UniqueConstraint(fields=["scope", "key"], name="idempotency_unique_key")
         ]

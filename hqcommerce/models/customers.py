@@ -4,66 +4,83 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class PartyType(models.TextChoices):
-    PERSON = "person", "Person"
-    ORGANIZATION = "organization", "Organization"
+    PERSON = "person", _("Person")
+    ORGANIZATION = "organization", _("Organization")
 
 
 class ReceiptPreference(models.TextChoices):
-    PRINT = "print", "Print"
-    EMAIL = "email", "Email"
-    BOTH = "both", "Print and email"
-    NONE = "none", "None"
+    PRINT = "print", _("Print")
+    EMAIL = "email", _("Email")
+    BOTH = "both", _("Print and email")
+    NONE = "none", _("None")
 
 
 class AddressPurpose(models.TextChoices):
-    HOME = "home", "Home"
-    DELIVERY = "delivery", "Delivery"
-    INVOICE = "invoice", "Invoice"
-    BUSINESS = "business", "Business"
+    HOME = "home", _("Home")
+    DELIVERY = "delivery", _("Delivery")
+    INVOICE = "invoice", _("Invoice")
+    BUSINESS = "business", _("Business")
 
 
 class ContactKind(models.TextChoices):
-    EMAIL = "email", "Email"
-    PHONE = "phone", "Phone"
+    EMAIL = "email", _("Email")
+    PHONE = "phone", _("Phone")
 
 
 class Customer(models.Model):
-    account_number = models.CharField(max_length=30, unique=True)
-    party_type = models.CharField(max_length=12, choices=PartyType.choices)
-    first_name = models.CharField(max_length=60, blank=True)
-    middle_name = models.CharField(max_length=60, blank=True)
-    last_name = models.CharField(max_length=60, blank=True)
-    organization_name = models.CharField(max_length=120, blank=True)
-    customer_group = models.CharField(max_length=20)
-    currency = models.CharField(max_length=3)
-    language = models.CharField(max_length=10)
-    receipt_preference = models.CharField(max_length=5, choices=ReceiptPreference.choices)
-    tax_id = models.CharField("tax / registration id", max_length=30, blank=True, db_index=True)
+    account_number = models.CharField(max_length=30, unique=True, verbose_name=_("account number"))
+    party_type = models.CharField(
+        max_length=12, choices=PartyType.choices, verbose_name=_("party type")
+    )
+    first_name = models.CharField(max_length=60, blank=True, verbose_name=_("first name"))
+    middle_name = models.CharField(max_length=60, blank=True, verbose_name=_("middle name"))
+    last_name = models.CharField(max_length=60, blank=True, verbose_name=_("last name"))
+    organization_name = models.CharField(
+        max_length=120, blank=True, verbose_name=_("organization name")
+    )
+    customer_group = models.CharField(max_length=20, verbose_name=_("customer group"))
+    currency = models.CharField(max_length=3, verbose_name=_("currency"))
+    language = models.CharField(max_length=10, verbose_name=_("language"))
+    receipt_preference = models.CharField(
+        max_length=5, choices=ReceiptPreference.choices, verbose_name=_("receipt preference")
+    )
+    tax_id = models.CharField(_("tax / registration id"), max_length=30, blank=True, db_index=True)
     origin_channel = models.ForeignKey(
         "hqcommerce.Channel",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="originated_customers",
+        verbose_name=_("origin channel"),
     )
     origin_async_id = models.UUIDField(
-        "async customer id",
+        _("async customer id"),
         null=True,
         blank=True,
         unique=True,
-        help_text="The temporary GUID the POS gave this customer, if it was created async.",
+        help_text=_("The temporary GUID the POS gave this customer, if it was created async."),
     )
     possible_duplicate_of = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="possible_duplicates"
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="possible_duplicates",
+        verbose_name=_("possible duplicate of"),
     )
-    replication_version = models.PositiveBigIntegerField(unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    modified_at = models.DateTimeField(auto_now=True)
+    replication_version = models.PositiveBigIntegerField(
+        unique=True, verbose_name=_("replication version")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    modified_at = models.DateTimeField(auto_now=True, verbose_name=_("modified at"))
 
     class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
         ordering = ["account_number"]
         constraints = [
             models.CheckConstraint(
@@ -97,19 +114,26 @@ class Customer(models.Model):
 
 
 class CustomerAddress(models.Model):
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="addresses")
-    async_id = models.UUIDField(null=True, blank=True, unique=True)
-    purpose = models.CharField(max_length=10, choices=AddressPurpose.choices)
-    is_primary = models.BooleanField(default=False)
-    name = models.CharField(max_length=100, blank=True)
-    street = models.CharField(max_length=200)
-    city = models.CharField(max_length=60)
-    state = models.CharField(max_length=60, blank=True)
-    zip_code = models.CharField(max_length=20, blank=True)
-    country = models.CharField(max_length=3, help_text="ISO 3166-1 alpha-3, as in D365.")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="addresses", verbose_name=_("customer")
+    )
+    async_id = models.UUIDField(null=True, blank=True, unique=True, verbose_name=_("async id"))
+    purpose = models.CharField(
+        max_length=10, choices=AddressPurpose.choices, verbose_name=_("purpose")
+    )
+    is_primary = models.BooleanField(default=False, verbose_name=_("is primary"))
+    name = models.CharField(max_length=100, blank=True, verbose_name=_("name"))
+    street = models.CharField(max_length=200, verbose_name=_("street"))
+    city = models.CharField(max_length=60, verbose_name=_("city"))
+    state = models.CharField(max_length=60, blank=True, verbose_name=_("state"))
+    zip_code = models.CharField(max_length=20, blank=True, verbose_name=_("zip code"))
+    country = models.CharField(
+        max_length=3, help_text=_("ISO 3166-1 alpha-3, as in D365."), verbose_name=_("country")
+    )
 
     class Meta:
-        verbose_name_plural = "customer addresses"
+        verbose_name = _("customer address")
+        verbose_name_plural = _("customer addresses")
         constraints = [
             models.UniqueConstraint(
                 fields=["customer"], condition=Q(is_primary=True), name="address_one_primary"
@@ -127,15 +151,22 @@ class CustomerAddress(models.Model):
 
 
 class CustomerContact(models.Model):
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contacts")
-    kind = models.CharField(max_length=5, choices=ContactKind.choices)
-    value = models.CharField(max_length=254)
-    normalized_value = models.CharField(
-        max_length=254, db_index=True, help_text="Lower-cased email or digits-only phone."
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("customer")
     )
-    is_primary = models.BooleanField(default=False)
+    kind = models.CharField(max_length=5, choices=ContactKind.choices, verbose_name=_("kind"))
+    value = models.CharField(max_length=254, verbose_name=_("value"))
+    normalized_value = models.CharField(
+        max_length=254,
+        db_index=True,
+        help_text=_("Lower-cased email or digits-only phone."),
+        verbose_name=_("normalized value"),
+    )
+    is_primary = models.BooleanField(default=False, verbose_name=_("is primary"))
 
     class Meta:
+        verbose_name = _("customer contact")
+        verbose_name_plural = _("customer contacts")
         constraints = [
             models.UniqueConstraint(
                 fields=["customer", "kind"],
@@ -157,17 +188,27 @@ class CustomerContact(models.Model):
 class Affiliation(models.Model):
     """A price/discount affiliation (e.g. 'Employees', 'Loyalty gold')."""
 
-    name = models.CharField(max_length=60, unique=True)
+    name = models.CharField(max_length=60, unique=True, verbose_name=_("name"))
+
+    class Meta:
+        verbose_name = _("affiliation")
+        verbose_name_plural = _("affiliations")
 
     def __str__(self) -> str:
         return self.name
 
 
 class CustomerAffiliation(models.Model):
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="affiliations")
-    affiliation = models.ForeignKey(Affiliation, on_delete=models.PROTECT)
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="affiliations", verbose_name=_("customer")
+    )
+    affiliation = models.ForeignKey(
+        Affiliation, on_delete=models.PROTECT, verbose_name=_("affiliation")
+    )
 
     class Meta:
+        verbose_name = _("customer affiliation")
+        verbose_name_plural = _("customer affiliations")
         constraints = [
             models.UniqueConstraint(
                 fields=["customer", "affiliation"], name="customer_affiliation_unique"
@@ -179,11 +220,15 @@ class CustomerAffiliation(models.Model):
 
 
 class CustomerAttribute(models.Model):
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="attributes")
-    name = models.CharField(max_length=60)
-    value = models.CharField(max_length=200, blank=True)
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="attributes", verbose_name=_("customer")
+    )
+    name = models.CharField(max_length=60, verbose_name=_("name"))
+    value = models.CharField(max_length=200, blank=True, verbose_name=_("value"))
 
     class Meta:
+        verbose_name = _("customer attribute")
+        verbose_name_plural = _("customer attributes")
         constraints = [
             models.UniqueConstraint(fields=["customer", "name"], name="customer_attribute_unique"),
             models.CheckConstraint(condition=~Q(name=""), name="customer_attribute_name_set"),
@@ -196,11 +241,20 @@ class CustomerAttribute(models.Model):
 class ContactPerson(models.Model):
     """The person to talk to at an organization customer (from a B2B partner request)."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contact_persons")
-    first_name = models.CharField(max_length=60, blank=True)
-    last_name = models.CharField(max_length=60)
-    email = models.CharField(max_length=254, blank=True)
-    phone = models.CharField(max_length=254, blank=True)
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.CASCADE,
+        related_name="contact_persons",
+        verbose_name=_("customer"),
+    )
+    first_name = models.CharField(max_length=60, blank=True, verbose_name=_("first name"))
+    last_name = models.CharField(max_length=60, verbose_name=_("last name"))
+    email = models.CharField(max_length=254, blank=True, verbose_name=_("email"))
+    phone = models.CharField(max_length=254, blank=True, verbose_name=_("phone"))
+
+    class Meta:
+        verbose_name = _("contact person")
+        verbose_name_plural = _("contact persons")
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()

@@ -8,66 +8,85 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 
 class JobKind(models.TextChoices):
-    PJOB = "pjob", "P-job (upload)"
-    CUSTOMER_SYNC = "customer_sync", "Synchronize customers and channel requests"
-    DISTRIBUTION = "distribution", "1010 (Customers)"
-    CONVERT = "convert", "Convert async customers (P-job + sync + 1010)"
-    ORDER_SYNC = "order_sync", "Synchronize orders"
-    STATEMENT_POSTING = "statement_posting", "Statement posting (EOD)"
+    PJOB = "pjob", _("P-job (upload)")
+    CUSTOMER_SYNC = "customer_sync", _("Synchronize customers and channel requests")
+    DISTRIBUTION = "distribution", _("1010 (Customers)")
+    CONVERT = "convert", _("Convert async customers (P-job + sync + 1010)")
+    ORDER_SYNC = "order_sync", _("Synchronize orders")
+    STATEMENT_POSTING = "statement_posting", _("Statement posting (EOD)")
 
 
 class JobStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    SUCCEEDED = "succeeded", "Succeeded"
-    PARTIALLY_FAILED = "partially_failed", "Partially failed"
-    FAILED = "failed", "Failed"
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    PARTIALLY_FAILED = "partially_failed", _("Partially failed")
+    FAILED = "failed", _("Failed")
 
 
 FINISHED_STATUSES = (JobStatus.SUCCEEDED, JobStatus.PARTIALLY_FAILED, JobStatus.FAILED)
 
 
 class TriggeredBy(models.TextChoices):
-    USER = "user", "User (admin)"
-    COMMAND = "command", "Management command"
-    SCHEDULE = "schedule", "Schedule"
-    API = "api", "API"
-    PIPELINE = "pipeline", "Convert pipeline"
-    AUTO = "auto", "Auto (near-real-time trigger)"
+    USER = "user", _("User (admin)")
+    COMMAND = "command", _("Management command")
+    SCHEDULE = "schedule", _("Schedule")
+    API = "api", _("API")
+    PIPELINE = "pipeline", _("Convert pipeline")
+    AUTO = "auto", _("Auto (near-real-time trigger)")
 
 
 class JobRun(models.Model):
-    kind = models.CharField(max_length=20, choices=JobKind.choices)
+    kind = models.CharField(max_length=20, choices=JobKind.choices, verbose_name=_("kind"))
     parent = models.ForeignKey(
-        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="steps"
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="steps",
+        verbose_name=_("parent"),
     )
     channel_codes = models.JSONField(
-        default=list, blank=True, help_text="Channel filter; empty means every channel."
+        default=list,
+        blank=True,
+        help_text=_("Channel filter; empty means every channel."),
+        verbose_name=_("channel codes"),
     )
-    dry_run = models.BooleanField(default=False)
-    options = models.JSONField(default=dict, blank=True)
-    status = models.CharField(max_length=20, choices=JobStatus.choices, default=JobStatus.QUEUED)
-    progress_done = models.PositiveIntegerField(default=0)
-    progress_total = models.PositiveIntegerField(default=0)
-    processed = models.PositiveIntegerField(default=0)
-    created = models.PositiveIntegerField(default=0)
-    skipped = models.PositiveIntegerField(default=0)
-    failed = models.PositiveIntegerField(default=0)
-    queued_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    triggered_by = models.CharField(max_length=10, choices=TriggeredBy.choices)
+    dry_run = models.BooleanField(default=False, verbose_name=_("dry run"))
+    options = models.JSONField(default=dict, blank=True, verbose_name=_("options"))
+    status = models.CharField(
+        max_length=20, choices=JobStatus.choices, default=JobStatus.QUEUED, verbose_name=_("status")
+    )
+    progress_done = models.PositiveIntegerField(default=0, verbose_name=_("progress done"))
+    progress_total = models.PositiveIntegerField(default=0, verbose_name=_("progress total"))
+    processed = models.PositiveIntegerField(default=0, verbose_name=_("processed"))
+    created = models.PositiveIntegerField(default=0, verbose_name=_("created"))
+    skipped = models.PositiveIntegerField(default=0, verbose_name=_("skipped"))
+    failed = models.PositiveIntegerField(default=0, verbose_name=_("failed"))
+    queued_at = models.DateTimeField(auto_now_add=True, verbose_name=_("queued at"))
+    started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("started at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
+    heartbeat_at = models.DateTimeField(null=True, blank=True, verbose_name=_("heartbeat at"))
+    triggered_by = models.CharField(
+        max_length=10, choices=TriggeredBy.choices, verbose_name=_("triggered by")
+    )
     triggered_by_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        verbose_name=_("triggered by user"),
     )
-    task_id = models.CharField("django-q2 task id", max_length=32, blank=True)
-    error_summary = models.TextField(blank=True)
+    task_id = models.CharField(_("django-q2 task id"), max_length=32, blank=True)
+    error_summary = models.TextField(blank=True, verbose_name=_("error summary"))
 
     class Meta:
+        verbose_name = _("job run")
+        verbose_name_plural = _("job runs")
         ordering = ["-queued_at", "-pk"]
         permissions = [("run_sync_jobs", "Can run sync jobs")]
         constraints = [
@@ -108,9 +127,9 @@ class JobRun(models.Model):
 
 
 class TriggerState(models.TextChoices):
-    IDLE = "idle", "Idle"
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
+    IDLE = "idle", _("Idle")
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
 
 
 class ConversionTrigger(models.Model):
@@ -121,17 +140,33 @@ class ConversionTrigger(models.Model):
     """
 
     channel = models.OneToOneField(
-        "hqcommerce.Channel", on_delete=models.CASCADE, primary_key=True, related_name="trigger"
+        "hqcommerce.Channel",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="trigger",
+        verbose_name=_("channel"),
     )
-    state = models.CharField(max_length=10, choices=TriggerState.choices, default=TriggerState.IDLE)
-    rerun = models.BooleanField(default=False)
-    changed_at = models.DateTimeField(auto_now=True)
-    runs = models.PositiveIntegerField(default=0)
+    state = models.CharField(
+        max_length=10,
+        choices=TriggerState.choices,
+        default=TriggerState.IDLE,
+        verbose_name=_("state"),
+    )
+    rerun = models.BooleanField(default=False, verbose_name=_("rerun"))
+    changed_at = models.DateTimeField(auto_now=True, verbose_name=_("changed at"))
+    runs = models.PositiveIntegerField(default=0, verbose_name=_("runs"))
     last_job_run = models.ForeignKey(
-        JobRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        JobRun,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("last job run"),
     )
 
     class Meta:
+        verbose_name = _("conversion trigger")
+        verbose_name_plural = _("conversion triggers")
         constraints = [
             models.CheckConstraint(
                 condition=Q(state__in=TriggerState.values), name="trigger_state_valid"
@@ -151,12 +186,16 @@ class JobLock(models.Model):
     once for a channel, whichever processes start it. Released when the run ends; a run whose
     worker died is marked failed by the stale check and its locks go with it."""
 
-    kind = models.CharField(max_length=20, choices=JobKind.choices)
-    channel_code = models.CharField(max_length=20)
-    job_run = models.ForeignKey(JobRun, on_delete=models.CASCADE, related_name="locks")
-    acquired_at = models.DateTimeField(auto_now_add=True)
+    kind = models.CharField(max_length=20, choices=JobKind.choices, verbose_name=_("kind"))
+    channel_code = models.CharField(max_length=20, verbose_name=_("channel code"))
+    job_run = models.ForeignKey(
+        JobRun, on_delete=models.CASCADE, related_name="locks", verbose_name=_("job run")
+    )
+    acquired_at = models.DateTimeField(auto_now_add=True, verbose_name=_("acquired at"))
 
     class Meta:
+        verbose_name = _("job lock")
+        verbose_name_plural = _("job locks")
         constraints = [
             models.UniqueConstraint(fields=["kind", "channel_code"], name="joblock_one_per_channel")
         ]

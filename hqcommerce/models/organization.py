@@ -5,31 +5,39 @@ from __future__ import annotations
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 channel_code_validator = RegexValidator(
-    r"^[A-Z0-9][A-Z0-9_-]*$", "Use upper-case letters, digits, '-' and '_' (e.g. STORE01)."
+    r"^[A-Z0-9][A-Z0-9_-]*$",
+    _("Use upper-case letters, digits, '-' and '_' (e.g. STORE01)."),
 )
 
 
 class FunctionalityProfile(models.Model):
     """A store's functionality profile; decides whether POS creates customers asynchronously."""
 
-    name = models.CharField(max_length=60, unique=True)
+    name = models.CharField(max_length=60, unique=True, verbose_name=_("name"))
     create_customer_async = models.BooleanField(
-        "create customer in async mode",
+        _("create customer in async mode"),
         default=False,
-        help_text="POS writes new customers only to channel data under a temporary GUID; "
-        "the P-job, the customer sync job and 1010 turn them into HQ customers later.",
+        help_text=_(
+            "POS writes new customers only to channel data under a temporary GUID; "
+            "the P-job, the customer sync job and 1010 turn them into HQ customers later."
+        ),
     )
     auto_convert = models.BooleanField(
-        "convert in near real time",
+        _("convert in near real time"),
         default=True,
-        help_text="Each async record committed at the store queues a (coalesced) conversion, "
-        "so its customer gets an account number in every store within seconds. "
-        "Off: only the recurring schedules convert.",
+        help_text=_(
+            "Each async record committed at the store queues a (coalesced) conversion, "
+            "so its customer gets an account number in every store within seconds. "
+            "Off: only the recurring schedules convert."
+        ),
     )
 
     class Meta:
+        verbose_name = _("functionality profile")
+        verbose_name_plural = _("functionality profiles")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -39,10 +47,15 @@ class FunctionalityProfile(models.Model):
 class Channel(models.Model):
     """A retail channel (store). HQ owns its configuration; its data lives in channels_app."""
 
-    code = models.CharField(max_length=20, unique=True, validators=[channel_code_validator])
-    name = models.CharField(max_length=100)
+    code = models.CharField(
+        max_length=20, unique=True, validators=[channel_code_validator], verbose_name=_("code")
+    )
+    name = models.CharField(max_length=100, verbose_name=_("name"))
     profile = models.ForeignKey(
-        FunctionalityProfile, on_delete=models.PROTECT, related_name="channels"
+        FunctionalityProfile,
+        on_delete=models.PROTECT,
+        related_name="channels",
+        verbose_name=_("profile"),
     )
     default_customer = models.ForeignKey(
         "hqcommerce.Customer",
@@ -50,11 +63,16 @@ class Channel(models.Model):
         null=True,
         blank=True,
         related_name="default_for_channels",
-        help_text="New customers inherit type, group, receipt preference, currency, language "
-        "and affiliations from this customer.",
+        help_text=_(
+            "New customers inherit type, group, receipt preference, currency, language "
+            "and affiliations from this customer."
+        ),
+        verbose_name=_("default customer"),
     )
 
     class Meta:
+        verbose_name = _("channel")
+        verbose_name_plural = _("channels")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -64,12 +82,14 @@ class Channel(models.Model):
 class NumberSequence(models.Model):
     """A gap-tolerant counter: numbers are never reused, but a rolled-back batch leaves gaps."""
 
-    code = models.CharField(max_length=40, unique=True)
-    prefix = models.CharField(max_length=10, blank=True)
-    width = models.PositiveSmallIntegerField(default=6)
-    next_value = models.PositiveBigIntegerField(default=1)
+    code = models.CharField(max_length=40, unique=True, verbose_name=_("code"))
+    prefix = models.CharField(max_length=10, blank=True, verbose_name=_("prefix"))
+    width = models.PositiveSmallIntegerField(default=6, verbose_name=_("width"))
+    next_value = models.PositiveBigIntegerField(default=1, verbose_name=_("next value"))
 
     class Meta:
+        verbose_name = _("number sequence")
+        verbose_name_plural = _("number sequences")
         constraints = [
             models.CheckConstraint(
                 condition=Q(width__gte=1) & Q(width__lte=18), name="numberseq_width_1_18"
@@ -96,8 +116,12 @@ class ReplicationCounter(models.Model):
     that committed late (see services/replication.py).
     """
 
-    name = models.CharField(max_length=40, unique=True)
-    value = models.PositiveBigIntegerField(default=0)
+    name = models.CharField(max_length=40, unique=True, verbose_name=_("name"))
+    value = models.PositiveBigIntegerField(default=0, verbose_name=_("value"))
+
+    class Meta:
+        verbose_name = _("replication counter")
+        verbose_name_plural = _("replication counters")
 
     def __str__(self) -> str:
         return f"{self.name} = {self.value}"

@@ -4,48 +4,64 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class TransactionStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    COMPLETED = "completed", "Completed"
+    PENDING = "pending", _("Pending")
+    COMPLETED = "completed", _("Completed")
 
 
 class UploadedTransaction(models.Model):
     """A channel sale in HQ, waiting for Synchronize orders (orders) or EOD (cash-and-carry)."""
 
     channel = models.ForeignKey(
-        "hqcommerce.Channel", on_delete=models.PROTECT, related_name="uploaded_transactions"
+        "hqcommerce.Channel",
+        on_delete=models.PROTECT,
+        related_name="uploaded_transactions",
+        verbose_name=_("channel"),
     )
-    transaction_id = models.CharField(max_length=64)
+    transaction_id = models.CharField(max_length=64, verbose_name=_("transaction id"))
     kind = models.CharField(
         max_length=20,
-        choices=[("cash_and_carry", "Cash-and-carry sale"), ("customer_order", "Customer order")],
+        choices=[
+            ("cash_and_carry", _("Cash-and-carry sale")),
+            ("customer_order", _("Customer order")),
+        ],
+        verbose_name=_("kind"),
     )
-    business_date = models.DateField()
-    customer_account = models.CharField(max_length=30, blank=True)
-    customer_async_id = models.UUIDField(null=True, blank=True)
-    address_async_id = models.UUIDField(null=True, blank=True)
-    currency = models.CharField(max_length=3)
-    total = models.DecimalField(max_digits=14, decimal_places=2)
-    lines = models.JSONField()
-    hq_order_number = models.CharField(max_length=30, blank=True)
-    source_counter = models.PositiveBigIntegerField()
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    business_date = models.DateField(verbose_name=_("business date"))
+    customer_account = models.CharField(
+        max_length=30, blank=True, verbose_name=_("customer account")
+    )
+    customer_async_id = models.UUIDField(null=True, blank=True, verbose_name=_("customer async id"))
+    address_async_id = models.UUIDField(null=True, blank=True, verbose_name=_("address async id"))
+    currency = models.CharField(max_length=3, verbose_name=_("currency"))
+    total = models.DecimalField(max_digits=14, decimal_places=2, verbose_name=_("total"))
+    lines = models.JSONField(verbose_name=_("lines"))
+    hq_order_number = models.CharField(max_length=30, blank=True, verbose_name=_("hq order number"))
+    source_counter = models.PositiveBigIntegerField(verbose_name=_("source counter"))
+    uploaded_at = models.DateTimeField(auto_now_add=True, verbose_name=_("uploaded at"))
     status = models.CharField(
-        max_length=10, choices=TransactionStatus.choices, default=TransactionStatus.PENDING
+        max_length=10,
+        choices=TransactionStatus.choices,
+        default=TransactionStatus.PENDING,
+        verbose_name=_("status"),
     )
-    last_error = models.TextField("last known error", blank=True)
-    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(_("last known error"), blank=True)
+    attempts = models.PositiveIntegerField(default=0, verbose_name=_("attempts"))
     statement = models.ForeignKey(
         "hqcommerce.Statement",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="transactions",
+        verbose_name=_("statement"),
     )
 
     class Meta:
+        verbose_name = _("uploaded transaction")
+        verbose_name_plural = _("uploaded transactions")
         ordering = ["-uploaded_at", "-pk"]
         constraints = [
             models.UniqueConstraint(
@@ -73,14 +89,23 @@ class UploadedTransaction(models.Model):
 class SalesOrder(models.Model):
     """An HQ sales order. Its customer is always a real HQ customer, never a temporary id."""
 
-    order_number = models.CharField(max_length=30, unique=True)
-    channel = models.ForeignKey("hqcommerce.Channel", on_delete=models.PROTECT)
-    transaction_id = models.CharField(max_length=64)
+    order_number = models.CharField(max_length=30, unique=True, verbose_name=_("order number"))
+    channel = models.ForeignKey(
+        "hqcommerce.Channel", on_delete=models.PROTECT, verbose_name=_("channel")
+    )
+    transaction_id = models.CharField(max_length=64, verbose_name=_("transaction id"))
     customer = models.ForeignKey(
-        "hqcommerce.Customer", on_delete=models.PROTECT, related_name="sales_orders"
+        "hqcommerce.Customer",
+        on_delete=models.PROTECT,
+        related_name="sales_orders",
+        verbose_name=_("customer"),
     )
     delivery_address = models.ForeignKey(
-        "hqcommerce.CustomerAddress", on_delete=models.PROTECT, null=True, blank=True
+        "hqcommerce.CustomerAddress",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=_("delivery address"),
     )
     statement = models.ForeignKey(
         "hqcommerce.Statement",
@@ -88,14 +113,17 @@ class SalesOrder(models.Model):
         null=True,
         blank=True,
         related_name="sales_orders",
+        verbose_name=_("statement"),
     )
-    business_date = models.DateField()
-    currency = models.CharField(max_length=3)
-    total = models.DecimalField(max_digits=14, decimal_places=2)
-    lines = models.JSONField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    business_date = models.DateField(verbose_name=_("business date"))
+    currency = models.CharField(max_length=3, verbose_name=_("currency"))
+    total = models.DecimalField(max_digits=14, decimal_places=2, verbose_name=_("total"))
+    lines = models.JSONField(verbose_name=_("lines"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("sales order")
+        verbose_name_plural = _("sales orders")
         ordering = ["-created_at", "-pk"]
         constraints = [
             # One order per channel transaction: running a job twice creates no second order.
@@ -109,32 +137,43 @@ class SalesOrder(models.Model):
 
 
 class StatementStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    CALCULATED = "calculated", "Calculated"
-    BLOCKED = "blocked", "Blocked"
-    POSTED = "posted", "Posted"
+    OPEN = "open", _("Open")
+    CALCULATED = "calculated", _("Calculated")
+    BLOCKED = "blocked", _("Blocked")
+    POSTED = "posted", _("Posted")
 
 
 class Statement(models.Model):
     """A channel's end-of-day statement for one business date."""
 
     channel = models.ForeignKey(
-        "hqcommerce.Channel", on_delete=models.PROTECT, related_name="statements"
+        "hqcommerce.Channel",
+        on_delete=models.PROTECT,
+        related_name="statements",
+        verbose_name=_("channel"),
     )
-    business_date = models.DateField()
+    business_date = models.DateField(verbose_name=_("business date"))
     status = models.CharField(
-        max_length=10, choices=StatementStatus.choices, default=StatementStatus.OPEN
+        max_length=10,
+        choices=StatementStatus.choices,
+        default=StatementStatus.OPEN,
+        verbose_name=_("status"),
     )
-    transaction_count = models.PositiveIntegerField(default=0)
-    total = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    transaction_count = models.PositiveIntegerField(default=0, verbose_name=_("transaction count"))
+    total = models.DecimalField(max_digits=16, decimal_places=2, default=0, verbose_name=_("total"))
     blocking = models.JSONField(
-        default=list, blank=True, help_text="Records that keep the statement from posting."
+        default=list,
+        blank=True,
+        help_text=_("Records that keep the statement from posting."),
+        verbose_name=_("blocking"),
     )
-    calculated_at = models.DateTimeField(null=True, blank=True)
-    posted_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    calculated_at = models.DateTimeField(null=True, blank=True, verbose_name=_("calculated at"))
+    posted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("posted at"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("statement")
+        verbose_name_plural = _("statements")
         ordering = ["-business_date", "channel_id"]
         constraints = [
             models.UniqueConstraint(
@@ -155,12 +194,21 @@ class Statement(models.Model):
 class LoyaltyCard(models.Model):
     """Issued only to customers with an HQ account number (never to a pending one)."""
 
-    card_number = models.CharField(max_length=30, unique=True)
+    card_number = models.CharField(max_length=30, unique=True, verbose_name=_("card number"))
     customer = models.ForeignKey(
-        "hqcommerce.Customer", on_delete=models.PROTECT, related_name="loyalty_cards"
+        "hqcommerce.Customer",
+        on_delete=models.PROTECT,
+        related_name="loyalty_cards",
+        verbose_name=_("customer"),
     )
-    channel = models.ForeignKey("hqcommerce.Channel", on_delete=models.PROTECT)
-    issued_at = models.DateTimeField(auto_now_add=True)
+    channel = models.ForeignKey(
+        "hqcommerce.Channel", on_delete=models.PROTECT, verbose_name=_("channel")
+    )
+    issued_at = models.DateTimeField(auto_now_add=True, verbose_name=_("issued at"))
+
+    class Meta:
+        verbose_name = _("loyalty card")
+        verbose_name_plural = _("loyalty cards")
 
     def __str__(self) -> str:
         return self.card_number

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class StagingStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    COMPLETED = "completed", "Completed"
-    FAILED = "failed", "Failed"
+    PENDING = "pending", _("Pending")
+    COMPLETED = "completed", _("Completed")
+    FAILED = "failed", _("Failed")
 
 
 class StagingOperation(models.TextChoices):
-    CREATE = "create", "Create customer"
-    UPDATE = "update", "Update customer"
-    ADD_ADDRESS = "add_address", "Add address"
-    PARTNER_REQUEST = "partner_request", "Business partner request"
+    CREATE = "create", _("Create customer")
+    UPDATE = "update", _("Update customer")
+    ADD_ADDRESS = "add_address", _("Add address")
+    PARTNER_REQUEST = "partner_request", _("Business partner request")
 
 
 class AsyncStagingRecord(models.Model):
@@ -27,43 +28,67 @@ class AsyncStagingRecord(models.Model):
     """
 
     channel = models.ForeignKey(
-        "hqcommerce.Channel", on_delete=models.PROTECT, related_name="staging_records"
+        "hqcommerce.Channel",
+        on_delete=models.PROTECT,
+        related_name="staging_records",
+        verbose_name=_("channel"),
     )
-    async_id = models.UUIDField("async customer id")
+    async_id = models.UUIDField(_("async customer id"))
     sequence = models.PositiveIntegerField(
-        default=0, help_text="0 for the create; edits follow in order."
+        default=0,
+        help_text=_("0 for the create; edits follow in order."),
+        verbose_name=_("sequence"),
     )
     operation = models.CharField(
-        max_length=20, choices=StagingOperation.choices, default=StagingOperation.CREATE
+        max_length=20,
+        choices=StagingOperation.choices,
+        default=StagingOperation.CREATE,
+        verbose_name=_("operation"),
     )
-    payload = models.JSONField()
+    payload = models.JSONField(verbose_name=_("payload"))
     target_account = models.CharField(
-        max_length=30, blank=True, help_text="For edits/addresses of a synced customer."
+        max_length=30,
+        blank=True,
+        help_text=_("For edits/addresses of a synced customer."),
+        verbose_name=_("target account"),
     )
     target_async_id = models.UUIDField(
-        null=True, blank=True, help_text="For edits/addresses of an async customer."
+        null=True,
+        blank=True,
+        help_text=_("For edits/addresses of an async customer."),
+        verbose_name=_("target async id"),
     )
     old_values = models.JSONField(
-        default=dict, blank=True, help_text="What an update replaced, for the status page."
+        default=dict,
+        blank=True,
+        help_text=_("What an update replaced, for the status page."),
+        verbose_name=_("old values"),
     )
     source_counter = models.PositiveBigIntegerField(
-        help_text="The channel's replication counter of the uploaded record."
+        help_text=_("The channel's replication counter of the uploaded record."),
+        verbose_name=_("source counter"),
     )
     status = models.CharField(
-        max_length=10, choices=StagingStatus.choices, default=StagingStatus.PENDING
+        max_length=10,
+        choices=StagingStatus.choices,
+        default=StagingStatus.PENDING,
+        verbose_name=_("status"),
     )
-    last_error = models.TextField("last known error", blank=True)
-    attempts = models.PositiveIntegerField(default=0)
-    operation_time = models.DateTimeField(help_text="When the POS recorded the operation.")
-    uploaded_at = models.DateTimeField(auto_now_add=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
-    account_number = models.CharField("customer account", max_length=30, blank=True)
+    last_error = models.TextField(_("last known error"), blank=True)
+    attempts = models.PositiveIntegerField(default=0, verbose_name=_("attempts"))
+    operation_time = models.DateTimeField(
+        help_text=_("When the POS recorded the operation."), verbose_name=_("operation time")
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True, verbose_name=_("uploaded at"))
+    completed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("completed at"))
+    account_number = models.CharField(_("customer account"), max_length=30, blank=True)
     customer = models.ForeignKey(
         "hqcommerce.Customer",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="staging_records",
+        verbose_name=_("customer"),
     )
     possible_duplicate_of = models.ForeignKey(
         "hqcommerce.Customer",
@@ -71,6 +96,7 @@ class AsyncStagingRecord(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("possible duplicate of"),
     )
     prospect = models.ForeignKey(
         "hqcommerce.Prospect",
@@ -78,11 +104,12 @@ class AsyncStagingRecord(models.Model):
         null=True,
         blank=True,
         related_name="staging_records",
+        verbose_name=_("prospect"),
     )
 
     class Meta:
-        verbose_name = "customer synchronization status"
-        verbose_name_plural = "customer synchronization status"
+        verbose_name = _("customer synchronization status")
+        verbose_name_plural = _("customer synchronization status")
         ordering = ["-uploaded_at", "-pk"]
         constraints = [
             models.UniqueConstraint(

@@ -13,9 +13,9 @@ APPS = ("hqcommerce", "channels_app", "django_q")
 def groups_ensure(**kwargs) -> None:
     """Read-only staff see everything and run nothing; operators also correct and run jobs."""
     view = Permission.objects.filter(content_type__app_label__in=APPS, codename__startswith="view_")
-    read_only, _ = Group.objects.get_or_create(name=READ_ONLY_GROUP)
+    read_only, _created = Group.objects.get_or_create(name=READ_ONLY_GROUP)
     read_only.permissions.set(view)
-    operators, _ = Group.objects.get_or_create(name=OPERATORS_GROUP)
+    operators, _created = Group.objects.get_or_create(name=OPERATORS_GROUP)
     operators.permissions.set(
         list(view)
         + list(

@@ -18,6 +18,8 @@ from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from hqcommerce.models import AsyncStagingRecord, Channel, Customer, JobRun
 from hqcommerce.models.staging import StagingOperation, StagingStatus
@@ -43,7 +45,7 @@ from .validation import (
 
 logger = logging.getLogger(__name__)
 
-FIX_HINT = "Correct the record and press Synchronize."
+FIX_HINT = gettext_lazy("Correct the record and press Synchronize.")
 
 
 @dataclass
@@ -104,9 +106,12 @@ def _plan(records: list[AsyncStagingRecord], ctx: _Context) -> _Plan:
                 plan.fail.append(
                     (
                         record,
-                        f"Async id {record.async_id} is already used by customer "
-                        f"{customer.account_number} from another channel; this record cannot "
-                        "be converted. Create the customer again at the store.",
+                        _(
+                            "Async id %(async_id)s is already used by customer %(account_number)s "
+                            "from another channel; this record cannot be converted. Create the "
+                            "customer again at the store."
+                        )
+                        % {"async_id": record.async_id, "account_number": customer.account_number},
                     )
                 )
             continue
@@ -114,8 +119,14 @@ def _plan(records: list[AsyncStagingRecord], ctx: _Context) -> _Plan:
             plan.fail.append(
                 (
                     record,
-                    f"Async id {record.async_id} was uploaded by two channels; the record of "
-                    f"channel {claimed[record.async_id].channel_id} is converted first.",
+                    _(
+                        "Async id %(async_id)s was uploaded by two channels; the record of "
+                        "channel %(channel_id)s is converted first."
+                    )
+                    % {
+                        "async_id": record.async_id,
+                        "channel_id": claimed[record.async_id].channel_id,
+                    },
                 )
             )
             continue
@@ -137,7 +148,7 @@ def _apply(plan: _Plan, ctx: _Context) -> None:
             for r, clean in plan.create
         ]
     )
-    for (record, _), customer in zip(plan.create, customers, strict=True):
+    for (record, _clean), customer in zip(plan.create, customers, strict=True):
         record.customer, record.status = customer, StagingStatus.COMPLETED
     # Converted creates are marked in one UPDATE that reads each record's customer by its
     # async id (unique): Django's bulk_update would build a CASE per row and field, which
@@ -164,7 +175,11 @@ def _apply(plan: _Plan, ctx: _Context) -> None:
         )
         if prospect.channel_id != record.channel_id:
             plan.fail.append(
-                (record, f"Request id {record.async_id} was already used by another channel.")
+                (
+                    record,
+                    _("Request id %(async_id)s was already used by another channel.")
+                    % {"async_id": record.async_id},
+                )
             )
             continue
         record.status = StagingStatus.COMPLETED
@@ -219,10 +234,15 @@ def _waiting_reason(record: AsyncStagingRecord) -> str | None:
     )
     guid = record.target_async_id
     if create is None:
-        return f"Waiting for customer {guid}: it is not uploaded yet (run the P-job)."
+        return _("Waiting for customer %(guid)s: it is not uploaded yet (run the P-job).") % {
+            "guid": guid
+        }
     if create.status == StagingStatus.FAILED:
-        return f"Waiting for customer {guid}, whose record failed: {create.last_error}"
-    return f"Waiting for customer {guid} to be synchronized."
+        return _("Waiting for customer %(guid)s, whose record failed: %(last_error)s") % {
+            "guid": guid,
+            "last_error": create.last_error,
+        }
+    return _("Waiting for customer %(guid)s to be synchronized.") % {"guid": guid}
 
 
 def _earlier_edit_pending(
@@ -252,7 +272,8 @@ def _apply_dependent(record: AsyncStagingRecord, plan: _Plan, now) -> None:
             plan.fail.append(
                 (
                     record,
-                    f"Customer {record.target_account} does not exist in HQ. {FIX_HINT}",
+                    _("Customer %(target_account)s does not exist in HQ. %(FIX_HINT)s")
+                    % {"target_account": record.target_account, "FIX_HINT": FIX_HINT},
                 )
             )
         else:
@@ -265,7 +286,11 @@ def _apply_dependent(record: AsyncStagingRecord, plan: _Plan, now) -> None:
                 earlier = _earlier_edit_pending(record, plan.applied_pks)
                 if earlier is not None:
                     plan.waiting.append(
-                        (record, f"Waiting for edit #{earlier.sequence} to be applied first.")
+                        (
+                            record,
+                            _("Waiting for edit #%(sequence)s to be applied first.")
+                            % {"sequence": earlier.sequence},
+                        )
                     )
                     return
                 record.old_values = customer_update(
@@ -317,7 +342,10 @@ def _sync_one_by_one(
                 plan = _plan(records, ctx)
                 _apply(plan, ctx)
         except DatabaseError as exc:
-            reason = f"HQ rejected the record: {exc} {FIX_HINT}"
+            reason = _("HQ rejected the record: %(exc)s %(FIX_HINT)s") % {
+                "exc": exc,
+                "FIX_HINT": FIX_HINT,
+            }
             with transaction.atomic():
                 AsyncStagingRecord.objects.filter(pk=pk).update(
                     status=StagingStatus.FAILED, last_error=reason, attempts=F("attempts") + 1

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from hqcommerce.models import (
     Affiliation,
@@ -192,7 +193,7 @@ def realtime_service_check() -> None:
     """The real-time service is HQ's door for sync-mode stores; when it is closed they fall
     back to async mode (HQ_REALTIME_ENABLED=0 simulates an outage)."""
     if not settings.HQ_REALTIME_ENABLED:
-        raise HQUnavailableError("HQ's real-time service is unreachable.")
+        raise HQUnavailableError(_("HQ's real-time service is unreachable."))
 
 
 def customer_create_realtime(*, channel: Channel, payload: dict) -> Customer:
@@ -288,7 +289,8 @@ def customer_get(*, account_number: str) -> Customer:
         return Customer.objects.get(account_number=account_number)
     except Customer.DoesNotExist:
         raise CustomerNotFoundError(
-            f"Customer {account_number} does not exist in HQ; check the account number."
+            _("Customer %(account_number)s does not exist in HQ; check the account number.")
+            % {"account_number": account_number}
         ) from None
 
 

@@ -140,7 +140,7 @@ def demo_seed(*, channels: int, async_customers: int, seed: int = 1) -> DemoSumm
     with transaction.atomic():
         # Near-real-time conversion is off in the demo stores, so the seed's procedure can be
         # followed by hand; switch it on under HQ › Functionality profiles to see it convert.
-        profile, _ = FunctionalityProfile.objects.get_or_create(
+        profile, _created = FunctionalityProfile.objects.get_or_create(
             name="Async stores", defaults={"create_customer_async": True, "auto_convert": False}
         )
         FunctionalityProfile.objects.get_or_create(
@@ -150,7 +150,7 @@ def demo_seed(*, channels: int, async_customers: int, seed: int = 1) -> DemoSumm
         known_emails = _known_customers()
         stores = []
         for n in range(1, channels + 1):
-            store, _ = Channel.objects.get_or_create(
+            store, _created = Channel.objects.get_or_create(
                 code=f"STORE{n:02d}",
                 defaults={
                     "name": f"Store {n:02d}",

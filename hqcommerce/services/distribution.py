@@ -145,7 +145,7 @@ def distribution_run(
     targets = channels_resolve(channels)
     watermarks: dict[int, int] = {}
     for channel in targets:
-        state, _ = ChannelReplicationState.objects.get_or_create(channel=channel)
+        state, _created = ChannelReplicationState.objects.get_or_create(channel=channel)
         watermarks[channel.pk] = state.download_watermark
         tracker.add_total(_pending(state.download_watermark, head).count())
     if not targets:
@@ -164,7 +164,7 @@ def distribution_run(
                 tracker.advance(processed=behind, created=behind)
                 watermarks[channel.pk] = max(watermark, upto)
                 continue
-            for _ in range(5):  # another 1010 may be moving this channel's watermark too
+            for _attempt in range(5):  # another 1010 may be moving this channel's watermark too
                 try:
                     outcome = _apply_to_channel(channel, snapshots, watermark, upto)
                     break

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 
 class HQError(Exception):
     """Base class for errors a user can act on."""
@@ -15,8 +17,11 @@ class UnknownChannelError(HQError):
     def __init__(self, codes: list[str]):
         self.codes = codes
         super().__init__(
-            f"Unknown channel code(s): {', '.join(codes)}. "
-            "Use the codes listed under HQ › Channels (e.g. STORE01)."
+            _(
+                "Unknown channel code(s): %(codes)s. Use the codes listed under HQ › "
+                "Channels (e.g. STORE01)."
+            )
+            % {"codes": ", ".join(codes)}
         )
 
 

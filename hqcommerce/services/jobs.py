@@ -16,6 +16,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from hqcommerce.models import Channel, JobLock, JobRun
 from hqcommerce.models.jobs import JobKind, JobStatus, TriggeredBy
@@ -236,9 +237,11 @@ def job_runs_fail_stale() -> int:
             status=JobStatus.FAILED,
             finished_at=timezone.now(),
             error_summary=(
-                f"The worker running this job stopped (no heartbeat since "
-                f"{heartbeat:%Y-%m-%d %H:%M:%S} UTC). Nothing it did is half-written; "
-                "start the job again."
+                _(
+                    "The worker running this job stopped (no heartbeat since %(S)s UTC). "
+                    "Nothing it did is half-written; start the job again."
+                )
+                % {"S": f"{heartbeat:%Y-%m-%d %H:%M:%S}"}
             ),
         )
         JobLock.objects.filter(job_run_id=pk).delete()
@@ -270,12 +273,23 @@ def _lock(run: JobRun) -> None:
                     .select_related("job_run")
                     .first()
                 )
-                where = (
-                    f"for {holder.channel_code} (job run #{holder.job_run_id})" if holder else ""
-                )
+                if holder is None:
+                    message = _(
+                        "%(kind)s is already running; this run did nothing. "
+                        "Start it again when that run has finished."
+                    )
+                else:
+                    message = _(
+                        "%(kind)s is already running for %(channel)s (job run #%(id)s); this "
+                        "run did nothing. Start it again when that run has finished."
+                    )
                 raise JobBusyError(
-                    f"{run.get_kind_display()} is already running {where}; this run did "
-                    "nothing. Start it again when that run has finished."
+                    message
+                    % {
+                        "kind": run.get_kind_display(),
+                        "channel": holder.channel_code if holder else "",
+                        "id": holder.job_run_id if holder else "",
+                    }
                 ) from None
             time.sleep(0.2)
 
@@ -313,7 +327,8 @@ def job_run_execute(job_run_id: int, *, progress: ProgressCallback | None = None
             run,
             status=JobStatus.FAILED,
             result=None,
-            error=f"Unexpected error: {exc.__class__.__name__}: {exc}",
+            error=_("Unexpected error: %(type)s: %(exc)s")
+            % {"type": exc.__class__.__name__, "exc": exc},
         )
     else:
         status = JobStatus.PARTIALLY_FAILED if result.failed else JobStatus.SUCCEEDED

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from hqcommerce.models import NumberSequence
 
@@ -32,14 +33,18 @@ def number_sequence_allocate(*, code: str, count: int) -> list[str]:
             sequence = NumberSequence.objects.select_for_update().get(code=code)
         except NumberSequence.DoesNotExist:
             raise ConfigurationError(
-                f"Number sequence {code!r} does not exist; create it under HQ › Number sequences."
+                _("Number sequence %(code)r does not exist; create it under HQ › Number sequences.")
+                % {"code": code}
             ) from None
         start = sequence.next_value
         end = start + count - 1
         if end > sequence.max_value:
             raise NumberSequenceExhaustedError(
-                f"Number sequence {code!r} is exhausted ({sequence.format(sequence.max_value)} "
-                "reached); widen it under HQ › Number sequences."
+                _(
+                    "Number sequence %(code)r is exhausted (%(max_value)s reached); widen it "
+                    "under HQ › Number sequences."
+                )
+                % {"code": code, "max_value": sequence.format(sequence.max_value)}
             )
         NumberSequence.objects.filter(pk=sequence.pk).update(next_value=end + 1)
     return [sequence.format(value) for value in range(start, end + 1)]

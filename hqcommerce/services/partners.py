@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from hqcommerce.models import Customer, Prospect
 from hqcommerce.models.partners import ProspectStatus
@@ -34,7 +35,10 @@ def prospect_duplicate_hint(clean: CleanPartnerRequest, *, exclude_async_id=None
         .first()
     )
     if customer is not None:
-        return f"customer {customer.account_number} ({customer.display_name})"
+        return _("customer %(account)s (%(name)s)") % {
+            "account": customer.account_number,
+            "name": customer.display_name,
+        }
     prospect = (
         Prospect.objects.filter(Q(tax_id=clean.tax_id) | Q(normalized_email=clean.normalized_email))
         .exclude(async_id=exclude_async_id)
@@ -42,7 +46,10 @@ def prospect_duplicate_hint(clean: CleanPartnerRequest, *, exclude_async_id=None
         .first()
     )
     if prospect is not None:
-        return f"prospect {prospect.company_name} ({prospect.async_id})"
+        return _("prospect %(company)s (%(id)s)") % {
+            "company": prospect.company_name,
+            "id": prospect.async_id,
+        }
     return ""
 
 
@@ -75,8 +82,14 @@ def prospect_approve(*, prospect: Prospect, user=None) -> Customer:
         )
         if prospect.status != ProspectStatus.NEW:
             raise ProspectDecisionError(
-                f"Prospect {prospect.company_name} is {prospect.get_status_display().lower()} "
-                "already; only new prospects can be approved."
+                _(
+                    "Prospect %(company_name)s is %(status)s already; only new prospects can "
+                    "be approved."
+                )
+                % {
+                    "company_name": prospect.company_name,
+                    "status": prospect.get_status_display().lower(),
+                }
             )
         defaults = channel_defaults(prospect.channel)
         contacts = [CleanContact("email", prospect.email, prospect.normalized_email, True)]
@@ -139,13 +152,19 @@ def prospect_approve(*, prospect: Prospect, user=None) -> Customer:
 def prospect_reject(*, prospect: Prospect, reason: str, user=None) -> None:
     reason = (reason or "").strip()
     if not reason:
-        raise ProspectDecisionError("Give a reason for the rejection.")
+        raise ProspectDecisionError(_("Give a reason for the rejection."))
     with transaction.atomic():
         prospect = Prospect.objects.select_for_update().get(pk=prospect.pk)
         if prospect.status != ProspectStatus.NEW:
             raise ProspectDecisionError(
-                f"Prospect {prospect.company_name} is {prospect.get_status_display().lower()} "
-                "already; only new prospects can be rejected."
+                _(
+                    "Prospect %(company_name)s is %(status)s already; only new prospects can "
+                    "be rejected."
+                )
+                % {
+                    "company_name": prospect.company_name,
+                    "status": prospect.get_status_display().lower(),
+                }
             )
         prospect.status = ProspectStatus.REJECTED
         prospect.rejection_reason = reason

@@ -9,6 +9,8 @@ because a customer converted at one store must be findable at the others.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from hqcommerce.models import JobRun
 from hqcommerce.models.jobs import JobKind, JobStatus, TriggeredBy
 
@@ -65,10 +67,18 @@ def _convert(*, channels, dry_run, job_run, progress) -> JobResult:
             )
         )
         if step.status == JobStatus.FAILED:
-            skipped = ", ".join(JobKind(k).label for k in STEPS[index + 1 :]) or "none"
+            skipped = ", ".join(str(JobKind(k).label) for k in STEPS[index + 1 :]) or _("none")
             raise PipelineStepFailed(
-                f"Step {step.get_kind_display()} (job run #{step.pk}) failed: "
-                f"{step.error_summary}. Not run: {skipped}."
+                _(
+                    "Step %(step)s (job run #%(id)s) failed: %(error_summary)s. "
+                    "Not run: %(skipped)s."
+                )
+                % {
+                    "step": step.get_kind_display(),
+                    "id": step.pk,
+                    "error_summary": step.error_summary,
+                    "skipped": skipped,
+                }
             )
         tracker.set_done(index + 1)
     return tracker.result

@@ -78,7 +78,7 @@ def auto_convert_request(*, channel_id: int, channel: Channel | None = None) -> 
         fresh = changed_at >= stale
         if fresh and (state == TriggerState.QUEUED or (state == TriggerState.RUNNING and rerun)):
             return None  # already covered: the queued run, or the one waiting
-    for _ in range(3):
+    for _attempt in range(3):
         claimed = triggers.filter(
             Q(state=TriggerState.IDLE)
             | Q(state__in=[TriggerState.QUEUED, TriggerState.RUNNING], changed_at__lt=stale)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from hqcommerce.models import (
     AsyncStagingRecord,
     Channel,
@@ -65,18 +67,36 @@ def references_sync(transactions: Iterable[UploadedTransaction]) -> JobResult:
     return customer_sync_run(record_ids=record_ids)
 
 
-def _missing_reason(kind: str, guid, operation: str) -> str:
+def _missing_reason(guid, operation: str) -> str:
     record = (
         AsyncStagingRecord.objects.filter(async_id=guid, operation=operation)
         .only("status", "last_error", "channel__code")
         .select_related("channel")
         .first()
     )
+    customer = operation == StagingOperation.CREATE
     if record is None:
-        return f"{kind} {guid} is not in HQ yet: it has not been uploaded (run the P-job)."
+        if customer:
+            message = _(
+                "Customer %(id)s is not in HQ yet: it has not been uploaded (run the P-job)."
+            )
+        else:
+            message = _(
+                "Address %(id)s is not in HQ yet: it has not been uploaded, or it belongs to "
+                "a customer that is not synchronized."
+            )
+        return message % {"id": guid}
     if record.status == StagingStatus.FAILED:
-        return f"{kind} {guid} failed validation: {record.last_error}"
-    return f"{kind} {guid} is not synchronized yet: {record.last_error or 'pending'}"
+        if customer:
+            message = _("Customer %(id)s failed validation: %(error)s")
+        else:
+            message = _("Address %(id)s failed validation: %(error)s")
+        return message % {"id": guid, "error": record.last_error}
+    if customer:
+        message = _("Customer %(id)s is not synchronized yet: %(error)s")
+    else:
+        message = _("Address %(id)s is not synchronized yet: %(error)s")
+    return message % {"id": guid, "error": record.last_error or _("pending")}
 
 
 def reference_resolve(sale: UploadedTransaction, *, channel: Channel) -> Resolution:
@@ -85,7 +105,10 @@ def reference_resolve(sale: UploadedTransaction, *, channel: Channel) -> Resolut
         customer = Customer.objects.filter(account_number=sale.customer_account).first()
         if customer is None:
             return Resolution(
-                None, None, f"Customer account {sale.customer_account} does not exist in HQ."
+                None,
+                None,
+                _("Customer account %(account)s does not exist in HQ.")
+                % {"account": sale.customer_account},
             )
     elif sale.customer_async_id:
         customer = Customer.objects.filter(origin_async_id=sale.customer_async_id).first()
@@ -93,7 +116,7 @@ def reference_resolve(sale: UploadedTransaction, *, channel: Channel) -> Resolut
             return Resolution(
                 None,
                 None,
-                _missing_reason("Customer", sale.customer_async_id, StagingOperation.CREATE),
+                _missing_reason(sale.customer_async_id, StagingOperation.CREATE),
             )
     else:
         customer = channel.default_customer
@@ -101,25 +124,29 @@ def reference_resolve(sale: UploadedTransaction, *, channel: Channel) -> Resolut
             return Resolution(
                 None,
                 None,
-                f"Channel {channel.code} has no default customer for anonymous sales; "
-                "set one under HQ › Channels.",
+                _(
+                    "Channel %(code)s has no default customer for anonymous sales; set one "
+                    "under HQ › Channels."
+                )
+                % {"code": channel.code},
             )
     address = None
     if sale.address_async_id:
         address = CustomerAddress.objects.filter(async_id=sale.address_async_id).first()
         if address is None:
-            reason = _missing_reason("Address", sale.address_async_id, StagingOperation.ADD_ADDRESS)
-            if "not been uploaded" in reason:
-                reason = (
-                    f"Address {sale.address_async_id} is not in HQ yet: it has not been "
-                    "uploaded, or it belongs to a customer that is not synchronized."
-                )
+            reason = _missing_reason(sale.address_async_id, StagingOperation.ADD_ADDRESS)
             return Resolution(customer, None, reason)
         if address.customer_id != customer.pk:
             return Resolution(
                 customer,
                 None,
-                f"Address {sale.address_async_id} belongs to another customer "
-                f"than {customer.account_number}.",
+                _(
+                    "Address %(address_async_id)s belongs to another customer than "
+                    "%(account_number)s."
+                )
+                % {
+                    "address_async_id": sale.address_async_id,
+                    "account_number": customer.account_number,
+                },
             )
     return Resolution(customer, address)

@@ -21,7 +21,7 @@ def replication_versions_allocate(*, count: int, name: str = CUSTOMERS) -> range
         return range(0)
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("replication versions must be taken inside the writing transaction")
-    counter, _ = ReplicationCounter.objects.get_or_create(name=name)
+    counter, _created = ReplicationCounter.objects.get_or_create(name=name)
     counter = ReplicationCounter.objects.select_for_update().get(pk=counter.pk)
     start = counter.value + 1
     ReplicationCounter.objects.filter(pk=counter.pk).update(value=counter.value + count)

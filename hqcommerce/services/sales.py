@@ -15,6 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from hqcommerce.models import Channel, Customer, CustomerAddress, LoyaltyCard, SalesOrder, Statement
 
@@ -60,7 +61,7 @@ def sale_clean(data: Any, *, default_currency: str) -> CleanSale:
         errors.setdefault(path, []).append(message)
 
     if not isinstance(data, dict):
-        raise InputValidationError({"transaction": ["Must be a JSON object."]})
+        raise InputValidationError({"transaction": [_("Must be a JSON object.")]})
     allowed = {
         "transaction_id",
         "kind",
@@ -73,18 +74,21 @@ def sale_clean(data: Any, *, default_currency: str) -> CleanSale:
     }
     unknown = sorted(set(data) - allowed)
     if unknown:
-        error("transaction", f"Unknown field(s): {', '.join(map(str, unknown))}.")
+        error(
+            "transaction",
+            _("Unknown field(s): %(fields)s.") % {"fields": ", ".join(map(str, unknown))},
+        )
     transaction_id = data.get("transaction_id")
     if not isinstance(transaction_id, str) or not _TRANSACTION_ID.match(transaction_id):
-        error("transaction_id", "1 to 64 letters, digits or . _ : -")
+        error("transaction_id", _("1 to 64 letters, digits or . _ : -"))
     kind = data.get("kind")
     if kind not in KINDS:
-        error("kind", f"Must be one of {', '.join(KINDS)}.")
+        error("kind", _("Must be one of %(choices)s.") % {"choices": ", ".join(KINDS)})
     mode = data.get("order_mode") or "async"
     if mode not in MODES:
-        error("order_mode", f"Must be one of {', '.join(MODES)}.")
+        error("order_mode", _("Must be one of %(choices)s.") % {"choices": ", ".join(MODES)})
     elif mode == "sync" and kind != "customer_order":
-        error("order_mode", "Only customer orders can be synchronous.")
+        error("order_mode", _("Only customer orders can be synchronous."))
     raw_date = data.get("business_date")
     business_date = None
     if isinstance(raw_date, dt.date):
@@ -93,44 +97,44 @@ def sale_clean(data: Any, *, default_currency: str) -> CleanSale:
         with contextlib.suppress(ValueError):
             business_date = dt.date.fromisoformat(raw_date)
     if business_date is None:
-        error("business_date", "A date as YYYY-MM-DD.")
+        error("business_date", _("A date as YYYY-MM-DD."))
     customer = data.get("customer") or ""
     if not isinstance(customer, str) or len(customer) > 64:
-        error("customer", "An account number or a temporary id.")
+        error("customer", _("An account number or a temporary id."))
         customer = ""
     if kind == "customer_order" and not customer:
-        error("customer", "A customer order needs a customer.")
+        error("customer", _("A customer order needs a customer."))
     address_async_id = None
     if data.get("address_async_id"):
         try:
             address_async_id = uuid.UUID(str(data["address_async_id"]))
         except ValueError:
-            error("address_async_id", "Must be a GUID.")
+            error("address_async_id", _("Must be a GUID."))
     currency = data.get("currency") or default_currency
     if not isinstance(currency, str) or not re.match(r"^[A-Z]{3}$", currency):
-        error("currency", "An ISO 4217 code such as EUR.")
+        error("currency", _("An ISO 4217 code such as EUR."))
     lines_in = data.get("lines")
     lines: list[dict] = []
     if not isinstance(lines_in, list) or not 1 <= len(lines_in) <= MAX_LINES:
-        error("lines", f"Between 1 and {MAX_LINES} lines.")
+        error("lines", _("Between 1 and %(max)d lines.") % {"max": MAX_LINES})
         lines_in = []
     for i, line in enumerate(lines_in):
         path = f"lines[{i}]"
         if not isinstance(line, dict):
-            error(path, "Must be an object.")
+            error(path, _("Must be an object."))
             continue
         item_id = line.get("item_id")
         if not isinstance(item_id, str) or not 1 <= len(item_id) <= 40:
-            error(f"{path}.item_id", "1 to 40 characters.")
+            error(f"{path}.item_id", _("1 to 40 characters."))
         description = line.get("description") or ""
         if not isinstance(description, str) or len(description) > 100:
-            error(f"{path}.description", "At most 100 characters.")
+            error(f"{path}.description", _("At most 100 characters."))
         quantity = _decimal(line.get("quantity"))
         if quantity is None or quantity == 0 or abs(quantity) > 1_000_000:
-            error(f"{path}.quantity", "A non-zero number up to 1,000,000.")
+            error(f"{path}.quantity", _("A non-zero number up to 1,000,000."))
         price = _decimal(line.get("unit_price"))
         if price is None or price < 0 or price > 1_000_000_000:
-            error(f"{path}.unit_price", "A number from 0 to 1,000,000,000.")
+            error(f"{path}.unit_price", _("A number from 0 to 1,000,000,000."))
         if quantity is not None and price is not None and not errors:
             amount = (quantity * price).quantize(_CENT, rounding=ROUND_HALF_UP)
             lines.append(
@@ -146,7 +150,7 @@ def sale_clean(data: Any, *, default_currency: str) -> CleanSale:
         raise InputValidationError(errors)
     total = sum((Decimal(line["amount"]) for line in lines), Decimal("0.00"))
     if abs(total) >= Decimal("1e12"):
-        raise InputValidationError({"lines": ["The total is too large."]})
+        raise InputValidationError({"lines": [_("The total is too large.")]})
     canonical = json.dumps(
         {**data, "business_date": business_date.isoformat()}, sort_keys=True, default=str
     )

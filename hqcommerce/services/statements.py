@@ -13,6 +13,7 @@ import datetime as dt
 from django.db import transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from hqcommerce.models import Channel, JobRun, SalesOrder, Statement, UploadedTransaction
 from hqcommerce.models.sales import StatementStatus, TransactionStatus
@@ -29,7 +30,9 @@ def _parse_date(value: str | dt.date | None) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise InputValidationError({"date": [f"{value!r} is not a date as YYYY-MM-DD."]}) from None
+        raise InputValidationError(
+            {"date": [_("%(value)r is not a date as YYYY-MM-DD.") % {"value": value}]}
+        ) from None
 
 
 def unposted_sales(*, channels: list[Channel] | None, business_date: dt.date | None):
@@ -50,7 +53,7 @@ def _statement_for(channel: Channel, business_date: dt.date) -> Statement:
         .first()
     )
     if statement is None:
-        statement, _ = Statement.objects.get_or_create(
+        statement, _created = Statement.objects.get_or_create(
             channel=channel,
             business_date=business_date,
             status=StatementStatus.OPEN,

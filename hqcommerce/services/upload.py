@@ -217,7 +217,7 @@ def _pending(source: _Source, channel: Channel, after: int, upto: int):
 
 
 def _state(channel: Channel) -> ChannelReplicationState:
-    state, _ = ChannelReplicationState.objects.get_or_create(channel=channel)
+    state, _created = ChannelReplicationState.objects.get_or_create(channel=channel)
     return state
 
 

@@ -19,6 +19,7 @@ from typing import Any
 import pycountry
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
+from django.utils.translation import gettext as _
 
 from hqcommerce.models.customers import (
     AddressPurpose,
@@ -57,6 +58,22 @@ _PHONE = re.compile(r"^\+?[0-9 ()./-]+$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
 _GROUP = re.compile(r"^[A-Za-z0-9_-]+$")
 _email_validator = EmailValidator()
+
+
+def _one_of(values) -> str:
+    return _("Must be one of %(choices)s.") % {"choices": ", ".join(values)}
+
+
+def _not_country(value: str) -> str:
+    return _("%(value)r is not an ISO 3166 country code.") % {"value": value}
+
+
+def _not_email(value: str) -> str:
+    return _("%(value)r is not a valid email address.") % {"value": value}
+
+
+def _not_phone(value: str) -> str:
+    return _("%(value)r is not a phone number (7 to 15 digits).") % {"value": value}
 
 
 @dataclass(frozen=True)
@@ -161,20 +178,24 @@ def _text(data: dict, key: str, max_length: int, path: str, errors: _Errors) -> 
     if value is None:
         return ""
     if not isinstance(value, str):
-        errors.add_shape(path, "Must be text.")
+        errors.add_shape(path, _("Must be text."))
         return ""
     value = value.strip()
     if len(value) > max_length:
-        errors.add_shape(path, f"At most {max_length} characters (it has {len(value)}).")
+        errors.add_shape(
+            path,
+            _("At most %(max)d characters (it has %(length)d).")
+            % {"max": max_length, "length": len(value)},
+        )
     if _CONTROL_CHARS.search(value):
-        errors.add_shape(path, "Contains control characters.")
+        errors.add_shape(path, _("Contains control characters."))
     return value
 
 
 def _bool(data: dict, key: str, path: str, errors: _Errors) -> bool:
     value = data.get(key, False)
     if not isinstance(value, bool):
-        errors.add_shape(path, "Must be true or false.")
+        errors.add_shape(path, _("Must be true or false."))
         return False
     return value
 
@@ -182,10 +203,10 @@ def _bool(data: dict, key: str, path: str, errors: _Errors) -> bool:
 def _list(data: dict, key: str, errors: _Errors) -> list:
     value = data.get(key) or []
     if not isinstance(value, list):
-        errors.add_shape(key, "Must be a list.")
+        errors.add_shape(key, _("Must be a list."))
         return []
     if len(value) > MAX_ITEMS:
-        errors.add_shape(key, f"At most {MAX_ITEMS} entries.")
+        errors.add_shape(key, _("At most %(max)d entries.") % {"max": MAX_ITEMS})
         return value[:MAX_ITEMS]
     return value
 
@@ -193,11 +214,13 @@ def _list(data: dict, key: str, errors: _Errors) -> list:
 def _check(payload: Any, defaults: ChannelDefaults) -> tuple[CleanCustomer | None, _Errors]:
     errors = _Errors()
     if not isinstance(payload, dict):
-        errors.add_shape("payload", "Must be a JSON object with the customer's fields.")
+        errors.add_shape("payload", _("Must be a JSON object with the customer's fields."))
         return None, errors
     unknown = sorted(set(payload) - PAYLOAD_KEYS)
     if unknown:
-        errors.add_shape("payload", f"Unknown field(s): {', '.join(map(str, unknown))}.")
+        errors.add_shape(
+            "payload", _("Unknown field(s): %(fields)s.") % {"fields": ", ".join(map(str, unknown))}
+        )
 
     text = {
         key: _text(payload, key, length, key, errors)
@@ -205,26 +228,28 @@ def _check(payload: Any, defaults: ChannelDefaults) -> tuple[CleanCustomer | Non
     }
     party_type = text["party_type"] or defaults.party_type
     if party_type not in PartyType.values:
-        errors.add_shape("party_type", f"Must be one of {', '.join(PartyType.values)}.")
+        errors.add_shape("party_type", _one_of(PartyType.values))
     receipt = text["receipt_preference"] or defaults.receipt_preference
     if receipt not in ReceiptPreference.values:
-        errors.add_shape(
-            "receipt_preference", f"Must be one of {', '.join(ReceiptPreference.values)}."
-        )
+        errors.add_shape("receipt_preference", _one_of(ReceiptPreference.values))
 
     if party_type == PartyType.ORGANIZATION and not text["organization_name"]:
-        errors.add_rule("organization_name", "An organization needs a name.")
+        errors.add_rule("organization_name", _("An organization needs a name."))
     if party_type == PartyType.PERSON and not (text["first_name"] or text["last_name"]):
-        errors.add_rule("last_name", "A person needs a first or last name.")
+        errors.add_rule("last_name", _("A person needs a first or last name."))
     currency = (text["currency"] or defaults.currency).upper()
     if not _is_currency(currency):
-        errors.add_rule("currency", f"{currency!r} is not an ISO 4217 currency code.")
+        errors.add_rule(
+            "currency", _("%(value)r is not an ISO 4217 currency code.") % {"value": currency}
+        )
     language = (text["language"] or defaults.language).lower()
     if not _LANGUAGE.match(language):
-        errors.add_rule("language", f"{language!r} is not a language tag such as en-us.")
+        errors.add_rule(
+            "language", _("%(value)r is not a language tag such as en-us.") % {"value": language}
+        )
     group = text["customer_group"] or defaults.customer_group
     if not _GROUP.match(group):
-        errors.add_rule("customer_group", "Use letters, digits, '-' and '_'.")
+        errors.add_rule("customer_group", _("Use letters, digits, '-' and '_'."))
 
     addresses = _addresses(_list(payload, "addresses", errors), errors)
     contacts = _contacts(_list(payload, "contacts", errors), errors)
@@ -258,7 +283,7 @@ def _addresses(items: list, errors: _Errors) -> tuple[CleanAddress, ...]:
     for i, item in enumerate(items):
         path = f"addresses[{i}]"
         if not isinstance(item, dict):
-            errors.add_shape(path, "Must be an object.")
+            errors.add_shape(path, _("Must be an object."))
             continue
         text = {
             key: _text(item, key, length, f"{path}.{key}", errors)
@@ -266,22 +291,19 @@ def _addresses(items: list, errors: _Errors) -> tuple[CleanAddress, ...]:
         }
         purpose = text["purpose"] or AddressPurpose.HOME
         if purpose not in AddressPurpose.values:
-            choices = ", ".join(AddressPurpose.values)
-            errors.add_shape(f"{path}.purpose", f"Must be one of {choices}.")
+            errors.add_shape(f"{path}.purpose", _one_of(AddressPurpose.values))
         async_id = None
         if item.get("async_id"):
             try:
                 async_id = uuid.UUID(str(item["async_id"]))
             except ValueError:
-                errors.add_shape(f"{path}.async_id", "Must be a GUID.")
+                errors.add_shape(f"{path}.async_id", _("Must be a GUID."))
         for required in ("street", "city", "country"):
             if not text[required]:
-                errors.add_rule(f"{path}.{required}", "Required.")
+                errors.add_rule(f"{path}.{required}", _("Required."))
         country = _country_alpha3(text["country"]) if text["country"] else None
         if text["country"] and country is None:
-            errors.add_rule(
-                f"{path}.country", f"{text['country']!r} is not an ISO 3166 country code."
-            )
+            errors.add_rule(f"{path}.country", _not_country(text["country"]))
         result.append(
             CleanAddress(
                 async_id=async_id,
@@ -296,7 +318,7 @@ def _addresses(items: list, errors: _Errors) -> tuple[CleanAddress, ...]:
             )
         )
     if sum(a.is_primary for a in result) > 1:
-        errors.add_rule("addresses", "Only one address can be primary.")
+        errors.add_rule("addresses", _("Only one address can be primary."))
     if result and not any(a.is_primary for a in result):
         first = result[0]
         result[0] = CleanAddress(**{**first.__dict__, "is_primary": True})
@@ -308,35 +330,33 @@ def _contacts(items: list, errors: _Errors) -> tuple[CleanContact, ...]:
     for i, item in enumerate(items):
         path = f"contacts[{i}]"
         if not isinstance(item, dict):
-            errors.add_shape(path, "Must be an object.")
+            errors.add_shape(path, _("Must be an object."))
             continue
         kind = _text(item, "kind", 5, f"{path}.kind", errors)
         value = _text(item, "value", 254, f"{path}.value", errors)
         is_primary = _bool(item, "is_primary", f"{path}.is_primary", errors)
         if kind not in ContactKind.values:
-            errors.add_shape(f"{path}.kind", "Must be 'email' or 'phone'.")
+            errors.add_shape(f"{path}.kind", _("Must be 'email' or 'phone'."))
             continue
         if not value:
-            errors.add_rule(f"{path}.value", "Required.")
+            errors.add_rule(f"{path}.value", _("Required."))
             continue
         if kind == ContactKind.EMAIL:
             try:
                 _email_validator(value)
             except ValidationError:
-                errors.add_rule(f"{path}.value", f"{value!r} is not a valid email address.")
+                errors.add_rule(f"{path}.value", _not_email(value))
             normalized = normalize_email(value)
         else:
             normalized = normalize_phone(value)
             if not _PHONE.match(value) or not 7 <= len(normalized) <= 15:
-                errors.add_rule(
-                    f"{path}.value", f"{value!r} is not a phone number (7 to 15 digits)."
-                )
+                errors.add_rule(f"{path}.value", _not_phone(value))
         result.append(CleanContact(kind, value, normalized, is_primary))
     for kind in ContactKind.values:
         of_kind = [i for i, c in enumerate(result) if c.kind == kind]
         primaries = [i for i in of_kind if result[i].is_primary]
         if len(primaries) > 1:
-            errors.add_rule("contacts", f"Only one {kind} can be primary.")
+            errors.add_rule("contacts", _("Only one %(kind)s can be primary.") % {"kind": kind})
         elif of_kind and not primaries:
             c = result[of_kind[0]]
             result[of_kind[0]] = CleanContact(c.kind, c.value, c.normalized, True)
@@ -347,9 +367,9 @@ def _affiliations(items: list, defaults: ChannelDefaults, errors: _Errors) -> tu
     names: dict[str, None] = dict.fromkeys(defaults.affiliations)
     for i, item in enumerate(items):
         if not isinstance(item, str) or not item.strip():
-            errors.add_shape(f"affiliations[{i}]", "Must be a non-empty name.")
+            errors.add_shape(f"affiliations[{i}]", _("Must be a non-empty name."))
         elif len(item.strip()) > 60:
-            errors.add_shape(f"affiliations[{i}]", "At most 60 characters.")
+            errors.add_shape(f"affiliations[{i}]", _("At most 60 characters."))
         else:
             names[item.strip()] = None
     return tuple(names)
@@ -360,14 +380,16 @@ def _attributes(items: list, errors: _Errors) -> tuple[tuple[str, str], ...]:
     for i, item in enumerate(items):
         path = f"attributes[{i}]"
         if not isinstance(item, dict):
-            errors.add_shape(path, "Must be an object with name and value.")
+            errors.add_shape(path, _("Must be an object with name and value."))
             continue
         name = _text(item, "name", 60, f"{path}.name", errors)
         value = _text(item, "value", 200, f"{path}.value", errors)
         if not name:
-            errors.add_shape(f"{path}.name", "Required.")
+            errors.add_shape(f"{path}.name", _("Required."))
         elif name in result:
-            errors.add_shape(f"{path}.name", f"Attribute {name!r} appears twice.")
+            errors.add_shape(
+                f"{path}.name", _("Attribute %(name)r appears twice.") % {"name": name}
+            )
         else:
             result[name] = value
     return tuple(result.items())
@@ -405,14 +427,17 @@ def customer_changes_shape_errors(changes: Any) -> dict[str, list[str]]:
     """Shape of an edit: known editable fields, text, within length."""
     errors = _Errors()
     if not isinstance(changes, dict) or not changes:
-        errors.add_shape("changes", "Must be a JSON object with at least one field to change.")
+        errors.add_shape("changes", _("Must be a JSON object with at least one field to change."))
         return errors.shape
     unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
     if unknown:
         errors.add_shape(
             "changes",
-            f"Cannot edit {', '.join(map(str, unknown))}; editable: "
-            f"{', '.join(sorted(EDITABLE_FIELDS))}.",
+            _("Cannot edit %(fields)s; editable: %(editable)s.")
+            % {
+                "fields": ", ".join(map(str, unknown)),
+                "editable": ", ".join(sorted(EDITABLE_FIELDS)),
+            },
         )
     for key in set(changes) & set(EDITABLE_FIELDS):
         _text(changes, key, EDITABLE_FIELDS[key], key, errors)
@@ -512,35 +537,37 @@ class CleanPartnerRequest:
 def _partner_check(payload: Any) -> tuple[CleanPartnerRequest | None, _Errors]:
     errors = _Errors()
     if not isinstance(payload, dict):
-        errors.add_shape("payload", "Must be a JSON object with the request's fields.")
+        errors.add_shape("payload", _("Must be a JSON object with the request's fields."))
         return None, errors
     unknown = sorted(set(payload) - set(PARTNER_TEXT_FIELDS))
     if unknown:
-        errors.add_shape("payload", f"Unknown field(s): {', '.join(map(str, unknown))}.")
+        errors.add_shape(
+            "payload", _("Unknown field(s): %(fields)s.") % {"fields": ", ".join(map(str, unknown))}
+        )
     text = {key: _text(payload, key, n, key, errors) for key, n in PARTNER_TEXT_FIELDS.items()}
     if not text["company_name"]:
-        errors.add_rule("company_name", "Required.")
+        errors.add_rule("company_name", _("Required."))
     tax_id = text["tax_id"].upper().replace(" ", "")
     if not _TAX_ID.match(tax_id):
-        errors.add_rule("tax_id", "5 to 30 letters, digits or '-'.")
+        errors.add_rule("tax_id", _("5 to 30 letters, digits or '-'."))
     if not text["contact_last_name"]:
-        errors.add_rule("contact_last_name", "The contact person needs a last name.")
+        errors.add_rule("contact_last_name", _("The contact person needs a last name."))
     try:
         _email_validator(text["email"])
     except ValidationError:
-        errors.add_rule("email", f"{text['email']!r} is not a valid email address.")
+        errors.add_rule("email", _not_email(text["email"]))
     if text["phone"]:
         digits = normalize_phone(text["phone"])
         if not _PHONE.match(text["phone"]) or not 7 <= len(digits) <= 15:
-            errors.add_rule("phone", f"{text['phone']!r} is not a phone number (7 to 15 digits).")
+            errors.add_rule("phone", _not_phone(text["phone"]))
     country = ""
     if text["country"]:
         country = _country_alpha3(text["country"]) or ""
         if not country:
-            errors.add_rule("country", f"{text['country']!r} is not an ISO 3166 country code.")
+            errors.add_rule("country", _not_country(text["country"]))
     group = text["requested_customer_group"]
     if group and not _GROUP.match(group):
-        errors.add_rule("requested_customer_group", "Use letters, digits, '-' and '_'.")
+        errors.add_rule("requested_customer_group", _("Use letters, digits, '-' and '_'."))
     if errors.shape or errors.rules:
         return None, errors
     address = {}
