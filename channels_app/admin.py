@@ -1,6 +1,7 @@
 """The store side, read-only: what POS recorded and what 1010 brought."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from channels_app.models import (
     AsyncAddress,
@@ -49,9 +50,9 @@ class AsyncCustomerAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
     inlines = [AsyncAddressInline, AsyncContactInline, AsyncAttributeInline]
 
-    @admin.display(description="account", ordering="account_number")
+    @admin.display(description=_("account"), ordering="account_number")
     def account(self, obj: AsyncCustomer) -> str:
-        return obj.account_number or "Pending sync"
+        return obj.account_number or _("Pending sync")
 
 
 @admin.register(AsyncAddress)

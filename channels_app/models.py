@@ -136,6 +136,8 @@ class AsyncCustomer(models.Model):
             return self.organization_name
         return " ".join(p for p in (self.first_name, self.middle_name, self.last_name) if p)
 
+    display_name.fget.short_description = _("name")
+
 
 class AsyncCustomerAddress(models.Model):
     customer = models.ForeignKey(
@@ -288,6 +290,8 @@ class CustomerRefMixin(models.Model):
     @property
     def target_display(self) -> str:
         return self.target_account or str(self.target_async_id)
+
+    target_display.fget.short_description = _("customer")
 
 
 class AsyncAddress(CustomerRefMixin):

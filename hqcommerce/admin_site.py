@@ -8,6 +8,8 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from hqcommerce import charts
@@ -19,16 +21,16 @@ from hqcommerce.services.errors import HQError
 from hqcommerce.services.jobs import job_enqueue
 
 DASHBOARD_JOBS = [
-    (JobKind.CONVERT, "Convert"),
-    (JobKind.ORDER_SYNC, "Sync orders"),
-    (JobKind.STATEMENT_POSTING, "Post statements"),
+    (JobKind.CONVERT, _("Convert")),
+    (JobKind.ORDER_SYNC, _("Sync orders")),
+    (JobKind.STATEMENT_POSTING, _("Post statements")),
 ]
 
 
 class HQAdminSite(admin.AdminSite):
-    site_header = "HQ Commerce back office"
-    site_title = "HQ Commerce"
-    index_title = "Headquarters"
+    site_header = _("HQ Commerce back office")
+    site_title = _("HQ Commerce")
+    index_title = _("Headquarters")
 
     def get_urls(self):
         return [
@@ -52,9 +54,9 @@ class HQAdminSite(admin.AdminSite):
         ]
         context = {
             **self.each_context(request),
-            "title": "Synchronization dashboard",
+            "title": gettext("Synchronization dashboard"),
             "rows": rows,
-            "stage_names": [name for name, _ in backlog[0].stages] if backlog else [],
+            "stage_names": [name for name, _count in backlog[0].stages] if backlog else [],
             "backlog_chart": charts.stacked_bars([(r["channel"], r["stages"]) for r in rows]),
             "converted_chart": charts.columns(converted_per_hour(hours=hours, now=now)),
             "hours": hours,
@@ -73,8 +75,8 @@ class HQAdminSite(admin.AdminSite):
             raise PermissionDenied
         kind = request.POST.get("kind", "")
         channel = request.POST.get("channel") or None
-        if kind not in {k for k, _ in DASHBOARD_JOBS}:
-            messages.error(request, f"Unknown job {kind!r}.")
+        if kind not in {k for k, _label in DASHBOARD_JOBS}:
+            messages.error(request, gettext("Unknown job %(kind)r.") % {"kind": kind})
             return HttpResponseRedirect(reverse("admin:dashboard"))
         try:
             run = job_enqueue(
@@ -86,5 +88,9 @@ class HQAdminSite(admin.AdminSite):
         except HQError as exc:
             messages.error(request, str(exc))
             return HttpResponseRedirect(reverse("admin:dashboard"))
-        messages.success(request, f"Queued job run #{run.pk} ({run.get_kind_display()}).")
+        messages.success(
+            request,
+            gettext("Queued job run #%(id)s (%(kind)s).")
+            % {"id": run.pk, "kind": run.get_kind_display()},
+        )
         return HttpResponseRedirect(reverse("admin:hqcommerce_jobrun_change", args=[run.pk]))

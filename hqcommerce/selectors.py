@@ -9,6 +9,7 @@ from datetime import timedelta
 from django.db.models import Count, F, Min, OuterRef, Q, Subquery
 from django.db.models.functions import TruncHour
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from channels_app.models import AsyncCustomer, ChannelReplicationState, PartnerRequest
 from hqcommerce.models import (
@@ -147,12 +148,12 @@ class ChannelBacklog:
     def stages(self) -> list[tuple[str, int]]:
         s = self.status
         return [
-            ("Pending upload", s.pending_upload),
-            ("Pending sync", s.pending_sync),
-            ("Failed", s.failed),
-            ("Awaiting 1010", s.awaiting_distribution),
-            ("Orders pending", s.orders_pending),
-            ("Statements blocked", s.statements_blocked),
+            (_("Pending upload"), s.pending_upload),
+            (_("Pending sync"), s.pending_sync),
+            (_("Failed"), s.failed),
+            (_("Awaiting 1010"), s.awaiting_distribution),
+            (_("Orders pending"), s.orders_pending),
+            (_("Statements blocked"), s.statements_blocked),
         ]
 
 

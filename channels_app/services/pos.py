@@ -64,7 +64,7 @@ class PosCustomerResult:
     @property
     def display_id(self) -> str:
         """What POS shows in the customer's account field."""
-        return self.account_number or "Pending sync"
+        return self.account_number or _("Pending sync")
 
 
 def upload_counter_next(*, channel: Channel) -> int:

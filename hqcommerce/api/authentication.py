@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
@@ -38,13 +39,15 @@ class DeviceKeyAuthentication(BaseAuthentication):
         if not parts or parts[0].decode("latin-1") != KEYWORD:
             return None
         if len(parts) != 2:
-            raise exceptions.AuthenticationFailed(f"Send 'Authorization: {KEYWORD} <key>'.")
+            raise exceptions.AuthenticationFailed(
+                _("Send 'Authorization: %(keyword)s <key>'.") % {"keyword": KEYWORD}
+            )
         try:
             key = DeviceKey.objects.get_from_key(parts[1].decode("latin-1"))
         except (DeviceKey.DoesNotExist, UnicodeDecodeError):
-            raise exceptions.AuthenticationFailed("Unknown or revoked device key.") from None
+            raise exceptions.AuthenticationFailed(_("Unknown or revoked device key.")) from None
         if key.has_expired:
-            raise exceptions.AuthenticationFailed("This device key has expired.")
+            raise exceptions.AuthenticationFailed(_("This device key has expired."))
         key = DeviceKey.objects.select_related("channel__profile", "channel__default_customer").get(
             pk=key.pk
         )

@@ -4,6 +4,7 @@ drf-standardized-errors renders as {"type", "errors": [{"code", "detail", "attr"
 from __future__ import annotations
 
 from django.core.exceptions import RequestDataTooBig
+from django.utils.translation import gettext_lazy as _
 from drf_standardized_errors.handler import ExceptionHandler
 from rest_framework import exceptions, serializers, status
 
@@ -20,7 +21,7 @@ from hqcommerce.services.errors import (
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_code = "conflict"
-    default_detail = "The request conflicts with the current state."
+    default_detail = _("The request conflicts with the current state.")
 
 
 class PendingSync(Conflict):
@@ -30,7 +31,7 @@ class PendingSync(Conflict):
 class Unprocessable(exceptions.APIException):
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
     default_code = "unprocessable"
-    default_detail = "The request cannot be processed."
+    default_detail = _("The request cannot be processed.")
 
 
 def as_api_exception(exc: Exception) -> Exception:

@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.response import Response
 
@@ -26,7 +27,8 @@ def _scope(request) -> str:
 def _replay(record: IdempotencyRecord, request_hash: str) -> Response:
     if record.request_hash != request_hash:
         raise Unprocessable(
-            f"{HEADER} {record.key!r} was used for another request; send a new key."
+            _("%(header)s %(key)r was used for another request; send a new key.")
+            % {"header": HEADER, "key": record.key}
         )
     return Response(
         record.response, status=record.status_code, headers={"Idempotent-Replay": "true"}
@@ -40,7 +42,7 @@ def idempotent(request, *, endpoint: str, perform: Callable[[], Response]) -> Re
     if key is None:
         return perform()
     if not 1 <= len(key) <= 255:
-        raise exceptions.ValidationError({HEADER: ["Between 1 and 255 characters."]})
+        raise exceptions.ValidationError({HEADER: [_("Between 1 and 255 characters.")]})
     scope = _scope(request)
     digest = hashlib.sha256(
         (endpoint + json.dumps(request.data, sort_keys=True, default=str)).encode()

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
 from hqcommerce.models import DeviceKey
@@ -13,7 +14,7 @@ def request_device_key(request) -> DeviceKey | None:
 class IsDeviceOrStaff(BasePermission):
     """A POS device (for its own channel) or a back-office staff user."""
 
-    message = "Authenticate with a device key or as back-office staff."
+    message = _("Authenticate with a device key or as back-office staff.")
 
     def has_permission(self, request, view) -> bool:
         if request_device_key(request) is not None:
@@ -25,7 +26,7 @@ class IsDeviceOrStaff(BasePermission):
 class CanRunJobs(IsDeviceOrStaff):
     """Devices start jobs for their own channel; staff need "Can run sync jobs"."""
 
-    message = "Starting jobs needs the 'Can run sync jobs' permission."
+    message = _("Starting jobs needs the 'Can run sync jobs' permission.")
 
     def has_permission(self, request, view) -> bool:
         if not super().has_permission(request, view):

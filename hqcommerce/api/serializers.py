@@ -3,6 +3,7 @@ unknown fields; the services then apply HQ's business rules."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from hqcommerce.models import JobRun
@@ -27,7 +28,7 @@ class StrictSerializer(serializers.Serializer):
         if isinstance(data, dict):
             unknown = sorted(set(data) - set(self.fields))
             if unknown:
-                raise serializers.ValidationError({key: ["Unknown field."] for key in unknown})
+                raise serializers.ValidationError({key: [_("Unknown field.")] for key in unknown})
         return super().to_internal_value(data)
 
 
@@ -94,7 +95,7 @@ class CustomerUpdateInput(StrictSerializer):
 
     def validate(self, attrs):
         if not attrs:
-            raise serializers.ValidationError("Send at least one field to change.")
+            raise serializers.ValidationError(_("Send at least one field to change."))
         return attrs
 
 

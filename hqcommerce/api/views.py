@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
@@ -61,25 +62,29 @@ class ChannelScopedMixin:
         key = request_device_key(request)
         if key is not None:
             if code and code.strip().upper() != key.channel.code:
-                raise exceptions.NotFound(f"Channel {code!r} not found.")
+                raise exceptions.NotFound(_("Channel %(code)r not found.") % {"code": code})
             return key.channel
         code = code or request.query_params.get("channel")
         if not code:
-            raise exceptions.ValidationError({"channel": ["Back-office users name the channel."]})
+            raise exceptions.ValidationError(
+                {"channel": [_("Back-office users name the channel.")]}
+            )
         channel = (
             Channel.objects.select_related("profile", "default_customer")
             .filter(code=code.strip().upper())
             .first()
         )
         if channel is None:
-            raise exceptions.NotFound(f"Channel {code!r} not found.")
+            raise exceptions.NotFound(_("Channel %(code)r not found.") % {"code": code})
         return channel
 
 
 def _customer_or_404(channel: Channel, ref: str) -> dict:
     view = channel_customer_view(channel=channel, ref=ref)
     if view is None:
-        raise exceptions.NotFound(f"No customer {ref!r} in channel {channel.code}.")
+        raise exceptions.NotFound(
+            _("No customer %(ref)r in channel %(code)s.") % {"ref": ref, "code": channel.code}
+        )
     return view
 
 
@@ -102,7 +107,9 @@ class CustomerListCreateView(ChannelScopedMixin, APIView):
         try:
             cursor_decode(cursor)
         except (ValueError, UnicodeDecodeError):
-            raise exceptions.ValidationError({"cursor": ["Not a cursor this API gave."]}) from None
+            raise exceptions.ValidationError(
+                {"cursor": [_("Not a cursor this API gave.")]}
+            ) from None
         search = request.query_params.get("search", "")[:100]
         items, next_cursor = channel_customers_page(channel=channel, search=search, cursor=cursor)
         next_url = None
@@ -236,7 +243,10 @@ class PartnerRequestDetailView(ChannelScopedMixin, APIView):
         channel = self.request_channel(request)
         view = partner_request_view(channel=channel, ref=ref)
         if view is None:
-            raise exceptions.NotFound(f"No partner request {ref!r} in channel {channel.code}.")
+            raise exceptions.NotFound(
+                _("No partner request %(ref)r in channel %(code)s.")
+                % {"ref": ref, "code": channel.code}
+            )
         return Response(s.PartnerRequestOutput(view).data)
 
 
@@ -270,16 +280,20 @@ class JobCreateView(ChannelScopedMixin, APIView):
         key = request_device_key(request)
         if key is not None:
             if channels and {c.strip().upper() for c in channels} != {key.channel.code}:
-                raise exceptions.PermissionDenied("A device can run jobs for its own channel only.")
+                raise exceptions.PermissionDenied(
+                    _("A device can run jobs for its own channel only.")
+                )
             channels = [key.channel.code]
         options = {}
         if v.get("retry_failed"):
             if kind != JobKind.CUSTOMER_SYNC:
-                raise exceptions.ValidationError({"retry_failed": ["Only for sync-customers."]})
+                raise exceptions.ValidationError({"retry_failed": [_("Only for sync-customers.")]})
             options["retry_failed"] = True
         if v.get("business_date"):
             if kind != JobKind.STATEMENT_POSTING:
-                raise exceptions.ValidationError({"business_date": ["Only for post-statements."]})
+                raise exceptions.ValidationError(
+                    {"business_date": [_("Only for post-statements.")]}
+                )
             options["business_date"] = v["business_date"].isoformat()
         run = job_enqueue(
             kind=kind,
@@ -307,7 +321,7 @@ class JobDetailView(ChannelScopedMixin, APIView):
             runs = runs.filter(channel_codes=[key.channel.code])
         run = runs.filter(pk=pk).first()
         if run is None:
-            raise exceptions.NotFound(f"No job run {pk}.")
+            raise exceptions.NotFound(_("No job run %(pk)s.") % {"pk": pk})
         return Response(s.JobRunOutput(run, context={"request": request}).data)
 
 
@@ -315,4 +329,4 @@ class JobDetailView(ChannelScopedMixin, APIView):
 @api_view(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
 @permission_classes([AllowAny])
 def not_found(request, *args, **kwargs):
-    raise exceptions.NotFound(f"No API endpoint at {request.path}.")
+    raise exceptions.NotFound(_("No API endpoint at %(path)s.") % {"path": request.path})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext_lazy as _
 from tqdm import tqdm
 
 from hqcommerce.models.jobs import JobStatus, TriggeredBy
@@ -25,15 +26,15 @@ class JobCommand(BaseCommand):
             action="append",
             dest="channels",
             metavar="CODE",
-            help="Only this channel (repeatable). Default: every channel.",
+            help=_("Only this channel (repeatable). Default: every channel."),
         )
         parser.add_argument(
-            "--dry-run", action="store_true", help="Report what would happen; write nothing."
+            "--dry-run", action="store_true", help=_("Report what would happen; write nothing.")
         )
         parser.add_argument(
             "--queue",
             action="store_true",
-            help="Enqueue for a django-q2 worker and print the job-run id instead of running.",
+            help=_("Enqueue for a django-q2 worker and print the job-run id instead of running."),
         )
 
     def job_options(self, options) -> dict:
@@ -78,12 +79,21 @@ class JobCommand(BaseCommand):
         finally:
             if bar is not None:
                 bar.close()
-        prefix = "[dry run] " if run.dry_run else ""
-        self.stdout.write(
-            f"{prefix}{run.get_kind_display()}: {run.get_status_display().lower()} "
-            f"(job run #{run.pk}) - processed {run.processed}, created {run.created}, "
-            f"skipped {run.skipped}, failed {run.failed}"
-        )
+        summary = _(
+            "%(kind)s: %(status)s (job run #%(id)s) - processed %(processed)d, "
+            "created %(created)d, skipped %(skipped)d, failed %(failed)d"
+        ) % {
+            "kind": run.get_kind_display(),
+            "status": run.get_status_display().lower(),
+            "id": run.pk,
+            "processed": run.processed,
+            "created": run.created,
+            "skipped": run.skipped,
+            "failed": run.failed,
+        }
+        if run.dry_run:
+            summary = _("[dry run] %(summary)s") % {"summary": summary}
+        self.stdout.write(summary)
         if run.error_summary and options["verbosity"] > 0:
             self.stderr.write(run.error_summary)
         if run.status != JobStatus.SUCCEEDED:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -163,14 +164,23 @@ class AsyncStagingRecord(models.Model):
                 else f"{key} → {value}"
                 for key, value in changes.items()
             ]
-            return f"Update {self.target_display}: " + "; ".join(parts)
+            return gettext("Update %(customer)s: %(changes)s") % {
+                "customer": self.target_display,
+                "changes": "; ".join(parts),
+            }
         if self.operation == StagingOperation.PARTNER_REQUEST:
-            return f"Partner request from {payload.get('company_name') or '(no company name)'}"
+            company = payload.get("company_name") or gettext("(no company name)")
+            return gettext("Partner request from %(company)s") % {"company": company}
         if self.operation == StagingOperation.ADD_ADDRESS:
             address = payload.get("address") or {}
             where = ", ".join(str(address.get(k) or "") for k in ("street", "city", "country"))
-            return f"Add address to {self.target_display}: {where}"
+            return gettext("Add address to %(customer)s: %(address)s") % {
+                "customer": self.target_display,
+                "address": where,
+            }
         name = " ".join(
             str(payload.get(k) or "") for k in ("first_name", "last_name", "organization_name")
         ).strip()
-        return f"Create customer {name or '(no name)'}"
+        return gettext("Create customer %(name)s") % {"name": name or gettext("(no name)")}
+
+    description.fget.short_description = _("description")

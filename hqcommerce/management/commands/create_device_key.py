@@ -1,11 +1,12 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext_lazy as _
 
 from hqcommerce.services.devices import device_key_create
 from hqcommerce.services.errors import HQError
 
 
 class Command(BaseCommand):
-    help = "Create a POS register's API key for one channel and print it (shown only once)."
+    help = _("Create a POS register's API key for one channel and print it (shown only once).")
 
     def add_arguments(self, parser):
         parser.add_argument("--channel", required=True, metavar="CODE")
@@ -17,7 +18,10 @@ class Command(BaseCommand):
         except HQError as exc:
             raise CommandError(str(exc), returncode=2) from exc
         self.stderr.write(
-            f"Key for register {key.name!r} at {key.channel.code}; store it now, it is not shown "
-            "again. Send it as 'Authorization: Api-Key <key>'."
+            _(
+                "Key for register %(name)r at %(code)s; store it now, it is not shown "
+                "again. Send it as 'Authorization: Api-Key <key>'."
+            )
+            % {"name": key.name, "code": key.channel.code}
         )
         self.stdout.write(secret)

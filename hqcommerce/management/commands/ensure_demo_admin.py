@@ -3,10 +3,11 @@ import secrets
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext_lazy as _
 
 
 class Command(BaseCommand):
-    help = "Create the demo superuser 'admin' once and print its password (kept in var/)."
+    help = _("Create the demo superuser 'admin' once and print its password (kept in var/).")
 
     def handle(self, *args, **options):
         path = settings.VAR_DIR / "demo-admin-password.txt"
@@ -24,4 +25,4 @@ class Command(BaseCommand):
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(password + "\n")
             path.chmod(0o600)
-        self.stdout.write(f"Admin login: admin / {password}")
+        self.stdout.write(_("Admin login: admin / %(password)s") % {"password": password})

@@ -1,11 +1,12 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext_lazy as _
 
 from hqcommerce.services.schedules import schedules_install
 
 
 class Command(BaseCommand):
-    help = "Install the recurring P-job, customer sync and 1010 schedules (idempotent)."
+    help = _("Install the recurring P-job, customer sync and 1010 schedules (idempotent).")
 
     def add_arguments(self, parser):
         parser.add_argument("--minutes", type=int, default=settings.HQ_SCHEDULE_MINUTES)
@@ -16,6 +17,13 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(str(exc), returncode=2) from exc
         for schedule, created in installed:
-            state = "installed" if created else "kept (already there)"
-            every = f"{schedule.minutes} min" if schedule.minutes else "day"
-            self.stdout.write(f"{schedule.name}: every {every}, {state}")
+            state = _("installed") if created else _("kept (already there)")
+            every = (
+                _("%(minutes)s min") % {"minutes": schedule.minutes}
+                if schedule.minutes
+                else _("day")
+            )
+            self.stdout.write(
+                _("%(name)s: every %(every)s, %(state)s")
+                % {"name": schedule.name, "every": every, "state": state}
+            )

@@ -1,13 +1,14 @@
 import datetime as dt
 
 from django.core.management.base import CommandError
+from django.utils.translation import gettext_lazy as _
 
 from hqcommerce.management.jobcommand import EXIT_BAD_ARGS, JobCommand
 from hqcommerce.models.jobs import JobKind
 
 
 class Command(JobCommand):
-    help = (
+    help = _(
         "Statement posting (EOD): post cash-and-carry sales per channel and business date, "
         "after synchronizing the async customers and addresses they reference."
     )
@@ -15,7 +16,7 @@ class Command(JobCommand):
 
     def add_arguments(self, parser):
         super().add_arguments(parser)
-        parser.add_argument("--date", help="Only this business date (YYYY-MM-DD).")
+        parser.add_argument("--date", help=_("Only this business date (YYYY-MM-DD)."))
 
     def job_options(self, options) -> dict:
         if not options["date"]:
@@ -24,5 +25,6 @@ class Command(JobCommand):
             return {"business_date": dt.date.fromisoformat(options["date"]).isoformat()}
         except ValueError:
             raise CommandError(
-                f"--date {options['date']!r} is not a date as YYYY-MM-DD.", returncode=EXIT_BAD_ARGS
+                _("--date %(date)r is not a date as YYYY-MM-DD.") % {"date": options["date"]},
+                returncode=EXIT_BAD_ARGS,
             ) from None

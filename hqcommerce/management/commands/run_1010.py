@@ -1,7 +1,9 @@
+from django.utils.translation import gettext_lazy as _
+
 from hqcommerce.management.jobcommand import JobCommand
 from hqcommerce.models.jobs import JobKind
 
 
 class Command(JobCommand):
-    help = "1010 (Customers): distribute new and changed HQ customers to the channels."
+    help = _("1010 (Customers): distribute new and changed HQ customers to the channels.")
     kind = JobKind.DISTRIBUTION

@@ -4,10 +4,11 @@ import sys
 import time
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext_lazy as _
 
 
 class Command(BaseCommand):
-    help = "Start the web server and one django-q2 worker together; Ctrl-C stops both."
+    help = _("Start the web server and one django-q2 worker together; Ctrl-C stops both.")
 
     def add_arguments(self, parser):
         parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
@@ -22,7 +23,10 @@ class Command(BaseCommand):
             subprocess.Popen([*manage, "qcluster"]),
             subprocess.Popen([*manage, "runserver", options["addrport"]]),
         ]
-        self.stdout.write(f"Web server on http://{options['addrport']}/admin/ and one worker.")
+        self.stdout.write(
+            _("Web server on http://%(addrport)s/admin/ and one worker.")
+            % {"addrport": options["addrport"]}
+        )
         try:
             while all(p.poll() is None for p in processes):
                 time.sleep(0.5)
@@ -37,4 +41,4 @@ class Command(BaseCommand):
                     p.wait(timeout=15)
                 except subprocess.TimeoutExpired:
                     p.kill()
-        self.stdout.write("Stopped.")
+        self.stdout.write(_("Stopped."))

@@ -1,7 +1,9 @@
+from django.utils.translation import gettext_lazy as _
+
 from hqcommerce.management.jobcommand import JobCommand
 from hqcommerce.models.jobs import JobKind
 
 
 class Command(JobCommand):
-    help = "P-job: upload the channels' async customers to HQ staging."
+    help = _("P-job: upload the channels' async customers to HQ staging.")
     kind = JobKind.PJOB

@@ -1,27 +1,28 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext_lazy as _
 
 from hqcommerce.models import Channel
 from hqcommerce.services.demo import demo_seed
 
 
 class Command(BaseCommand):
-    help = "Create async-mode demo stores with async customers created through the POS service."
+    help = _("Create async-mode demo stores with async customers created through the POS service.")
 
     def add_arguments(self, parser):
         parser.add_argument("--channels", type=int, default=3)
         parser.add_argument("--async-customers", type=int, default=60)
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument(
-            "--if-empty", action="store_true", help="Do nothing when channels already exist."
+            "--if-empty", action="store_true", help=_("Do nothing when channels already exist.")
         )
 
     def handle(self, *args, **options):
         if options["channels"] < 1 or options["async_customers"] < 0:
             raise CommandError(
-                "--channels must be at least 1 and --async-customers at least 0.", returncode=2
+                _("--channels must be at least 1 and --async-customers at least 0."), returncode=2
             )
         if options["if_empty"] and Channel.objects.exists():
-            self.stdout.write("Channels exist already; demo data not seeded.")
+            self.stdout.write(_("Channels exist already; demo data not seeded."))
             return
         summary = demo_seed(
             channels=options["channels"],
@@ -29,7 +30,16 @@ class Command(BaseCommand):
             seed=options["seed"],
         )
         self.stdout.write(
-            f"Seeded {summary.channels} channel(s) and {summary.async_customers} async "
-            f"customer(s) ({summary.invalid} invalid, {summary.likely_duplicates} likely "
-            f"duplicates) and {summary.sales} sale(s)."
+            _(
+                "Seeded %(channels)s channel(s) and %(async_customers)s async "
+                "customer(s) (%(invalid)s invalid, %(likely_duplicates)s likely "
+                "duplicates) and %(sales)s sale(s)."
+            )
+            % {
+                "channels": summary.channels,
+                "async_customers": summary.async_customers,
+                "invalid": summary.invalid,
+                "likely_duplicates": summary.likely_duplicates,
+                "sales": summary.sales,
+            }
         )

@@ -1,6 +1,7 @@
 import json
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext_lazy as _
 
 from hqcommerce.selectors import sync_status
 from hqcommerce.services.errors import HQError
@@ -20,14 +21,14 @@ COLUMNS = [
 
 
 class Command(BaseCommand):
-    help = (
+    help = _(
         "Per channel: async customers pending upload, pending sync, failed, awaiting 1010, "
         "done; customer orders pending; statements blocked."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--channel", action="append", dest="channels", metavar="CODE")
-        parser.add_argument("--json", action="store_true", help="Print JSON.")
+        parser.add_argument("--json", action="store_true", help=_("Print JSON."))
 
     def handle(self, *args, **options):
         try:
