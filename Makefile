@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint browser format clean bench
+.PHONY: install run test lint browser format clean bench messages makemessages gettext
 
 # The browser test drives Debian's Chromium; Playwright never downloads a browser.
 CHROMIUM := /usr/bin/chromium
@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-run: install
+run: install messages
 	export DJANGO_DEBUG=$${DJANGO_DEBUG:-1}; \
 	$(BIN)/python manage.py migrate --noinput && \
 	$(BIN)/python manage.py ensure_demo_admin && \
@@ -33,7 +33,7 @@ lint: install
 browser:
 	@test -x $(CHROMIUM) || ($(SUDO) apt-get update && $(SUDO) apt-get install -y chromium)
 
-test: lint browser
+test: lint browser messages
 	$(BIN)/pytest
 
 # Benchmarks (not part of `make test`): a few minutes on 2 cores; rewrites docs/benchmarks.md.
@@ -46,6 +46,20 @@ bench: install
 	$(BIN)/python bench/realtime.py --rates 10,50 --seconds 30 --write-doc
 	$(BIN)/python bench/realtime.py --rates 10,50 --seconds 30 --database-url $(BENCH_PG) --write-doc
 	$(BIN)/python bench/pos_load.py --seconds 20 --backlog 20000 --database-url $(BENCH_PG) --write-doc
+
+# Spanish catalogs: the .po files are the source, the .mo files are built (never committed).
+# compilemessages needs GNU gettext's msgfmt; installed from apt when missing.
+MANAGE := DJANGO_DEBUG=1 $(BIN)/python manage.py
+MSG_IGNORE := -i .venv -i var -i tests -i bench -i docs -i build
+gettext:
+	@command -v msgfmt >/dev/null || ($(SUDO) apt-get update && $(SUDO) apt-get install -y gettext)
+
+messages: install gettext
+	$(MANAGE) compilemessages $(MSG_IGNORE)
+
+# After changing user-facing strings: refresh the catalogs, then translate the new entries.
+makemessages: install gettext
+	$(MANAGE) makemessages -l es --no-obsolete --add-location=file $(MSG_IGNORE)
 
 format: install
 	$(BIN)/ruff check --fix .

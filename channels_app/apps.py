@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ChannelsAppConfig(AppConfig):
     name = "channels_app"
-    verbose_name = "Channel (store) data"
+    verbose_name = _("Channel (store) data")
     default_auto_field = "django.db.models.BigAutoField"

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 from django.contrib.admin.apps import AdminConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 class HQAdminConfig(AdminConfig):
@@ -11,7 +12,7 @@ class HQAdminConfig(AdminConfig):
 
 class HqCommerceConfig(AppConfig):
     name = "hqcommerce"
-    verbose_name = "HQ (headquarters)"
+    verbose_name = _("HQ (headquarters)")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

@@ -138,9 +138,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = os.environ.get("DJANGO_LANGUAGE_CODE", "en")
-# The admin follows the browser's language and the API follows Accept-Language.
+# The admin follows the browser's language and the API follows Accept-Language;
+# LANGUAGE_CODE is the fallback and the language of workers and management commands
+# (so job-run summaries and failed records' reasons are written in it).
 LANGUAGES = [("en", "English"), ("es", "Español")]
+LANGUAGE_CODE = os.environ.get("DJANGO_LANGUAGE_CODE", "en")
+if LANGUAGE_CODE not in dict(LANGUAGES):
+    raise ImproperlyConfigured(
+        f"DJANGO_LANGUAGE_CODE={LANGUAGE_CODE!r} is not supported; use one of "
+        f"{', '.join(dict(LANGUAGES))}."
+    )
+# Catalogs: hqcommerce/locale (also the project templates') and channels_app/locale.
+LOCALE_PATHS = [BASE_DIR / "hqcommerce" / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
@@ -21,7 +24,7 @@ class DeviceKeyAdmin(APIKeyModelAdmin):
         "channel",
         "created",
         "expiry_date",
-        "_has_expired",
+        "has_expired",
         "revoked",
     ]
     list_filter = ["channel", "revoked", "created"]
@@ -31,3 +34,22 @@ class DeviceKeyAdmin(APIKeyModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         fields = tuple(super().get_readonly_fields(request, obj))
         return fields + ("channel",) if obj is not None else fields
+
+    @admin.display(description=_("expired"), boolean=True)
+    def has_expired(self, obj: DeviceKey) -> bool:
+        return obj.expiry_date is not None and obj.expiry_date < timezone.now()
+
+    def save_model(self, request, obj, form=None, change=False) -> None:
+        # The package's own message cannot be translated; the key is shown once, here.
+        if obj.pk:
+            obj.save()
+            return
+        key = self.model.objects.assign_key(obj)
+        obj.save()
+        messages.warning(
+            request,
+            gettext(
+                "The key for register %(name)s is: %(key)s. Store it now; it is not shown again."
+            )
+            % {"name": obj.name, "key": key},
+        )

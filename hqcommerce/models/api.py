@@ -11,6 +11,29 @@ from rest_framework_api_key.models import AbstractAPIKey
 class DeviceKey(AbstractAPIKey):
     """A POS register's API key, bound to exactly one channel. Stored hashed; shown once."""
 
+    # The package's fields, redeclared only so their labels are translatable.
+    prefix = models.CharField(max_length=8, unique=True, editable=False, verbose_name=_("prefix"))
+    created = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("created at"))
+    name = models.CharField(
+        max_length=50,
+        blank=False,
+        default=None,
+        verbose_name=_("register name"),
+        help_text=_("The POS register this key belongs to (50 characters at most)."),
+    )
+    revoked = models.BooleanField(
+        blank=True,
+        default=False,
+        verbose_name=_("revoked"),
+        help_text=_("A revoked key is refused at once; this cannot be undone."),
+    )
+    expiry_date = models.DateTimeField(
+        blank=True,
+        null=True,
+        verbose_name=_("expires"),
+        help_text=_("After this moment the key is refused."),
+    )
+
     channel = models.ForeignKey(
         "hqcommerce.Channel",
         on_delete=models.CASCADE,

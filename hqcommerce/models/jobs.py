@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class JobKind(models.TextChoices):
@@ -150,7 +151,7 @@ class ConversionTrigger(models.Model):
         max_length=10,
         choices=TriggerState.choices,
         default=TriggerState.IDLE,
-        verbose_name=_("state"),
+        verbose_name=pgettext_lazy("conversion trigger", "state"),
     )
     rerun = models.BooleanField(default=False, verbose_name=_("rerun"))
     changed_at = models.DateTimeField(auto_now=True, verbose_name=_("changed at"))

@@ -272,8 +272,8 @@ def _apply_dependent(record: AsyncStagingRecord, plan: _Plan, now) -> None:
             plan.fail.append(
                 (
                     record,
-                    _("Customer %(target_account)s does not exist in HQ. %(FIX_HINT)s")
-                    % {"target_account": record.target_account, "FIX_HINT": FIX_HINT},
+                    _("Customer %(target_account)s does not exist in HQ. %(hint)s")
+                    % {"target_account": record.target_account, "hint": FIX_HINT},
                 )
             )
         else:
@@ -342,9 +342,9 @@ def _sync_one_by_one(
                 plan = _plan(records, ctx)
                 _apply(plan, ctx)
         except DatabaseError as exc:
-            reason = _("HQ rejected the record: %(exc)s %(FIX_HINT)s") % {
+            reason = _("HQ rejected the record: %(exc)s %(hint)s") % {
                 "exc": exc,
-                "FIX_HINT": FIX_HINT,
+                "hint": FIX_HINT,
             }
             with transaction.atomic():
                 AsyncStagingRecord.objects.filter(pk=pk).update(

@@ -238,10 +238,10 @@ def job_runs_fail_stale() -> int:
             finished_at=timezone.now(),
             error_summary=(
                 _(
-                    "The worker running this job stopped (no heartbeat since %(S)s UTC). "
+                    "The worker running this job stopped (no heartbeat since %(heartbeat)s UTC). "
                     "Nothing it did is half-written; start the job again."
                 )
-                % {"S": f"{heartbeat:%Y-%m-%d %H:%M:%S}"}
+                % {"heartbeat": f"{heartbeat:%Y-%m-%d %H:%M:%S}"}
             ),
         )
         JobLock.objects.filter(job_run_id=pk).delete()

@@ -33,7 +33,7 @@ if not Path(CHROMIUM).exists():
 
 
 @pytest.fixture
-def browser_page():
+def chromium():
     # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes
     # between browser steps are plain synchronous code.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -53,10 +53,8 @@ def browser_page():
                 "--disable-sync",
             ],
         )
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.set_default_timeout(20_000)
         try:
-            yield page
+            yield browser
         finally:
             # ORM calls made while Playwright's loop runs get their own connection object
             # (asgiref's context-local storage); close it, or the test database cannot drop.
@@ -65,6 +63,17 @@ def browser_page():
             connections.close_all()
             browser.close()
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+def _new_page(browser, locale: str = "en-US"):
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale=locale)
+    page.set_default_timeout(20_000)
+    return page
+
+
+@pytest.fixture
+def browser_page(chromium):
+    return _new_page(chromium)
 
 
 def _shot(page, name: str) -> Path:
@@ -156,3 +165,31 @@ def test_job_run_page_follows_a_running_job_until_it_finishes(live_server, brows
     )
 
     page.wait_for_selector("div.fieldBox.field-status >> text=Succeeded")
+
+
+def test_a_spanish_browser_gets_the_back_office_dashboard_and_job_runs_in_spanish(
+    live_server, chromium
+):
+    page = _new_page(chromium, locale="es-ES")
+    User.objects.create_superuser("jefa", "jefa@example.com", "s3cret-pass")
+    demo_seed(channels=1, async_customers=8, seed=3)
+
+    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
+    assert "Nombre de usuario" in page.inner_text("form")
+    page.fill("#id_username", "jefa")
+    page.fill("#id_password", "s3cret-pass")
+    page.click("input[type=submit]")
+    index = page.inner_text("#content")
+    assert "Estado de sincronización de clientes" in index
+    assert "Ejecuciones de trabajos" in index
+
+    page.click("#dashboard-link a")
+    assert "Pendientes por canal" in page.inner_text("#content")
+    page.click("tr[data-channel=STORE01] button[name=run-convert]")
+    page.wait_for_url("**/admin/hqcommerce/jobrun/*/change/")
+    page.wait_for_selector(".field-kind >> text=Convertir clientes asincrónicos")
+    assert "Iniciado por" in page.inner_text("fieldset")
+    _shot(page, "job-run-es.png")
+
+    page.goto(f"{live_server.url}/admin/hqcommerce/asyncstagingrecord/")
+    assert "Sincronizar los registros seleccionados" in page.inner_text("select[name=action]")
