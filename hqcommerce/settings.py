@@ -257,6 +257,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("HQ_MAX_BODY_BYTES", str(256 * 
 
 # --- The product's own knobs -----------------------------------------------------------------
 HQ_JOB_BATCH_SIZE = int(os.environ.get("HQ_JOB_BATCH_SIZE", "500"))
+# How often a running job writes its progress (each write is a short write transaction).
+HQ_PROGRESS_WRITE_SECONDS = float(os.environ.get("HQ_PROGRESS_WRITE_SECONDS", "0.5"))
 HQ_CUSTOMER_NUMBER_SEQUENCE = "customer_account"
 HQ_SALES_ORDER_NUMBER_SEQUENCE = "sales_order"
 HQ_LOYALTY_CARD_NUMBER_SEQUENCE = "loyalty_card"

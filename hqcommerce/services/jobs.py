@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from hqcommerce.models import Channel, JobLock, JobRun
 from hqcommerce.models.jobs import JobKind, JobStatus, TriggeredBy
@@ -39,6 +40,9 @@ class JobResult:
     failed: int = 0
     errors: list[str] = field(default_factory=list)
     dry_run: bool = False
+    # (done, total) as the tracker last saw it; written with the outcome, because the
+    # tracker writes progress to the database at most every HQ_PROGRESS_WRITE_SECONDS.
+    progress: tuple[int, int] | None = None
 
     def add(self, *, processed=0, created=0, skipped=0, failed=0, errors: Iterable[str] = ()):
         self.processed += processed
@@ -58,13 +62,6 @@ class JobResult:
             errors=other.errors,
         )
 
-    def summary(self) -> str:
-        verb = "would process" if self.dry_run else "processed"
-        return (
-            f"{verb} {self.processed}: created {self.created}, skipped {self.skipped}, "
-            f"failed {self.failed}"
-        )
-
 
 class JobTracker:
     """Writes a service's progress to its job run (django-q2 has no progress API)."""
@@ -81,6 +78,7 @@ class JobTracker:
         self.result = JobResult(dry_run=dry_run)
         self.done = 0
         self.total = 0
+        self._written_at: float | None = None
 
     def add_total(self, count: int) -> None:
         self.total += count
@@ -101,7 +99,15 @@ class JobTracker:
         self._write()
 
     def _write(self) -> None:
-        if self.job_run is not None:
+        """Progress goes to the database at most every HQ_PROGRESS_WRITE_SECONDS: on SQLite
+        each write takes the single write lock a POS request may be waiting for."""
+        self.result.progress = (self.done, self.total)
+        now = time.monotonic()
+        due = (
+            self._written_at is None or now - self._written_at >= settings.HQ_PROGRESS_WRITE_SECONDS
+        )
+        if self.job_run is not None and due:
+            self._written_at = now
             if self.job_run.parent_id:  # the pipeline's run is alive while its steps are
                 JobRun.objects.filter(pk=self.job_run.parent_id).update(heartbeat_at=timezone.now())
             JobRun.objects.filter(pk=self.job_run.pk).update(
@@ -216,9 +222,20 @@ def _record_outcome(run: JobRun, *, status: str, result: JobResult | None, error
             skipped=result.skipped,
             failed=result.failed,
         )
+        if result.progress is not None:
+            done, total = result.progress
+            fields.update(progress_done=min(done, total), progress_total=total)
         lines = list(result.errors)
-        if result.failed > len(lines):
-            lines.append(f"... and {result.failed - len(lines)} more failed record(s).")
+        more = result.failed - len(lines)
+        if more > 0:
+            lines.append(
+                ngettext(
+                    "... and %(count)d more failed record.",
+                    "... and %(count)d more failed records.",
+                    more,
+                )
+                % {"count": more}
+            )
         error = error or "\n".join(lines)
     fields["error_summary"] = error
     JobRun.objects.filter(pk=run.pk).update(**fields)
