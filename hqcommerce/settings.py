@@ -121,6 +121,8 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
+    # Django's SQLite backend, plus a pause after each commit of a job run (see its docstring).
+    DATABASES["default"]["ENGINE"] = "hqcommerce.db.sqlite3"
     DATABASES["default"]["OPTIONS"] = {
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536;"
@@ -257,6 +259,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("HQ_MAX_BODY_BYTES", str(256 * 
 
 # --- The product's own knobs -----------------------------------------------------------------
 HQ_JOB_BATCH_SIZE = int(os.environ.get("HQ_JOB_BATCH_SIZE", "500"))
+# SQLite only: how long a job run pauses after each commit so waiting POS writes get a turn.
+HQ_SQLITE_JOB_YIELD_MS = float(os.environ.get("HQ_SQLITE_JOB_YIELD_MS", "20"))
 # How often a running job writes its progress (each write is a short write transaction).
 HQ_PROGRESS_WRITE_SECONDS = float(os.environ.get("HQ_PROGRESS_WRITE_SECONDS", "0.5"))
 HQ_CUSTOMER_NUMBER_SEQUENCE = "customer_account"

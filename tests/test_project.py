@@ -14,7 +14,7 @@ def test_models_and_migrations_agree():
 
 def test_default_database_is_sqlite_in_wal_mode_with_busy_timeout(monkeypatch):
     db = settings.DATABASES["default"]
-    if db["ENGINE"] != "django.db.backends.sqlite3":
+    if db["ENGINE"] != "hqcommerce.db.sqlite3":
         pytest.skip("DATABASE_URL selects another database")
     assert "journal_mode=WAL" in db["OPTIONS"]["init_command"]
     assert db["OPTIONS"]["timeout"] >= 5
@@ -57,3 +57,28 @@ def test_the_api_answers_framework_errors_in_the_requested_language(db):
     response = APIClient().get("/api/v1/sync-status/", HTTP_ACCEPT_LANGUAGE="es")
     assert response.status_code == 401
     assert "credenciales" in response.json()["errors"][0]["detail"].lower()
+
+
+def test_on_sqlite_a_job_run_pauses_after_each_commit_and_web_requests_do_not(
+    transactional_db, settings, monkeypatch
+):
+    """Fair turns at SQLite's single write lock: waiting POS writes get in between."""
+    from django.db import connection, transaction
+
+    from hqcommerce.models import JobRun
+    from hqcommerce.services import jobs
+
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL has row locks; nothing to yield")
+    pauses = []
+    monkeypatch.setattr("hqcommerce.db.sqlite3.base.time.sleep", pauses.append)
+    settings.HQ_SQLITE_JOB_YIELD_MS = 20
+
+    with transaction.atomic():  # a web request's transaction
+        JobRun.objects.create(kind="pjob", triggered_by="user")
+    assert pauses == []
+
+    run = jobs.job_run_create(kind="pjob", triggered_by="command")
+    jobs.job_run_execute(run.pk)
+    assert pauses and set(pauses) == {0.02}
+    assert connection.yield_after_commit == 0.0  # back to normal after the run

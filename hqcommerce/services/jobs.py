@@ -10,11 +10,12 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -322,6 +323,26 @@ def job_run_execute(job_run_id: int, *, progress: ProgressCallback | None = None
         logger.info("job run %s is %s already; not running it again", run.pk, run.status)
         return run
     service = _service_for(run.kind)
+    with _fair_writes():
+        return _execute(run, service, progress)
+
+
+@contextmanager
+def _fair_writes():
+    """On SQLite, pause after each commit while this run works (hqcommerce/db/sqlite3)."""
+    conn = connections["default"]
+    if not hasattr(conn, "yield_after_commit"):
+        yield
+        return
+    previous = conn.yield_after_commit
+    conn.yield_after_commit = settings.HQ_SQLITE_JOB_YIELD_MS / 1000
+    try:
+        yield
+    finally:
+        conn.yield_after_commit = previous
+
+
+def _execute(run: JobRun, service, progress: ProgressCallback | None) -> JobRun:
     try:
         _lock(run)
     except HQError as exc:

@@ -23,6 +23,7 @@ import time
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -79,12 +80,15 @@ def auto_convert_request(*, channel_id: int, channel: Channel | None = None) -> 
         if fresh and (state == TriggerState.QUEUED or (state == TriggerState.RUNNING and rerun)):
             return None  # already covered: the queued run, or the one waiting
     for _attempt in range(3):
-        claimed = triggers.filter(
-            Q(state=TriggerState.IDLE)
-            | Q(state__in=[TriggerState.QUEUED, TriggerState.RUNNING], changed_at__lt=stale)
-        ).update(state=TriggerState.QUEUED, rerun=False, changed_at=timezone.now())
-        if claimed:
-            return _enqueue(channel)
+        # Claim and queue in one transaction: on SQLite each transaction waits for the single
+        # write lock a running job may hold, and this runs inside a POS request.
+        with transaction.atomic():
+            claimed = triggers.filter(
+                Q(state=TriggerState.IDLE)
+                | Q(state__in=[TriggerState.QUEUED, TriggerState.RUNNING], changed_at__lt=stale)
+            ).update(state=TriggerState.QUEUED, rerun=False, changed_at=timezone.now())
+            if claimed:
+                return _enqueue(channel)
         if triggers.filter(state=TriggerState.RUNNING).update(rerun=True):
             return None  # the running convert goes once more when it finishes
         if triggers.filter(state=TriggerState.QUEUED).exists():
