@@ -59,10 +59,11 @@ def test_the_api_answers_framework_errors_in_the_requested_language(db):
     assert "credenciales" in response.json()["errors"][0]["detail"].lower()
 
 
-def test_on_sqlite_a_job_run_pauses_after_each_commit_and_web_requests_do_not(
+def test_on_sqlite_an_auto_run_pauses_after_each_commit_and_other_writers_do_not(
     transactional_db, settings, monkeypatch
 ):
-    """Fair turns at SQLite's single write lock: waiting POS writes get in between."""
+    """Fair turns at SQLite's single write lock: POS writes waiting while a near-real-time
+    conversion runs get in between its commits; web requests and bulk runs never pause."""
     from django.db import connection, transaction
 
     from hqcommerce.models import JobRun
@@ -78,7 +79,11 @@ def test_on_sqlite_a_job_run_pauses_after_each_commit_and_web_requests_do_not(
         JobRun.objects.create(kind="pjob", triggered_by="user")
     assert pauses == []
 
-    run = jobs.job_run_create(kind="pjob", triggered_by="command")
-    jobs.job_run_execute(run.pk)
+    bulk = jobs.job_run_create(kind="pjob", triggered_by="command")
+    jobs.job_run_execute(bulk.pk)
+    assert pauses == []
+
+    auto = jobs.job_run_create(kind="pjob", triggered_by="auto")
+    jobs.job_run_execute(auto.pk)
     assert pauses and set(pauses) == {0.02}
     assert connection.yield_after_commit == 0.0  # back to normal after the run

@@ -2,9 +2,10 @@
 
 A background job commits many short write transactions in a row. A POS request waiting for
 the lock sleeps in SQLite's busy handler (1, 2, 5 ... 25, 50, 100 ms steps) and, if the job
-starts its next transaction at once, keeps missing the gap. So a job run pauses briefly after
-each commit (HQ_SQLITE_JOB_YIELD_MS), and the waiting request gets its turn. Web requests
-never pause. PostgreSQL has row locks and needs none of this.
+starts its next transaction at once, keeps missing the gap. So a near-real-time job run
+pauses briefly after each commit (HQ_SQLITE_JOB_YIELD_MS; see services/jobs._fair_writes),
+and the waiting request gets its turn. Web requests never pause. PostgreSQL has row locks
+and needs none of this.
 """
 
 from __future__ import annotations
