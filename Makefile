@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint browser format clean bench messages makemessages gettext
+.PHONY: install run test lint browser format clean bench bench-large messages makemessages gettext
 
 # The browser test drives Debian's Chromium; Playwright never downloads a browser.
 CHROMIUM := /usr/bin/chromium
@@ -60,6 +60,12 @@ messages: install gettext
 # After changing user-facing strings: refresh the catalogs, then translate the new entries.
 makemessages: install gettext
 	$(MANAGE) makemessages -l es --no-obsolete --add-location=file $(MSG_IGNORE)
+
+# The issue's full sizes (10k and 100k on SQLite and PostgreSQL): about 15 minutes on 2 cores.
+bench-large: install
+	-psql -h 127.0.0.1 -U postgres -c "CREATE DATABASE hqbench" >/dev/null 2>&1
+	$(BIN)/python bench/conversion.py --sizes 10000,100000 --write-doc
+	$(BIN)/python bench/conversion.py --sizes 10000,100000 --database-url $(BENCH_PG) --write-doc
 
 format: install
 	$(BIN)/ruff check --fix .
