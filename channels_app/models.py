@@ -13,6 +13,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from hqcommerce.models.customers import AddressPurpose, ContactKind, PartyType, ReceiptPreference
+from hqcommerce.models.sales import TransactionKind
 
 
 class ChannelReplicationState(models.Model):
@@ -376,11 +377,6 @@ class AsyncCustomerEdit(CustomerRefMixin):
 
     def __str__(self) -> str:
         return f"edit #{self.sequence} of {self.target_display}"
-
-
-class TransactionKind(models.TextChoices):
-    CASH_AND_CARRY = "cash_and_carry", _("Cash-and-carry sale")
-    CUSTOMER_ORDER = "customer_order", _("Customer order")
 
 
 class OrderMode(models.TextChoices):

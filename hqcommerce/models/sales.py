@@ -12,6 +12,11 @@ class TransactionStatus(models.TextChoices):
     COMPLETED = "completed", _("Completed")
 
 
+class TransactionKind(models.TextChoices):
+    CASH_AND_CARRY = "cash_and_carry", _("Cash-and-carry sale")
+    CUSTOMER_ORDER = "customer_order", _("Customer order")
+
+
 class UploadedTransaction(models.Model):
     """A channel sale in HQ, waiting for Synchronize orders (orders) or EOD (cash-and-carry)."""
 
@@ -24,10 +29,7 @@ class UploadedTransaction(models.Model):
     transaction_id = models.CharField(max_length=64, verbose_name=_("transaction id"))
     kind = models.CharField(
         max_length=20,
-        choices=[
-            ("cash_and_carry", _("Cash-and-carry sale")),
-            ("customer_order", _("Customer order")),
-        ],
+        choices=TransactionKind.choices,
         verbose_name=_("kind"),
     )
     business_date = models.DateField(verbose_name=_("business date"))
