@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.admin import APIKeyModelAdmin
@@ -37,7 +36,7 @@ class DeviceKeyAdmin(APIKeyModelAdmin):
 
     @admin.display(description=_("expired"), boolean=True)
     def has_expired(self, obj: DeviceKey) -> bool:
-        return obj.expiry_date is not None and obj.expiry_date < timezone.now()
+        return obj.has_expired  # the package's rule; only the column label is ours
 
     def save_model(self, request, obj, form=None, change=False) -> None:
         # The package's own message cannot be translated; the key is shown once, here.

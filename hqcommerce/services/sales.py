@@ -21,6 +21,7 @@ from hqcommerce.models import Channel, Customer, CustomerAddress, LoyaltyCard, S
 
 from .errors import InputValidationError
 from .number_sequences import number_sequence_allocate
+from .validation import one_of, unknown_fields
 
 KINDS = ("cash_and_carry", "customer_order")
 MODES = ("async", "sync")
@@ -76,17 +77,17 @@ def sale_clean(data: Any, *, default_currency: str) -> CleanSale:
     if unknown:
         error(
             "transaction",
-            _("Unknown field(s): %(fields)s.") % {"fields": ", ".join(map(str, unknown))},
+            unknown_fields(unknown),
         )
     transaction_id = data.get("transaction_id")
     if not isinstance(transaction_id, str) or not _TRANSACTION_ID.match(transaction_id):
         error("transaction_id", _("1 to 64 letters, digits or . _ : -"))
     kind = data.get("kind")
     if kind not in KINDS:
-        error("kind", _("Must be one of %(choices)s.") % {"choices": ", ".join(KINDS)})
+        error("kind", one_of(KINDS))
     mode = data.get("order_mode") or "async"
     if mode not in MODES:
-        error("order_mode", _("Must be one of %(choices)s.") % {"choices": ", ".join(MODES)})
+        error("order_mode", one_of(MODES))
     elif mode == "sync" and kind != "customer_order":
         error("order_mode", _("Only customer orders can be synchronous."))
     raw_date = data.get("business_date")

@@ -60,8 +60,12 @@ _GROUP = re.compile(r"^[A-Za-z0-9_-]+$")
 _email_validator = EmailValidator()
 
 
-def _one_of(values) -> str:
+def one_of(values) -> str:
     return _("Must be one of %(choices)s.") % {"choices": ", ".join(values)}
+
+
+def unknown_fields(keys) -> str:
+    return _("Unknown field(s): %(fields)s.") % {"fields": ", ".join(map(str, keys))}
 
 
 def _not_country(value: str) -> str:
@@ -218,9 +222,7 @@ def _check(payload: Any, defaults: ChannelDefaults) -> tuple[CleanCustomer | Non
         return None, errors
     unknown = sorted(set(payload) - PAYLOAD_KEYS)
     if unknown:
-        errors.add_shape(
-            "payload", _("Unknown field(s): %(fields)s.") % {"fields": ", ".join(map(str, unknown))}
-        )
+        errors.add_shape("payload", unknown_fields(unknown))
 
     text = {
         key: _text(payload, key, length, key, errors)
@@ -228,10 +230,10 @@ def _check(payload: Any, defaults: ChannelDefaults) -> tuple[CleanCustomer | Non
     }
     party_type = text["party_type"] or defaults.party_type
     if party_type not in PartyType.values:
-        errors.add_shape("party_type", _one_of(PartyType.values))
+        errors.add_shape("party_type", one_of(PartyType.values))
     receipt = text["receipt_preference"] or defaults.receipt_preference
     if receipt not in ReceiptPreference.values:
-        errors.add_shape("receipt_preference", _one_of(ReceiptPreference.values))
+        errors.add_shape("receipt_preference", one_of(ReceiptPreference.values))
 
     if party_type == PartyType.ORGANIZATION and not text["organization_name"]:
         errors.add_rule("organization_name", _("An organization needs a name."))
@@ -291,7 +293,7 @@ def _addresses(items: list, errors: _Errors) -> tuple[CleanAddress, ...]:
         }
         purpose = text["purpose"] or AddressPurpose.HOME
         if purpose not in AddressPurpose.values:
-            errors.add_shape(f"{path}.purpose", _one_of(AddressPurpose.values))
+            errors.add_shape(f"{path}.purpose", one_of(AddressPurpose.values))
         async_id = None
         if item.get("async_id"):
             try:
@@ -541,9 +543,7 @@ def _partner_check(payload: Any) -> tuple[CleanPartnerRequest | None, _Errors]:
         return None, errors
     unknown = sorted(set(payload) - set(PARTNER_TEXT_FIELDS))
     if unknown:
-        errors.add_shape(
-            "payload", _("Unknown field(s): %(fields)s.") % {"fields": ", ".join(map(str, unknown))}
-        )
+        errors.add_shape("payload", unknown_fields(unknown))
     text = {key: _text(payload, key, n, key, errors) for key, n in PARTNER_TEXT_FIELDS.items()}
     if not text["company_name"]:
         errors.add_rule("company_name", _("Required."))
