@@ -94,9 +94,16 @@ class ChannelTransactionAdmin(ReadOnlyAdmin):
 
 @admin.register(ChannelCustomer)
 class ChannelCustomerAdmin(ReadOnlyAdmin):
-    list_display = ["account_number", "name", "channel", "origin_channel_code", "async_id", "email"]
-    list_select_related = ["channel"]
-    list_filter = ["channel"]
+    list_display = [
+        "account_number",
+        "name",
+        "channel_database",
+        "origin_channel_code",
+        "async_id",
+        "email",
+    ]
+    list_select_related = ["channel_database"]
+    list_filter = ["channel_database"]
     search_fields = ["account_number", "name", "email", "phone", "=async_id"]
 
 
@@ -106,9 +113,7 @@ class ChannelReplicationStateAdmin(ReadOnlyAdmin):
         "channel",
         "upload_counter",
         "upload_watermark",
-        "download_watermark",
         "last_upload_at",
-        "last_download_at",
     ]
     list_select_related = ["channel"]
 

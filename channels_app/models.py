@@ -17,11 +17,10 @@ from hqcommerce.models.sales import TransactionKind
 
 
 class ChannelReplicationState(models.Model):
-    """Per-channel replication counters (D365's upload/download watermarks).
+    """Per-channel upload counters (D365's upload watermark).
 
     `upload_counter` is the last counter given to a channel record; the P-job uploads records
-    above `upload_watermark`. `download_watermark` is the last HQ customer version 1010
-    applied to this channel.
+    above `upload_watermark`. The download side (1010) is tracked per channel database.
     """
 
     channel = models.OneToOneField(
@@ -33,13 +32,7 @@ class ChannelReplicationState(models.Model):
     )
     upload_counter = models.PositiveBigIntegerField(default=0, verbose_name=_("upload counter"))
     upload_watermark = models.PositiveBigIntegerField(default=0, verbose_name=_("upload watermark"))
-    download_watermark = models.PositiveBigIntegerField(
-        default=0, verbose_name=_("download watermark")
-    )
     last_upload_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last upload at"))
-    last_download_at = models.DateTimeField(
-        null=True, blank=True, verbose_name=_("last download at")
-    )
 
     class Meta:
         verbose_name = _("channel replication state")
@@ -52,10 +45,7 @@ class ChannelReplicationState(models.Model):
         ]
 
     def __str__(self) -> str:
-        return (
-            f"{self.channel_id}: up {self.upload_watermark}/{self.upload_counter}, "
-            f"down {self.download_watermark}"
-        )
+        return f"{self.channel_id}: up {self.upload_watermark}/{self.upload_counter}"
 
 
 class AsyncCustomer(models.Model):
@@ -229,13 +219,14 @@ class AsyncCustomerAttribute(models.Model):
 
 
 class ChannelCustomer(models.Model):
-    """The channel's copy of an HQ customer, written by 1010 (and the sync-mode POS path)."""
+    """A channel database's copy of an HQ customer, written by 1010 (and the sync-mode POS
+    path). Every store of that database sees it."""
 
-    channel = models.ForeignKey(
-        "hqcommerce.Channel",
+    channel_database = models.ForeignKey(
+        "hqcommerce.ChannelDatabase",
         on_delete=models.CASCADE,
         related_name="customer_copies",
-        verbose_name=_("channel"),
+        verbose_name=_("channel database"),
     )
     account_number = models.CharField(max_length=30, verbose_name=_("account number"))
     async_id = models.UUIDField(
@@ -270,10 +261,12 @@ class ChannelCustomer(models.Model):
         ordering = ["account_number"]
         constraints = [
             models.UniqueConstraint(
-                fields=["channel", "account_number"], name="channelcust_unique_account"
+                fields=["channel_database", "account_number"], name="channelcust_unique_account"
             )
         ]
-        indexes = [models.Index(fields=["channel", "async_id"], name="channelcust_guid_idx")]
+        indexes = [
+            models.Index(fields=["channel_database", "async_id"], name="channelcust_guid_idx")
+        ]
 
     def __str__(self) -> str:
         return f"{self.account_number} {self.name}"

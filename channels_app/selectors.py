@@ -5,10 +5,15 @@ from __future__ import annotations
 import base64
 import uuid
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from channels_app.models import AsyncCustomer, ChannelCustomer
 from hqcommerce.models import Channel
+
+
+def channel_customer_copies(channel: Channel) -> QuerySet[ChannelCustomer]:
+    """The HQ customers a store sees: its channel database's copies (written by 1010)."""
+    return ChannelCustomer.objects.filter(channel_database_id=channel.channel_database_id)
 
 
 def _pending_view(c: AsyncCustomer, channel: Channel) -> dict:
@@ -96,7 +101,7 @@ def channel_customer_view(*, channel: Channel, ref: str) -> dict | None:
     except ValueError:
         guid = None
     if guid is None:
-        copy = ChannelCustomer.objects.filter(channel=channel, account_number=ref).first()
+        copy = channel_customer_copies(channel).filter(account_number=ref).first()
         return _synced_view(copy, channel) if copy else None
     own = (
         AsyncCustomer.objects.filter(channel=channel, async_id=guid)
@@ -105,7 +110,7 @@ def channel_customer_view(*, channel: Channel, ref: str) -> dict | None:
     )
     if own is not None and not own.account_number:
         return _pending_view(own, channel)
-    copy = ChannelCustomer.objects.filter(channel=channel, async_id=guid).first()
+    copy = channel_customer_copies(channel).filter(async_id=guid).first()
     if copy is not None:
         return _synced_view(copy, channel)
     return _pending_view(own, channel) if own is not None else None
@@ -146,7 +151,7 @@ def channel_customers_page(
         if len(rows) > size:
             return items, _encode("p", rows[size - 1].pk)
         after = 0
-    synced = ChannelCustomer.objects.filter(channel=channel, pk__gt=after)
+    synced = channel_customer_copies(channel).filter(pk__gt=after)
     if search:
         synced = synced.filter(
             Q(name__icontains=search)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import factory
 
-from hqcommerce.models import Channel, FunctionalityProfile
+from hqcommerce.models import Channel, ChannelDatabase, FunctionalityProfile
 
 
 class ProfileFactory(factory.django.DjangoModelFactory):
@@ -14,6 +14,14 @@ class ProfileFactory(factory.django.DjangoModelFactory):
 
     name = factory.LazyAttribute(lambda o: "Async stores" if o.create_customer_async else "Sync")
     create_customer_async = True
+
+
+class ChannelDatabaseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ChannelDatabase
+
+    code = factory.Sequence(lambda n: f"CDB{n + 1:02d}")
+    name = factory.LazyAttribute(lambda o: f"Channel database {o.code}")
 
 
 class ChannelFactory(factory.django.DjangoModelFactory):

@@ -18,11 +18,11 @@ from channels_app.models import (
     AsyncCustomerAttribute,
     AsyncCustomerContact,
     AsyncCustomerEdit,
-    ChannelCustomer,
     ChannelReplicationState,
     ChannelTransaction,
     PartnerRequest,
 )
+from channels_app.selectors import channel_customer_copies
 from hqcommerce.models import Channel, LoyaltyCard
 from hqcommerce.services.customers import (
     channel_defaults,
@@ -200,10 +200,10 @@ def channel_customer_resolve(*, channel: Channel, ref: str) -> CustomerRef:
         own = AsyncCustomer.objects.filter(channel=channel, async_id=guid).first()
         if own is not None:
             return CustomerRef(own.account_number, guid)
-        copy = ChannelCustomer.objects.filter(channel=channel, async_id=guid).first()
+        copy = channel_customer_copies(channel).filter(async_id=guid).first()
         if copy is not None:
             return CustomerRef(copy.account_number, guid)
-    elif ref and ChannelCustomer.objects.filter(channel=channel, account_number=ref).exists():
+    elif ref and channel_customer_copies(channel).filter(account_number=ref).exists():
         return CustomerRef(ref, None)
     raise UnknownCustomerError(
         _(

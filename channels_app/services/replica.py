@@ -1,4 +1,4 @@
-"""Applying HQ customer snapshots to a channel's copy (the receiving end of 1010)."""
+"""Applying HQ customer snapshots to a channel database's copy (the receiving end of 1010)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from channels_app.models import AsyncCustomer, ChannelCustomer
-from hqcommerce.models import Channel
+from hqcommerce.models import Channel, ChannelDatabase
 
 COPY_FIELDS = [
     "async_id",
@@ -29,15 +29,15 @@ COPY_FIELDS = [
 ]
 
 
-def _upsert(channel: Channel, snapshots: Sequence[dict], now) -> None:
+def _upsert(database_id: int, snapshots: Sequence[dict], now) -> None:
     """INSERT ... ON CONFLICT DO UPDATE with executemany (SQLite and PostgreSQL alike).
 
-    1010 writes every customer to every channel; building these rows through the ORM's
-    bulk_create cost several times the database's own work, so this one statement is raw.
+    1010 writes every customer to every channel database; building these rows through the
+    ORM's bulk_create cost several times the database's own work, so this one statement is raw.
     Values go through each field's own DB preparation (UUIDs, JSON, timestamps).
     """
     meta = ChannelCustomer._meta
-    columns = ["channel_id", "account_number", *COPY_FIELDS]
+    columns = ["channel_database_id", "account_number", *COPY_FIELDS]
     prep = {
         name: meta.get_field(name).get_db_prep_save for name in ("async_id", "data", "updated_at")
     }
@@ -46,11 +46,12 @@ def _upsert(channel: Channel, snapshots: Sequence[dict], now) -> None:
     sql = (
         f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(c) for c in columns)}) "
         f"VALUES ({', '.join(['%s'] * len(columns))}) "
-        f"ON CONFLICT ({quote('channel_id')}, {quote('account_number')}) DO UPDATE SET {updates}"
+        f"ON CONFLICT ({quote('channel_database_id')}, {quote('account_number')}) "
+        f"DO UPDATE SET {updates}"
     )
     rows = [
         (
-            channel.pk,
+            database_id,
             s["account_number"],
             prep["async_id"](uuid.UUID(s["async_id"]) if s["async_id"] else None, connection),
             s["origin_channel_code"],
@@ -78,8 +79,8 @@ class ApplyResult:
     mapped: int
 
 
-def channel_customers_apply(*, channel: Channel, snapshots: Sequence[dict]) -> ApplyResult:
-    """Upsert the channel's copies and map this channel's temporary ids to account numbers.
+def channel_database_apply(*, database: ChannelDatabase, snapshots: Sequence[dict]) -> ApplyResult:
+    """Upsert the database's copies and map each of its stores' temporary ids to accounts.
 
     Idempotent: applying the same snapshots twice leaves the same rows.
     """
@@ -90,21 +91,29 @@ def channel_customers_apply(*, channel: Channel, snapshots: Sequence[dict]) -> A
     with transaction.atomic():
         existing = set(
             ChannelCustomer.objects.filter(
-                channel=channel, account_number__in=accounts
+                channel_database=database, account_number__in=accounts
             ).values_list("account_number", flat=True)
         )
-        _upsert(channel, snapshots, now)
-        own = [
-            uuid.UUID(s["async_id"])
-            for s in snapshots
-            if s["async_id"] and s["origin_channel_code"] == channel.code
-        ]
+        _upsert(database.pk, snapshots, now)
+        own: dict[str, list[uuid.UUID]] = {}
+        for s in snapshots:
+            if s["async_id"] and s["origin_channel_code"]:
+                own.setdefault(s["origin_channel_code"], []).append(uuid.UUID(s["async_id"]))
         mapped = 0
         if own:
-            # One UPDATE reading the account from the copies just written (no per-row CASE).
-            copy = ChannelCustomer.objects.filter(channel=channel, async_id=OuterRef("async_id"))
-            mapped = AsyncCustomer.objects.filter(
-                channel=channel, async_id__in=own, account_number=""
-            ).update(account_number=Subquery(copy.values("account_number")[:1]), mapped_at=now)
+            copy = ChannelCustomer.objects.filter(
+                channel_database=database, async_id=OuterRef("async_id")
+            )
+            stores = Channel.objects.filter(channel_database=database, code__in=list(own))
+            for store_id, code in stores.values_list("pk", "code"):
+                # One UPDATE per store, reading the account from the copies just written.
+                mapped += AsyncCustomer.objects.filter(
+                    channel_id=store_id, async_id__in=own[code], account_number=""
+                ).update(account_number=Subquery(copy.values("account_number")[:1]), mapped_at=now)
     created = len(set(accounts) - existing)
     return ApplyResult(created=created, updated=len(snapshots) - created, mapped=mapped)
+
+
+def channel_customers_apply(*, channel: Channel, snapshots: Sequence[dict]) -> ApplyResult:
+    """The sync-mode POS path: write straight into the store's channel database."""
+    return channel_database_apply(database=channel.channel_database, snapshots=snapshots)

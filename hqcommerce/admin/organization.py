@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from hqcommerce.models import (
     Affiliation,
     Channel,
+    ChannelDatabase,
     ConversionTrigger,
     FunctionalityProfile,
     NumberSequence,
@@ -46,11 +47,20 @@ class FunctionalityProfileAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
+@admin.register(ChannelDatabase)
+class ChannelDatabaseAdmin(admin.ModelAdmin):
+    """Staff name databases and assign stores; the download watermark belongs to 1010."""
+
+    list_display = ["code", "name", "download_watermark", "last_download_at"]
+    search_fields = ["code", "name"]
+    readonly_fields = ["download_watermark", "last_download_at"]
+
+
 @admin.register(Channel)
 class ChannelAdmin(RunJobsPermissionMixin, admin.ModelAdmin):
-    list_display = ["code", "name", "profile", "default_customer"]
-    list_select_related = ["profile", "default_customer"]
-    list_filter = ["profile"]
+    list_display = ["code", "name", "profile", "channel_database", "default_customer"]
+    list_select_related = ["profile", "channel_database", "default_customer"]
+    list_filter = ["profile", "channel_database"]
     search_fields = ["code", "name"]
     raw_id_fields = ["default_customer"]
     actions = [_channel_job_action(kind, label) for kind, label in CHANNEL_JOBS]

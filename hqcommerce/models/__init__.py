@@ -9,7 +9,13 @@ from .customers import (
     CustomerContact,
 )
 from .jobs import ConversionTrigger, JobLock, JobRun
-from .organization import Channel, FunctionalityProfile, NumberSequence, ReplicationCounter
+from .organization import (
+    Channel,
+    ChannelDatabase,
+    FunctionalityProfile,
+    NumberSequence,
+    ReplicationCounter,
+)
 from .partners import Prospect
 from .sales import LoyaltyCard, SalesOrder, Statement, UploadedTransaction
 from .staging import AsyncStagingRecord
@@ -18,6 +24,7 @@ __all__ = [
     "Affiliation",
     "AsyncStagingRecord",
     "Channel",
+    "ChannelDatabase",
     "ContactPerson",
     "ConversionTrigger",
     "Customer",

@@ -1,4 +1,5 @@
-"""Configuration owned by HQ: functionality profiles, channels, number sequences."""
+"""Configuration owned by HQ: functionality profiles, channel databases, channels, number
+sequences."""
 
 from __future__ import annotations
 
@@ -44,6 +45,44 @@ class FunctionalityProfile(models.Model):
         return self.name
 
 
+DEFAULT_CHANNEL_DATABASE = "DEFAULT"
+
+
+class ChannelDatabase(models.Model):
+    """A channel database (D365's term): the stores it serves share one copy of the HQ
+    customers, which 1010 writes once per database, not once per store.
+
+    `download_watermark` is the last HQ customer version 1010 applied to this database.
+    """
+
+    code = models.CharField(
+        max_length=20, unique=True, validators=[channel_code_validator], verbose_name=_("code")
+    )
+    name = models.CharField(max_length=100, verbose_name=_("name"))
+    download_watermark = models.PositiveBigIntegerField(
+        default=0, verbose_name=_("download watermark")
+    )
+    last_download_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("last download at")
+    )
+
+    class Meta:
+        verbose_name = _("channel database")
+        verbose_name_plural = _("channel databases")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} – {self.name}"
+
+
+def default_channel_database() -> int:
+    """A new channel joins the default channel database unless told otherwise."""
+    database, _created = ChannelDatabase.objects.get_or_create(
+        code=DEFAULT_CHANNEL_DATABASE, defaults={"name": "Default channel database"}
+    )
+    return database.pk
+
+
 class Channel(models.Model):
     """A retail channel (store). HQ owns its configuration; its data lives in channels_app."""
 
@@ -56,6 +95,14 @@ class Channel(models.Model):
         on_delete=models.PROTECT,
         related_name="channels",
         verbose_name=_("profile"),
+    )
+    channel_database = models.ForeignKey(
+        ChannelDatabase,
+        on_delete=models.PROTECT,
+        default=default_channel_database,
+        related_name="channels",
+        help_text=_("1010 writes HQ customers once per channel database; its stores share it."),
+        verbose_name=_("channel database"),
     )
     default_customer = models.ForeignKey(
         "hqcommerce.Customer",

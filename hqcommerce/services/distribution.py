@@ -1,9 +1,11 @@
 """1010 (Customers): distribute new and changed HQ customers to every channel.
 
-Per channel, customers whose replication version is above the channel's download watermark
-(and at most the committed head, see replication.py) are sent in version order; the channel
-upserts its copy and maps its own temporary ids to account numbers. Each batch commits with
-the watermark it moves, so a crash resends at most one batch, which the upsert absorbs.
+As in D365, 1010 writes to channel databases, not to each store: the stores a database
+serves share its copy, so 20 stores on one database cost one copy per customer, not 20.
+Per database, customers whose replication version is above its download watermark (and at
+most the committed head, see replication.py) are sent in version order; the database upserts
+its copy and maps its stores' temporary ids to account numbers. Each batch commits with the
+watermark it moves, so a crash resends at most one batch, which the upsert absorbs.
 """
 
 from __future__ import annotations
@@ -15,9 +17,8 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from channels_app.models import ChannelReplicationState
-from channels_app.services.replica import channel_customers_apply
-from hqcommerce.models import Channel, Customer, CustomerAffiliation, JobRun
+from channels_app.services.replica import channel_database_apply
+from hqcommerce.models import ChannelDatabase, Customer, CustomerAffiliation, JobRun
 from hqcommerce.models.customers import ContactKind
 
 from .jobs import JobResult, JobTracker, ProgressCallback, channels_resolve
@@ -111,17 +112,17 @@ def _pending(after: int, upto: int):
     return Customer.objects.filter(replication_version__gt=after, replication_version__lte=upto)
 
 
-def _apply_to_channel(channel: Channel, snapshots: list[dict], watermark: int, upto: int):
-    """Upsert the snapshots above this channel's watermark; move it to `upto` in the same
+def _apply_to_database(database: ChannelDatabase, snapshots: list[dict], watermark: int, upto: int):
+    """Upsert the snapshots above this database's watermark; move it to `upto` in the same
     transaction. Optimistic: if another 1010 moved it first, this does nothing."""
     subset = [snap for snap in snapshots if snap["version"] > watermark]
     if not subset:
         return None
     with transaction.atomic():
-        applied = channel_customers_apply(channel=channel, snapshots=subset)
-        moved = ChannelReplicationState.objects.filter(
-            channel=channel, download_watermark=watermark
-        ).update(download_watermark=upto, last_download_at=timezone.now())
+        applied = channel_database_apply(database=database, snapshots=subset)
+        moved = ChannelDatabase.objects.filter(pk=database.pk, download_watermark=watermark).update(
+            download_watermark=upto, last_download_at=timezone.now()
+        )
         if not moved:
             raise _WatermarkMoved
     return applied, len(subset)
@@ -134,20 +135,24 @@ def distribution_run(
     job_run: JobRun | None = None,
     progress: ProgressCallback | None = None,
 ) -> JobResult:
-    """Read each batch of changed customers once and apply it to every channel behind it.
+    """Read each batch of changed customers once and apply it to every database behind it.
 
-    Snapshots are built once per batch, not once per channel: with 20 stores that is the
-    difference between reading HQ 20 times and once.
+    `channels` selects the databases serving those stores. Snapshots are built once per
+    batch, not once per database.
     """
     tracker = JobTracker(job_run, progress, dry_run=dry_run)
     size = settings.HQ_JOB_BATCH_SIZE
     head = replication_head()
-    targets = channels_resolve(channels)
+    stores = channels_resolve(channels)
+    targets = list(
+        ChannelDatabase.objects.filter(pk__in={c.channel_database_id for c in stores}).order_by(
+            "code"
+        )
+    )
     watermarks: dict[int, int] = {}
-    for channel in targets:
-        state, _created = ChannelReplicationState.objects.get_or_create(channel=channel)
-        watermarks[channel.pk] = state.download_watermark
-        tracker.add_total(_pending(state.download_watermark, head).count())
+    for database in targets:
+        watermarks[database.pk] = database.download_watermark
+        tracker.add_total(_pending(database.download_watermark, head).count())
     if not targets:
         return tracker.result
     cursor = min(watermarks.values())
@@ -157,28 +162,26 @@ def distribution_run(
             break
         upto = batch[-1].replication_version
         snapshots = customer_snapshots(batch)
-        for channel in targets:
-            watermark = watermarks[channel.pk]
+        for database in targets:
+            watermark = watermarks[database.pk]
             if dry_run:
                 behind = sum(1 for snap in snapshots if snap["version"] > watermark)
                 tracker.advance(processed=behind, created=behind)
-                watermarks[channel.pk] = max(watermark, upto)
+                watermarks[database.pk] = max(watermark, upto)
                 continue
-            for _attempt in range(5):  # another 1010 may be moving this channel's watermark too
+            for _attempt in range(5):  # another 1010 may be moving this watermark too
                 try:
-                    outcome = _apply_to_channel(channel, snapshots, watermark, upto)
+                    outcome = _apply_to_database(database, snapshots, watermark, upto)
                     break
                 except _WatermarkMoved:
-                    watermark = ChannelReplicationState.objects.get(
-                        channel=channel
-                    ).download_watermark
-                    watermarks[channel.pk] = watermark
+                    watermark = ChannelDatabase.objects.get(pk=database.pk).download_watermark
+                    watermarks[database.pk] = watermark
                     if watermark >= upto:
                         outcome = None
                         break
             else:
-                raise RuntimeError(f"1010 could not move the watermark of {channel.code}")
-            watermarks[channel.pk] = max(watermarks[channel.pk], upto)
+                raise RuntimeError(f"1010 could not move the watermark of {database.code}")
+            watermarks[database.pk] = max(watermarks[database.pk], upto)
             if outcome is not None:
                 applied, count = outcome
                 tracker.advance(processed=count, created=applied.created, skipped=applied.updated)

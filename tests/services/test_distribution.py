@@ -1,12 +1,13 @@
 from django.db import transaction
 
-from channels_app.models import AsyncCustomer, ChannelCustomer, ChannelReplicationState
-from hqcommerce.models import Customer
+from channels_app.models import AsyncCustomer, ChannelCustomer
+from channels_app.selectors import channel_customer_copies
+from hqcommerce.models import ChannelDatabase, Customer
 from hqcommerce.services.customer_sync import customer_sync_run
 from hqcommerce.services.distribution import distribution_run
 from hqcommerce.services.replication import replication_head, replication_versions_allocate
 from hqcommerce.services.upload import pjob_run
-from tests.factories import ChannelFactory
+from tests.factories import ChannelDatabaseFactory, ChannelFactory
 
 
 def _convert_without_1010(channel, make_async_customer, count=1):
@@ -26,7 +27,7 @@ def test_1010_maps_the_temporary_id_to_the_account_number(channel, make_async_cu
     mapped = AsyncCustomer.objects.get(async_id=async_id)
     assert mapped.account_number == account
     assert mapped.mapped_at is not None
-    copy = ChannelCustomer.objects.get(channel=channel, account_number=account)
+    copy = channel_customer_copies(channel).get(account_number=account)
     assert copy.async_id == async_id
     assert copy.data["addresses"][0]["country"] == "ESP"
 
@@ -38,9 +39,59 @@ def test_1010_brings_the_customer_to_every_channel(channel, make_async_customer)
     distribution_run()
 
     for other in others:
-        copy = ChannelCustomer.objects.get(channel=other, async_id=async_id)
+        copy = channel_customer_copies(other).get(async_id=async_id)
         assert copy.origin_channel_code == channel.code
     assert not AsyncCustomer.objects.filter(channel__in=others).exists()
+
+
+def test_stores_sharing_a_channel_database_share_one_copy(channel, make_async_customer):
+    neighbour = ChannelFactory(channel_database=channel.channel_database)
+    (async_id,) = _convert_without_1010(channel, make_async_customer)
+
+    result = distribution_run()
+
+    assert ChannelCustomer.objects.count() == 1
+    assert result.processed == 1
+    assert channel_customer_copies(neighbour).get().async_id == async_id
+
+
+def test_1010_writes_one_copy_per_channel_database_and_maps_each_store(db, make_async_customer):
+    first_db, second_db = ChannelDatabaseFactory(), ChannelDatabaseFactory()
+    store_a = ChannelFactory(channel_database=first_db)
+    store_b = ChannelFactory(channel_database=first_db)
+    store_c = ChannelFactory(channel_database=second_db)
+    created = {store: make_async_customer(store) for store in (store_a, store_b, store_c)}
+    pjob_run()
+    customer_sync_run()
+
+    result = distribution_run()
+
+    assert result.processed == 6  # three customers, two databases
+    for database in (first_db, second_db):
+        assert ChannelCustomer.objects.filter(channel_database=database).count() == 3
+        database.refresh_from_db()
+        assert database.download_watermark == replication_head()
+    for store, async_id in created.items():
+        account = Customer.objects.get(origin_async_id=async_id).account_number
+        assert AsyncCustomer.objects.get(channel=store, async_id=async_id).account_number == account
+        for viewer in (store_a, store_b, store_c):
+            assert channel_customer_copies(viewer).filter(account_number=account).exists()
+
+
+def test_1010_for_one_store_updates_only_its_channel_database(db, make_async_customer):
+    first_db, second_db = ChannelDatabaseFactory(), ChannelDatabaseFactory()
+    store_a = ChannelFactory(channel_database=first_db)
+    store_c = ChannelFactory(channel_database=second_db)
+    make_async_customer(store_a)
+    pjob_run()
+    customer_sync_run()
+
+    distribution_run(channels=[store_a.code])
+
+    assert channel_customer_copies(store_a).count() == 1
+    assert not channel_customer_copies(store_c).exists()
+    second_db.refresh_from_db()
+    assert second_db.download_watermark == 0
 
 
 def test_second_1010_run_changes_nothing(channel, make_async_customer):
@@ -61,19 +112,19 @@ def test_1010_moves_the_watermark_with_each_batch(channel, make_async_customer, 
     result = distribution_run(channels=[channel.code])
 
     assert result.processed == 5
-    state = ChannelReplicationState.objects.get(channel=channel)
-    assert state.download_watermark == replication_head()
+    channel.channel_database.refresh_from_db()
+    assert channel.channel_database.download_watermark == replication_head()
 
 
 def test_a_lost_watermark_resends_and_the_channel_copy_absorbs_it(channel, make_async_customer):
     _convert_without_1010(channel, make_async_customer, count=2)
     distribution_run()
-    ChannelReplicationState.objects.filter(channel=channel).update(download_watermark=0)
+    ChannelDatabase.objects.filter(pk=channel.channel_database_id).update(download_watermark=0)
 
     result = distribution_run()
 
     assert (result.processed, result.created, result.skipped) == (2, 0, 2)
-    assert ChannelCustomer.objects.filter(channel=channel).count() == 2
+    assert channel_customer_copies(channel).count() == 2
 
 
 def test_1010_never_reads_past_the_committed_head(channel, make_async_customer):

@@ -1,6 +1,7 @@
 import pytest
 
-from channels_app.models import AsyncCustomer, ChannelCustomer
+from channels_app.models import AsyncCustomer
+from channels_app.selectors import channel_customer_copies
 from channels_app.services.pos import (
     PENDING_SYNC,
     SYNCED,
@@ -39,7 +40,7 @@ def test_async_address_on_synced_customer_reaches_hq_and_comes_back(channel, mak
     customer = Customer.objects.get(account_number=account)
     added = customer.addresses.get(async_id=result.async_id)
     assert (added.street, added.purpose, added.is_primary) == ("Gran Vía 2", "delivery", False)
-    copy = ChannelCustomer.objects.get(channel=channel, account_number=account)
+    copy = channel_customer_copies(channel).get(account_number=account)
     assert "Gran Vía 2" in [a["street"] for a in copy.data["addresses"]]
     record = AsyncStagingRecord.objects.get(async_id=result.async_id)
     assert (record.operation, record.status) == ("add_address", "completed")
@@ -109,7 +110,7 @@ def test_edit_of_a_synced_customer_is_real_time_in_sync_mode(sync_channel):
 
     assert result.status == SYNCED
     assert Customer.objects.get(account_number=created.account_number).last_name == "Realtime"
-    copy = ChannelCustomer.objects.get(channel=sync_channel, account_number=created.account_number)
+    copy = channel_customer_copies(sync_channel).get(account_number=created.account_number)
     assert copy.name.endswith("Realtime")
     assert not AsyncStagingRecord.objects.exists()
 

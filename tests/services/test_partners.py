@@ -1,7 +1,7 @@
 import pytest
 from django.contrib.auth.models import Group, User
 
-from channels_app.models import ChannelCustomer
+from channels_app.selectors import channel_customer_copies
 from channels_app.services.pos import pos_partner_request_create
 from hqcommerce.models import AsyncStagingRecord, Customer, Prospect
 from hqcommerce.services.customer_sync import customer_sync_run
@@ -101,7 +101,7 @@ def test_approval_creates_one_organization_customer_that_1010_brings_everywhere(
     prospect.refresh_from_db()
     assert (prospect.status, prospect.customer) == ("approved", customer)
     for store in (channel, other):
-        copy = ChannelCustomer.objects.get(channel=store, account_number=customer.account_number)
+        copy = channel_customer_copies(store).get(account_number=customer.account_number)
         assert copy.data["contact_persons"][0]["last_name"] == "Gil"
 
 

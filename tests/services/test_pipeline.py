@@ -1,4 +1,5 @@
 from channels_app.models import AsyncCustomer, ChannelCustomer
+from channels_app.selectors import channel_customer_copies
 from hqcommerce.models import AsyncStagingRecord, Customer, JobRun
 from hqcommerce.models.jobs import JobKind, JobStatus, TriggeredBy
 from hqcommerce.services import customer_sync
@@ -32,7 +33,7 @@ def test_the_seeds_three_steps_turn_async_customers_into_mapped_hq_customers(
     for async_id in ids:
         account = Customer.objects.get(origin_async_id=async_id).account_number
         assert AsyncCustomer.objects.get(async_id=async_id).account_number == account
-        assert ChannelCustomer.objects.filter(channel=other, account_number=account).exists()
+        assert channel_customer_copies(other).filter(account_number=account).exists()
     assert AsyncCustomer.objects.get(async_id=bad).is_pending_sync
     assert "contacts[0].value" in run.error_summary
     assert (run.progress_done, run.progress_total) == (3, 3)

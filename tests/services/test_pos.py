@@ -1,6 +1,7 @@
 import pytest
 
-from channels_app.models import AsyncCustomer, ChannelCustomer, ChannelReplicationState
+from channels_app.models import AsyncCustomer, ChannelReplicationState
+from channels_app.selectors import channel_customer_copies
 from channels_app.services import pos
 from hqcommerce.models import Customer
 from hqcommerce.services.errors import CustomerValidationError, HQUnavailableError
@@ -14,9 +15,9 @@ def test_sync_mode_store_gets_account_number_at_once(sync_channel):
     assert result.async_id is None
     customer = Customer.objects.get(account_number=result.account_number)
     assert customer.origin_channel == sync_channel
-    assert ChannelCustomer.objects.filter(
-        channel=sync_channel, account_number=result.account_number
-    ).exists()
+    assert (
+        channel_customer_copies(sync_channel).filter(account_number=result.account_number).exists()
+    )
     assert not AsyncCustomer.objects.exists()
 
 

@@ -52,4 +52,3 @@ class DatabaseWrapper(base.DatabaseWrapper):
                 time.sleep(self.LOCK_POLL_SECONDS)
         finally:
             conn.execute(f"PRAGMA busy_timeout = {int(timeout_ms)}")
-
