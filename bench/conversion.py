@@ -71,7 +71,14 @@ def one_size(n: int) -> dict:
     timings = {}
     for name, job in (("pjob", pjob_run), ("sync", customer_sync_run), ("1010", distribution_run)):
         t = time.perf_counter()
-        result = job()
+        if os.environ.get("BENCH_PROFILE") == name:
+            import cProfile
+
+            with cProfile.Profile() as prof:
+                result = job()
+            prof.dump_stats(f"/tmp/bench-{name}.prof")
+        else:
+            result = job()
         timings[name] = time.perf_counter() - t
         assert result.failed == 0, (name, result.errors[:3])
 

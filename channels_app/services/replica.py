@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from channels_app.models import AsyncCustomer, ChannelCustomer
@@ -79,6 +78,45 @@ class ApplyResult:
     mapped: int
 
 
+def _map_temporary_ids(
+    database: ChannelDatabase, snapshots: Sequence[dict], own: dict[str, list], now
+) -> int:
+    """Give each store of this database its own pending GUIDs' account numbers.
+
+    One executemany of keyed UPDATEs (the (channel, async_id) unique index finds each row);
+    a GUID mapped already is left alone, so a resent batch maps nothing twice.
+    """
+    stores = dict(
+        Channel.objects.filter(channel_database=database, code__in=list(own)).values_list(
+            "code", "pk"
+        )
+    )
+    field = AsyncCustomer._meta.get_field("async_id")
+    stamp = AsyncCustomer._meta.get_field("mapped_at").get_db_prep_save(now, connection)
+    rows = [
+        (
+            s["account_number"],
+            stamp,
+            stores[s["origin_channel_code"]],
+            field.get_db_prep_save(uuid.UUID(s["async_id"]), connection),
+        )
+        for s in snapshots
+        if s["async_id"] and s["origin_channel_code"] in stores
+    ]
+    if not rows:
+        return 0
+    quote = connection.ops.quote_name
+    sql = (
+        f"UPDATE {quote(AsyncCustomer._meta.db_table)} "
+        f"SET {quote('account_number')} = %s, {quote('mapped_at')} = %s "
+        f"WHERE {quote('channel_id')} = %s AND {quote('async_id')} = %s "
+        f"AND {quote('account_number')} = ''"
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+        return max(cursor.rowcount, 0)
+
+
 def channel_database_apply(*, database: ChannelDatabase, snapshots: Sequence[dict]) -> ApplyResult:
     """Upsert the database's copies and map each of its stores' temporary ids to accounts.
 
@@ -101,15 +139,7 @@ def channel_database_apply(*, database: ChannelDatabase, snapshots: Sequence[dic
                 own.setdefault(s["origin_channel_code"], []).append(uuid.UUID(s["async_id"]))
         mapped = 0
         if own:
-            copy = ChannelCustomer.objects.filter(
-                channel_database=database, async_id=OuterRef("async_id")
-            )
-            stores = Channel.objects.filter(channel_database=database, code__in=list(own))
-            for store_id, code in stores.values_list("pk", "code"):
-                # One UPDATE per store, reading the account from the copies just written.
-                mapped += AsyncCustomer.objects.filter(
-                    channel_id=store_id, async_id__in=own[code], account_number=""
-                ).update(account_number=Subquery(copy.values("account_number")[:1]), mapped_at=now)
+            mapped = _map_temporary_ids(database, snapshots, own, now)
     created = len(set(accounts) - existing)
     return ApplyResult(created=created, updated=len(snapshots) - created, mapped=mapped)
 
