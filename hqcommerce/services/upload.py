@@ -8,6 +8,7 @@ P-job, or a re-run never duplicates anything.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -18,6 +19,10 @@ from django.utils import timezone
 from channels_app.models import (
     AsyncAddress,
     AsyncCustomer,
+    AsyncCustomerAddress,
+    AsyncCustomerAffiliation,
+    AsyncCustomerAttribute,
+    AsyncCustomerContact,
     AsyncCustomerEdit,
     ChannelReplicationState,
     ChannelTransaction,
@@ -33,8 +38,43 @@ class _WatermarkMoved(Exception):
     """Another P-job advanced this channel's watermark first; re-read it and go on."""
 
 
+def _customer_children(customers: list[AsyncCustomer]) -> None:
+    """Read the records created with each customer, one query per table for the whole
+    batch, as plain rows: the P-job's cost was Django building prefetch instances."""
+    ids = [c.pk for c in customers]
+    tables = {
+        "addresses": AsyncCustomerAddress.objects.values(
+            "customer_id",
+            "async_id",
+            "purpose",
+            "is_primary",
+            "name",
+            "street",
+            "city",
+            "state",
+            "zip_code",
+            "country",
+        ),
+        "contacts": AsyncCustomerContact.objects.values(
+            "customer_id", "kind", "value", "is_primary"
+        ),
+        "affiliations": AsyncCustomerAffiliation.objects.values("customer_id", "name"),
+        "attributes": AsyncCustomerAttribute.objects.values("customer_id", "name", "value"),
+    }
+    grouped: dict[str, dict[int, list]] = {}
+    for table, rows in tables.items():
+        grouped[table] = defaultdict(list)
+        for row in rows.filter(customer_id__in=ids).order_by("pk").iterator(chunk_size=2000):
+            grouped[table][row.pop("customer_id")].append(row)
+    for c in customers:
+        c.upload_children = {table: grouped[table][c.pk] for table in tables}
+
+
 def async_customer_payload(customer: AsyncCustomer) -> dict:
-    """The staging payload: the customer with the records created with it (prefetched)."""
+    """The staging payload: the customer with the records created with it."""
+    if not hasattr(customer, "upload_children"):
+        _customer_children([customer])
+    children = customer.upload_children
     return {
         "party_type": customer.party_type,
         "first_name": customer.first_name,
@@ -45,26 +85,10 @@ def async_customer_payload(customer: AsyncCustomer) -> dict:
         "currency": customer.currency,
         "language": customer.language,
         "receipt_preference": customer.receipt_preference,
-        "addresses": [
-            {
-                "async_id": str(a.async_id),
-                "purpose": a.purpose,
-                "is_primary": a.is_primary,
-                "name": a.name,
-                "street": a.street,
-                "city": a.city,
-                "state": a.state,
-                "zip_code": a.zip_code,
-                "country": a.country,
-            }
-            for a in customer.addresses.all()
-        ],
-        "contacts": [
-            {"kind": c.kind, "value": c.value, "is_primary": c.is_primary}
-            for c in customer.contacts.all()
-        ],
-        "affiliations": [a.name for a in customer.affiliations.all()],
-        "attributes": [{"name": a.name, "value": a.value} for a in customer.attributes.all()],
+        "addresses": [{**a, "async_id": str(a["async_id"])} for a in children["addresses"]],
+        "contacts": children["contacts"],
+        "affiliations": [a["name"] for a in children["affiliations"]],
+        "attributes": children["attributes"],
     }
 
 
@@ -173,7 +197,7 @@ class _Source:
     """One kind of channel record the P-job uploads, in the channel's counter order."""
 
     model: type
-    prefetch: tuple[str, ...]
+    load_children: Callable | None
     to_hq: Callable
     hq_model: type
     hq_key: Callable  # the HQ unique key of a channel record, for counting re-uploads
@@ -183,25 +207,25 @@ class _Source:
 SOURCES = (
     _Source(
         AsyncCustomer,
-        ("addresses", "contacts", "affiliations", "attributes"),
+        _customer_children,
         _customer_staging,
         AsyncStagingRecord,
         lambda r: r.async_id,
         "async_id",
     ),
     _Source(
-        AsyncAddress, (), _address_staging, AsyncStagingRecord, lambda r: r.async_id, "async_id"
+        AsyncAddress, None, _address_staging, AsyncStagingRecord, lambda r: r.async_id, "async_id"
     ),
     _Source(
-        AsyncCustomerEdit, (), _edit_staging, AsyncStagingRecord, lambda r: r.async_id, "async_id"
+        AsyncCustomerEdit, None, _edit_staging, AsyncStagingRecord, lambda r: r.async_id, "async_id"
     ),
     _Source(
-        PartnerRequest, (), _partner_staging, AsyncStagingRecord, lambda r: r.async_id, "async_id"
+        PartnerRequest, None, _partner_staging, AsyncStagingRecord, lambda r: r.async_id, "async_id"
     ),
     # Sales after the customers they may reference: same counter, same atomic batch.
     _Source(
         ChannelTransaction,
-        (),
+        None,
         _transaction_upload,
         UploadedTransaction,
         lambda r: r.transaction_id,
@@ -225,12 +249,14 @@ def _next_batch(channel: Channel, after: int, upto: int, size: int) -> list[tupl
     """The next `size` records above the watermark, whatever their kind, in counter order."""
     candidates = []
     for source in SOURCES:
-        rows = _pending(source, channel, after, upto).order_by("upload_counter")
-        if source.prefetch:
-            rows = rows.prefetch_related(*source.prefetch)
-        candidates += [(source, row) for row in rows[:size]]
+        rows = list(_pending(source, channel, after, upto).order_by("upload_counter")[:size])
+        candidates += [(source, row) for row in rows]
     candidates.sort(key=lambda pair: pair[1].upload_counter)
-    return candidates[:size]
+    batch = candidates[:size]
+    for source in SOURCES:
+        if source.load_children:
+            source.load_children([row for s, row in batch if s is source])
+    return batch
 
 
 def _upload_batch(channel: Channel, batch: list, watermark: int) -> tuple[int, int]:
