@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from hqcommerce.db.rows import rows_insert
 from hqcommerce.models import (
     Affiliation,
     Channel,
@@ -129,47 +130,30 @@ def customers_create(*, items: Sequence[NewCustomer]) -> list[Customer]:
     ]
     Customer.objects.bulk_create(customers)
 
+    # Children as plain rows (hqcommerce/db/rows.py): no instance per address or contact.
     addresses, contacts, affiliations, attributes, people = [], [], [], [], []
     flagged: list[Customer] = []
     for customer, item in zip(customers, items, strict=True):
-        data = item.data
+        data, pk = item.data, customer.pk
         addresses += [
-            CustomerAddress(
-                customer=customer,
-                async_id=a.async_id,
-                purpose=a.purpose,
-                is_primary=a.is_primary,
-                name=a.name,
-                street=a.street,
-                city=a.city,
-                state=a.state,
-                zip_code=a.zip_code,
-                country=a.country,
+            (
+                pk,
+                a.async_id,
+                a.purpose,
+                a.is_primary,
+                a.name,
+                a.street,
+                a.city,
+                a.state,
+                a.zip_code,
+                a.country,
             )
             for a in data.addresses
         ]
-        contacts += [
-            CustomerContact(
-                customer=customer,
-                kind=c.kind,
-                value=c.value,
-                normalized_value=c.normalized,
-                is_primary=c.is_primary,
-            )
-            for c in data.contacts
-        ]
-        affiliations += [
-            CustomerAffiliation(customer=customer, affiliation_id=affiliation_ids[name])
-            for name in data.affiliations
-        ]
-        attributes += [
-            CustomerAttribute(customer=customer, name=name, value=value)
-            for name, value in data.attributes
-        ]
-        people += [
-            ContactPerson(customer=customer, first_name=f, last_name=ln, email=e, phone=p)
-            for f, ln, e, p in data.contact_persons
-        ]
+        contacts += [(pk, c.kind, c.value, c.normalized, c.is_primary) for c in data.contacts]
+        affiliations += [(pk, affiliation_ids[name]) for name in data.affiliations]
+        attributes += [(pk, name, value) for name, value in data.attributes]
+        people += [(pk, f, ln, e, p) for f, ln, e, p in data.contact_persons]
         duplicate_of = next(
             (known[c.normalized] for c in data.contacts if c.normalized in known), None
         )
@@ -179,11 +163,30 @@ def customers_create(*, items: Sequence[NewCustomer]) -> list[Customer]:
         for c in data.contacts:
             known.setdefault(c.normalized, customer.pk)
 
-    CustomerAddress.objects.bulk_create(addresses)
-    CustomerContact.objects.bulk_create(contacts)
-    CustomerAffiliation.objects.bulk_create(affiliations)
-    CustomerAttribute.objects.bulk_create(attributes)
-    ContactPerson.objects.bulk_create(people)
+    rows_insert(
+        CustomerAddress,
+        [
+            "customer_id",
+            "async_id",
+            "purpose",
+            "is_primary",
+            "name",
+            "street",
+            "city",
+            "state",
+            "zip_code",
+            "country",
+        ],
+        addresses,
+    )
+    rows_insert(
+        CustomerContact,
+        ["customer_id", "kind", "value", "normalized_value", "is_primary"],
+        contacts,
+    )
+    rows_insert(CustomerAffiliation, ["customer_id", "affiliation_id"], affiliations)
+    rows_insert(CustomerAttribute, ["customer_id", "name", "value"], attributes)
+    rows_insert(ContactPerson, ["customer_id", "first_name", "last_name", "email", "phone"], people)
     if flagged:
         Customer.objects.bulk_update(flagged, ["possible_duplicate_of"])
     return customers

@@ -30,6 +30,12 @@ from hqcommerce.models.customers import (
 
 from .errors import CustomerValidationError
 
+# Choices' `.values` builds a new list on every access; validation runs per record.
+_PARTY_TYPES = tuple(PartyType.values)
+_RECEIPT_PREFERENCES = tuple(ReceiptPreference.values)
+_PURPOSES = tuple(AddressPurpose.values)
+_CONTACT_KINDS = tuple(ContactKind.values)
+
 CUSTOMER_TEXT_FIELDS = {
     "first_name": 60,
     "middle_name": 60,
@@ -229,10 +235,10 @@ def _check(payload: Any, defaults: ChannelDefaults) -> tuple[CleanCustomer | Non
         for key, length in CUSTOMER_TEXT_FIELDS.items()
     }
     party_type = text["party_type"] or defaults.party_type
-    if party_type not in PartyType.values:
+    if party_type not in _PARTY_TYPES:
         errors.add_shape("party_type", one_of(PartyType.values))
     receipt = text["receipt_preference"] or defaults.receipt_preference
-    if receipt not in ReceiptPreference.values:
+    if receipt not in _RECEIPT_PREFERENCES:
         errors.add_shape("receipt_preference", one_of(ReceiptPreference.values))
 
     if party_type == PartyType.ORGANIZATION and not text["organization_name"]:
@@ -292,7 +298,7 @@ def _addresses(items: list, errors: _Errors) -> tuple[CleanAddress, ...]:
             for key, length in ADDRESS_TEXT_FIELDS.items()
         }
         purpose = text["purpose"] or AddressPurpose.HOME
-        if purpose not in AddressPurpose.values:
+        if purpose not in _PURPOSES:
             errors.add_shape(f"{path}.purpose", one_of(AddressPurpose.values))
         async_id = None
         if item.get("async_id"):
@@ -337,7 +343,7 @@ def _contacts(items: list, errors: _Errors) -> tuple[CleanContact, ...]:
         kind = _text(item, "kind", 5, f"{path}.kind", errors)
         value = _text(item, "value", 254, f"{path}.value", errors)
         is_primary = _bool(item, "is_primary", f"{path}.is_primary", errors)
-        if kind not in ContactKind.values:
+        if kind not in _CONTACT_KINDS:
             errors.add_shape(f"{path}.kind", _("Must be 'email' or 'phone'."))
             continue
         if not value:
@@ -354,7 +360,7 @@ def _contacts(items: list, errors: _Errors) -> tuple[CleanContact, ...]:
             if not _PHONE.match(value) or not 7 <= len(normalized) <= 15:
                 errors.add_rule(f"{path}.value", _not_phone(value))
         result.append(CleanContact(kind, value, normalized, is_primary))
-    for kind in ContactKind.values:
+    for kind in _CONTACT_KINDS:
         of_kind = [i for i, c in enumerate(result) if c.kind == kind]
         primaries = [i for i in of_kind if result[i].is_primary]
         if len(primaries) > 1:
