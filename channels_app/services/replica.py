@@ -10,6 +10,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from channels_app.models import AsyncCustomer, ChannelCustomer
+from hqcommerce.db.rows import chunked_execute
 from hqcommerce.models import Channel, ChannelDatabase
 
 COPY_FIELDS = [
@@ -29,7 +30,7 @@ COPY_FIELDS = [
 
 
 def _upsert(database_id: int, snapshots: Sequence[dict], now) -> None:
-    """INSERT ... ON CONFLICT DO UPDATE with executemany (SQLite and PostgreSQL alike).
+    """Multi-row INSERT ... ON CONFLICT DO UPDATE (SQLite and PostgreSQL alike).
 
     1010 writes every customer to every channel database; building these rows through the
     ORM's bulk_create cost several times the database's own work, so this one statement is raw.
@@ -42,10 +43,9 @@ def _upsert(database_id: int, snapshots: Sequence[dict], now) -> None:
     }
     quote = connection.ops.quote_name
     updates = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in COPY_FIELDS)
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(c) for c in columns)}) "
-        f"VALUES ({', '.join(['%s'] * len(columns))}) "
-        f"ON CONFLICT ({quote('channel_database_id')}, {quote('account_number')}) "
+    head = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(c) for c in columns)}) VALUES "
+    tail = (
+        f" ON CONFLICT ({quote('channel_database_id')}, {quote('account_number')}) "
         f"DO UPDATE SET {updates}"
     )
     rows = [
@@ -67,8 +67,7 @@ def _upsert(database_id: int, snapshots: Sequence[dict], now) -> None:
         )
         for s in snapshots
     ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+    chunked_execute(head, tail, rows)
 
 
 @dataclass(frozen=True)
@@ -83,8 +82,8 @@ def _map_temporary_ids(
 ) -> int:
     """Give each store of this database its own pending GUIDs' account numbers.
 
-    One executemany of keyed UPDATEs (the (channel, async_id) unique index finds each row);
-    a GUID mapped already is left alone, so a resent batch maps nothing twice.
+    The (channel, async_id) unique index finds each row; a GUID mapped already is left
+    alone, so a resent batch maps nothing twice. Returns the rows mapped.
     """
     stores = dict(
         Channel.objects.filter(channel_database=database, code__in=list(own)).values_list(
@@ -105,16 +104,19 @@ def _map_temporary_ids(
     ]
     if not rows:
         return 0
+    # UPDATE ... FROM (VALUES ...): one statement per chunk, on SQLite and PostgreSQL alike;
+    # VALUES columns are named column1, column2, ... on both.
     quote = connection.ops.quote_name
-    sql = (
-        f"UPDATE {quote(AsyncCustomer._meta.db_table)} "
-        f"SET {quote('account_number')} = %s, {quote('mapped_at')} = %s "
-        f"WHERE {quote('channel_id')} = %s AND {quote('async_id')} = %s "
-        f"AND {quote('account_number')} = ''"
+    table = quote(AsyncCustomer._meta.db_table)
+    tail = (
+        f") AS v WHERE {table}.{quote('channel_id')} = v.column3 "
+        f"AND {table}.{quote('async_id')} = v.column4 AND {table}.{quote('account_number')} = ''"
     )
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
-        return max(cursor.rowcount, 0)
+    head = (
+        f"UPDATE {table} SET {quote('account_number')} = v.column1, "
+        f"{quote('mapped_at')} = v.column2 FROM (VALUES "
+    )
+    return chunked_execute(head, tail, rows)
 
 
 def channel_database_apply(*, database: ChannelDatabase, snapshots: Sequence[dict]) -> ApplyResult:

@@ -2,9 +2,10 @@
 
 The jobs write hundreds of thousands of child rows (addresses, contacts, attributes). With
 `bulk_create` most of that time went into Django creating instances and compiling a generic
-multi-row INSERT; here one prepared statement runs with `executemany` (SQLite and
-PostgreSQL alike). Values still go through each field's own DB preparation where it matters
-(UUIDs, JSON, dates, decimals), and fields left out get their defaults.
+INSERT per batch; here the rows go straight into multi-row INSERT statements (one round trip
+per chunk, which PostgreSQL needs: `executemany` costs it a statement per row). Values still
+go through each field's own DB preparation where it matters (UUIDs, JSON, dates, decimals),
+and fields left out get their defaults.
 """
 
 from __future__ import annotations
@@ -50,13 +51,26 @@ def rows_insert(model: type[models.Model], columns: Sequence[str], rows: Iterabl
     if not values:
         return 0
     quote = connection.ops.quote_name
-    names = (
-        [f.column for f in given] + [f.column for f in fixed_fields] + [f.column for f in per_row]
-    )
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(n) for n in names)}) "
-        f"VALUES ({', '.join(['%s'] * len(names))})"
-    )
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, values)
+    names = [f.column for f in (*given, *fixed_fields, *per_row)]
+    head = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(n) for n in names)}) VALUES "
+    chunked_execute(head, "", values)
     return len(values)
+
+
+def chunked_execute(head: str, tail: str, values: Sequence[tuple]) -> int:
+    """`head` + as many `(%s, ...)` groups as the backend allows per statement + `tail`.
+    Returns the rows the statements changed."""
+    if not values:
+        return 0
+    width = len(values[0])
+    # PostgreSQL takes at most 65535 parameters per statement; SQLite's limit is in ops.
+    size = max(min(connection.ops.bulk_batch_size(["x"] * width, values), 60000 // width), 1)
+    group = "(" + ", ".join(["%s"] * width) + ")"
+    changed = 0
+    with connection.cursor() as cursor:
+        for start in range(0, len(values), size):
+            chunk = values[start : start + size]
+            sql = head + ", ".join([group] * len(chunk)) + tail
+            cursor.execute(sql, [v for row in chunk for v in row])
+            changed += max(cursor.rowcount, 0)
+    return changed
