@@ -19,9 +19,16 @@ from django.utils import timezone
 _PREPARED = {"UUIDField", "JSONField", "DateTimeField", "DateField", "DecimalField", "TimeField"}
 
 
-def rows_insert(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence]) -> int:
+def rows_insert(
+    model: type[models.Model],
+    columns: Sequence[str],
+    rows: Iterable[Sequence],
+    *,
+    ignore_conflicts: bool = False,
+) -> int:
     """INSERT each row (values in `columns` order, FKs by their `_id` attname). Returns the
-    number of rows. Must run inside the caller's transaction like any other write."""
+    number of rows inserted (`ignore_conflicts` skips rows a unique key already holds).
+    Must run inside the caller's transaction like any other write."""
     meta = model._meta
     given = [meta.get_field(name) for name in columns]
     named = {f.attname for f in given}
@@ -53,8 +60,27 @@ def rows_insert(model: type[models.Model], columns: Sequence[str], rows: Iterabl
     quote = connection.ops.quote_name
     names = [f.column for f in (*given, *fixed_fields, *per_row)]
     head = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(n) for n in names)}) VALUES "
+    if ignore_conflicts:
+        return chunked_execute(head, " ON CONFLICT DO NOTHING", values)
     chunked_execute(head, "", values)
     return len(values)
+
+
+def objects_insert(objs: Sequence[models.Model], *, ignore_conflicts: bool = False) -> int:
+    """`rows_insert` for unsaved instances already built (their primary keys stay unset).
+
+    On PostgreSQL, Django 5.2's bulk_create sends columns as arrays for UNNEST, and
+    psycopg escapes every quote of a JSON payload inside a text array; this avoids that.
+    """
+    if not objs:
+        return 0
+    fields = [f for f in objs[0]._meta.concrete_fields if not f.primary_key]
+    return rows_insert(
+        type(objs[0]),
+        [f.attname for f in fields],
+        [tuple(f.pre_save(obj, True) for f in fields) for obj in objs],
+        ignore_conflicts=ignore_conflicts,
+    )
 
 
 def chunked_execute(head: str, tail: str, values: Sequence[tuple]) -> int:

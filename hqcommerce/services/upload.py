@@ -28,6 +28,7 @@ from channels_app.models import (
     ChannelTransaction,
     PartnerRequest,
 )
+from hqcommerce.db.rows import objects_insert
 from hqcommerce.models import AsyncStagingRecord, Channel, JobRun, UploadedTransaction
 from hqcommerce.models.staging import StagingOperation
 
@@ -199,38 +200,15 @@ class _Source:
     model: type
     load_children: Callable | None
     to_hq: Callable
-    hq_model: type
-    hq_key: Callable  # the HQ unique key of a channel record, for counting re-uploads
-    hq_key_field: str
 
 
 SOURCES = (
-    _Source(
-        AsyncCustomer,
-        _customer_children,
-        _customer_staging,
-        AsyncStagingRecord,
-        lambda r: r.async_id,
-        "async_id",
-    ),
-    _Source(
-        AsyncAddress, None, _address_staging, AsyncStagingRecord, lambda r: r.async_id, "async_id"
-    ),
-    _Source(
-        AsyncCustomerEdit, None, _edit_staging, AsyncStagingRecord, lambda r: r.async_id, "async_id"
-    ),
-    _Source(
-        PartnerRequest, None, _partner_staging, AsyncStagingRecord, lambda r: r.async_id, "async_id"
-    ),
+    _Source(AsyncCustomer, _customer_children, _customer_staging),
+    _Source(AsyncAddress, None, _address_staging),
+    _Source(AsyncCustomerEdit, None, _edit_staging),
+    _Source(PartnerRequest, None, _partner_staging),
     # Sales after the customers they may reference: same counter, same atomic batch.
-    _Source(
-        ChannelTransaction,
-        None,
-        _transaction_upload,
-        UploadedTransaction,
-        lambda r: r.transaction_id,
-        "transaction_id",
-    ),
+    _Source(ChannelTransaction, None, _transaction_upload),
 )
 
 
@@ -267,13 +245,11 @@ def _upload_batch(channel: Channel, batch: list, watermark: int) -> tuple[int, i
             rows = [row for s, row in batch if s is source]
             if not rows:
                 continue
-            keys = [source.hq_key(row) for row in rows]
-            already = source.hq_model.objects.filter(
-                channel=channel, **{f"{source.hq_key_field}__in": keys}
-            ).count()
-            source.hq_model.objects.bulk_create(
+            # A re-uploaded record hits the staging unique key and is skipped.
+            inserted = objects_insert(
                 [source.to_hq(channel, row) for row in rows], ignore_conflicts=True
             )
+            already = len(rows) - inserted
             if source.model in (AsyncCustomer, ChannelTransaction, PartnerRequest):
                 source.model.objects.filter(
                     pk__in=[row.pk for row in rows], uploaded_at=None
