@@ -113,6 +113,22 @@ class Customer(models.Model):
         return " ".join(p for p in (self.first_name, self.middle_name, self.last_name) if p)
 
 
+# The address columns as plain rows, by owning customer: the same on HQ addresses and on
+# the channel's AsyncCustomerAddress, which the jobs read and write without instances.
+ADDRESS_ROW_FIELDS = (
+    "customer_id",
+    "async_id",
+    "purpose",
+    "is_primary",
+    "name",
+    "street",
+    "city",
+    "state",
+    "zip_code",
+    "country",
+)
+
+
 class CustomerAddress(models.Model):
     customer = models.ForeignKey(
         Customer, on_delete=models.CASCADE, related_name="addresses", verbose_name=_("customer")

@@ -21,6 +21,7 @@ from hqcommerce.models import (
     CustomerAttribute,
     CustomerContact,
 )
+from hqcommerce.models.customers import ADDRESS_ROW_FIELDS
 
 from .errors import HQError, HQUnavailableError
 from .number_sequences import number_sequence_allocate
@@ -165,18 +166,7 @@ def customers_create(*, items: Sequence[NewCustomer]) -> list[Customer]:
 
     rows_insert(
         CustomerAddress,
-        [
-            "customer_id",
-            "async_id",
-            "purpose",
-            "is_primary",
-            "name",
-            "street",
-            "city",
-            "state",
-            "zip_code",
-            "country",
-        ],
+        ADDRESS_ROW_FIELDS,
         addresses,
     )
     rows_insert(

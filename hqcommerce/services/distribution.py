@@ -30,7 +30,7 @@ from hqcommerce.models import (
     CustomerContact,
     JobRun,
 )
-from hqcommerce.models.customers import ContactKind
+from hqcommerce.models.customers import ADDRESS_ROW_FIELDS, ContactKind
 
 from .jobs import JobResult, JobTracker, ProgressCallback, channels_resolve
 from .replication import replication_head
@@ -44,18 +44,7 @@ def _children(ids: list[int]) -> dict[str, dict[int, list]]:
     """Each child table read once for the whole batch, as plain rows (no model instances:
     building them cost more than the queries)."""
     tables = {
-        "addresses": CustomerAddress.objects.values(
-            "customer_id",
-            "async_id",
-            "purpose",
-            "is_primary",
-            "name",
-            "street",
-            "city",
-            "state",
-            "zip_code",
-            "country",
-        ),
+        "addresses": CustomerAddress.objects.values(*ADDRESS_ROW_FIELDS),
         "contacts": CustomerContact.objects.values("customer_id", "kind", "value", "is_primary"),
         "attributes": CustomerAttribute.objects.values("customer_id", "name", "value"),
         "contact_persons": ContactPerson.objects.values(

@@ -30,6 +30,7 @@ from channels_app.models import (
 )
 from hqcommerce.db.rows import objects_insert
 from hqcommerce.models import AsyncStagingRecord, Channel, JobRun, UploadedTransaction
+from hqcommerce.models.customers import ADDRESS_ROW_FIELDS
 from hqcommerce.models.staging import StagingOperation
 
 from .jobs import JobResult, JobTracker, ProgressCallback, channels_resolve
@@ -44,18 +45,7 @@ def _customer_children(customers: list[AsyncCustomer]) -> None:
     batch, as plain rows: the P-job's cost was Django building prefetch instances."""
     ids = [c.pk for c in customers]
     tables = {
-        "addresses": AsyncCustomerAddress.objects.values(
-            "customer_id",
-            "async_id",
-            "purpose",
-            "is_primary",
-            "name",
-            "street",
-            "city",
-            "state",
-            "zip_code",
-            "country",
-        ),
+        "addresses": AsyncCustomerAddress.objects.values(*ADDRESS_ROW_FIELDS),
         "contacts": AsyncCustomerContact.objects.values(
             "customer_id", "kind", "value", "is_primary"
         ),
