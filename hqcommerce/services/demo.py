@@ -12,6 +12,7 @@ from django.utils import timezone
 from channels_app.models import AsyncCustomerAddress
 from channels_app.services.pos import (
     pos_customer_create,
+    pos_partner_request_create,
     pos_transaction_record,
 )
 from hqcommerce.models import Channel, Customer, FunctionalityProfile
@@ -66,6 +67,11 @@ CITIES = [
     ("Valencia", "ESP", "46001"),
     ("Austin", "USA", "73301"),
 ]
+COMPANIES = [
+    ("Ferretería Norte SL", "B12345678", "Marta", "Gil", "Burgos", "ESP", "09001"),
+    ("Cafés del Sur SA", "A87654321", "Javier", "Ortega", "Málaga", "ESP", "29001"),
+    ("Evergreen Office Supply", "US-4471902", "Grace", "Miller", "Portland", "USA", "97201"),
+]
 INVALID = [
     ("contacts", [{"kind": "email", "value": "not-an-email"}]),
     ("first_name", ""),
@@ -84,6 +90,7 @@ class DemoSummary:
     invalid: int
     likely_duplicates: int
     sales: int = 0
+    partner_requests: int = 0
 
 
 def _walk_in_customer() -> Customer:
@@ -231,4 +238,34 @@ def demo_seed(*, channels: int, async_customers: int, seed: int = 1) -> DemoSumm
             },
         )
         sales += 1
-    return DemoSummary(len(stores), async_customers if stores else 0, invalid, duplicates, sales)
+    requests = _partner_requests(stores)
+    return DemoSummary(
+        len(stores), async_customers if stores else 0, invalid, duplicates, sales, requests
+    )
+
+
+def _partner_requests(stores: list[Channel]) -> int:
+    """One B2B onboarding request per store, and the first company asking again at the last
+    store, so the prospects list has a likely duplicate to show."""
+    if not stores:
+        return 0
+    asks = [(store, COMPANIES[n % len(COMPANIES)]) for n, store in enumerate(stores)]
+    asks.append((stores[-1], COMPANIES[0]))
+    for store, (company, tax_id, first, last, city, country, zip_code) in asks:
+        pos_partner_request_create(
+            channel=store,
+            data={
+                "company_name": company,
+                "tax_id": tax_id,
+                "contact_first_name": first,
+                "contact_last_name": last,
+                "email": f"{_ascii(first)}.{_ascii(last)}@{store.code.lower()}.example.com",
+                "phone": "+34 910 000 000",
+                "street": "Avenida Industrial 4",
+                "city": city,
+                "zip_code": zip_code,
+                "country": country,
+                "comment": "Wants to buy on account for the whole company.",
+            },
+        )
+    return len(asks)

@@ -111,7 +111,7 @@ def test_staff_convert_a_channel_watch_the_job_and_fix_a_failed_record(live_serv
     _shot(page, "job-run.png")
 
     page.goto(
-        f"{live_server.url}/admin/hqcommerce/asyncstagingrecord/?channel__id__exact={store.pk}&status__exact=completed"
+        f"{live_server.url}/admin/hqcommerce/asyncstagingrecord/?channel__id__exact={store.pk}&status__exact=completed&operation__exact=create"
     )
     accounts = page.locator("td.field-account_number").all_inner_texts()
     assert accounts and all(a.startswith("C") for a in accounts)

@@ -8,6 +8,7 @@ from hqcommerce.models import (
     AsyncStagingRecord,
     Customer,
     JobRun,
+    Prospect,
     SalesOrder,
     Statement,
     UploadedTransaction,
@@ -96,6 +97,9 @@ def test_dry_run_command_writes_nothing(channel, make_async_customer):
 def test_seed_demo_then_convert_leaves_only_the_invalid_ones_failed(db):
     code, out = _run("seed_demo", "--channels", "3", "--async-customers", "45", "--seed", "7")
     assert code == 0
+    assert "4 business partner request(s)" in out
+    _, out = _run("sync_status", "--json")
+    assert sum(r["partner_requests_pending"] for r in json.loads(out)) == 4
 
     code, _ = _run("convert_async_customers")
     assert code == 1  # the seeded invalid customers fail, by design
@@ -109,6 +113,10 @@ def test_seed_demo_then_convert_leaves_only_the_invalid_ones_failed(db):
     assert sum(r[key] for r in rows for key in waiting) == 0
     assert sum(r["completed"] for r in rows) == 45 - failed
     assert AsyncCustomer.objects.filter(account_number="").count() == failed
+    # The seeded partner requests are prospects awaiting approval; the repeated one is flagged.
+    assert sum(r["partner_requests_pending"] for r in rows) == 0
+    assert sum(r["prospects_awaiting_approval"] for r in rows) == 4
+    assert Prospect.objects.exclude(possible_duplicate="").count() == 1
 
 
 def test_demo_day_leaves_only_sales_of_invalid_customers_open_with_reasons(db):

@@ -33,7 +33,8 @@ class Command(BaseCommand):
             _(
                 "Seeded %(channels)s channel(s) and %(async_customers)s async "
                 "customer(s) (%(invalid)s invalid, %(likely_duplicates)s likely "
-                "duplicates) and %(sales)s sale(s)."
+                "duplicates), %(sales)s sale(s) and %(partner_requests)s business "
+                "partner request(s)."
             )
             % {
                 "channels": summary.channels,
@@ -41,5 +42,6 @@ class Command(BaseCommand):
                 "invalid": summary.invalid,
                 "likely_duplicates": summary.likely_duplicates,
                 "sales": summary.sales,
+                "partner_requests": summary.partner_requests,
             }
         )
