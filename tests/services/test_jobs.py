@@ -9,6 +9,29 @@ from hqcommerce.services.schedules import schedules_install
 from hqcommerce.tasks import run_job, run_scheduled_job
 
 
+def test_the_orm_broker_queues_the_task_in_the_runs_own_transaction(channel, monkeypatch):
+    """Without `sync`, the ORM broker's queue row commits or rolls back with the run."""
+    from django.db import transaction
+    from django_q.conf import Conf
+    from django_q.models import OrmQ
+
+    monkeypatch.setattr(Conf, "SYNC", False)
+
+    class Abort(Exception):
+        pass
+
+    with pytest.raises(Abort), transaction.atomic():
+        job_enqueue(kind=JobKind.PJOB, triggered_by=TriggeredBy.API)
+        assert OrmQ.objects.count() == 1  # written inside, visible to nobody else yet
+        raise Abort
+    assert not JobRun.objects.exists() and not OrmQ.objects.exists()
+
+    run = job_enqueue(kind=JobKind.PJOB, triggered_by=TriggeredBy.API)
+    assert OrmQ.objects.count() == 1
+    assert run.task_id and JobRun.objects.get().task_id == run.task_id
+    assert OrmQ.objects.get().task_id() == run.task_id
+
+
 def test_enqueued_job_runs_after_commit_through_django_q(
     channel, make_async_customer, django_capture_on_commit_callbacks
 ):
