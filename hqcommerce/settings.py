@@ -263,6 +263,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("HQ_MAX_BODY_BYTES", str(256 * 
 HQ_JOB_BATCH_SIZE = int(os.environ.get("HQ_JOB_BATCH_SIZE", "500"))
 # SQLite only: how long a job run pauses after each commit so waiting POS writes get a turn.
 HQ_SQLITE_JOB_YIELD_MS = float(os.environ.get("HQ_SQLITE_JOB_YIELD_MS", "20"))
+# SQLite only: records per transaction in a near-real-time run (short write-lock holds).
+HQ_AUTO_BATCH_SIZE = int(os.environ.get("HQ_AUTO_BATCH_SIZE", "25"))
 # How often a running job writes its progress (each write is a short write transaction).
 HQ_PROGRESS_WRITE_SECONDS = float(os.environ.get("HQ_PROGRESS_WRITE_SECONDS", "0.5"))
 HQ_CUSTOMER_NUMBER_SEQUENCE = "customer_account"

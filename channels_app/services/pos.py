@@ -75,22 +75,25 @@ def upload_counter_next(*, channel: Channel) -> int:
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("upload_counter_next must run inside the record's transaction")
-    # Every record that takes a counter is one the P-job will upload: once it is committed,
-    # ask for a (coalesced) near-real-time conversion of this channel.
-    transaction.on_commit(lambda: _request_conversion(channel))
     state = ChannelReplicationState.objects.filter(channel=channel)
     if not state.update(upload_counter=F("upload_counter") + 1):
         ChannelReplicationState.objects.get_or_create(channel=channel)
         state.update(upload_counter=F("upload_counter") + 1)
-    return state.values_list("upload_counter", flat=True).get()
+    counter = state.values_list("upload_counter", flat=True).get()
+    # Every record that takes a counter is one the P-job will upload: ask for a (coalesced)
+    # near-real-time conversion of this channel in the same transaction, so the request
+    # commits with the record, and on SQLite the POS takes the write lock only once.
+    _request_conversion(channel)
+    return counter
 
 
 def _request_conversion(channel: Channel) -> None:
     from hqcommerce.services.realtime import auto_convert_request
 
     try:
-        auto_convert_request(channel_id=channel.pk, channel=channel)
-    except Exception:  # the POS write is committed; never fail it. Schedules catch up.
+        with transaction.atomic():  # a savepoint: a failure here never loses the POS write
+            auto_convert_request(channel_id=channel.pk, channel=channel)
+    except Exception:  # schedules catch up
         logger.exception("could not queue a conversion for channel %s", channel.pk)
 
 

@@ -14,7 +14,6 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.utils import timezone
@@ -32,7 +31,7 @@ from .customers import (
     customers_create,
 )
 from .errors import CustomerValidationError
-from .jobs import JobResult, JobTracker, ProgressCallback, channels_resolve
+from .jobs import JobResult, JobTracker, ProgressCallback, channels_resolve, job_batch_size
 from .partners import prospect_create
 from .validation import (
     ChannelDefaults,
@@ -320,6 +319,12 @@ def _claim(queryset: QuerySet, *, after: int, limit: int) -> list[AsyncStagingRe
     )
 
 
+def _unchanged(claimed: list[AsyncStagingRecord], read: list[AsyncStagingRecord]) -> bool:
+    return [(r.pk, r.status, r.payload) for r in claimed] == [
+        (r.pk, r.status, r.payload) for r in read
+    ]
+
+
 def _count(plan: _Plan) -> dict[str, int]:
     return {
         "processed": plan.size,
@@ -382,21 +387,25 @@ def customer_sync_run(
         queryset = queryset.filter(pk__in=record_ids)
     tracker.add_total(queryset.count())
     ctx = _Context()
-    size = settings.HQ_JOB_BATCH_SIZE
+    size = job_batch_size()
     after = 0
     while True:
-        if dry_run:
-            records = list(queryset.filter(pk__gt=after).order_by("pk")[:size])
-            if not records:
-                break
-            plan = _plan(records, ctx)
-        else:
+        # Read and validate the batch first, outside any write transaction: validation is
+        # most of the work, and on SQLite a transaction holds the single write lock that POS
+        # requests wait for. Under the lock the batch is claimed again; if it changed
+        # meanwhile (taken by another worker, corrected by staff) what was claimed is replanned.
+        records = list(queryset.filter(pk__gt=after).order_by("pk")[:size])
+        if not records:
+            break
+        plan = _plan(records, ctx)
+        if not dry_run:
             try:
                 with transaction.atomic():
-                    records = _claim(queryset, after=after, limit=size)
-                    if not records:
-                        break
-                    plan = _plan(records, ctx)
+                    claimed = _claim(
+                        queryset.filter(pk__in=[r.pk for r in records]), after=after, limit=size
+                    )
+                    if not _unchanged(claimed, records):
+                        plan = _plan(claimed, ctx)
                     _apply(plan, ctx)
             except DatabaseError:
                 logger.warning("batch after staging id %s rejected; retrying one by one", after)

@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -32,7 +31,7 @@ from hqcommerce.models import (
 )
 from hqcommerce.models.customers import ADDRESS_ROW_FIELDS, ContactKind
 
-from .jobs import JobResult, JobTracker, ProgressCallback, channels_resolve
+from .jobs import JobResult, JobTracker, ProgressCallback, channels_resolve, job_batch_size
 from .replication import replication_head
 
 
@@ -146,7 +145,7 @@ def distribution_run(
     batch, not once per database.
     """
     tracker = JobTracker(job_run, progress, dry_run=dry_run)
-    size = settings.HQ_JOB_BATCH_SIZE
+    size = job_batch_size()
     head = replication_head()
     stores = channels_resolve(channels)
     targets = list(

@@ -11,6 +11,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -211,7 +212,7 @@ def job_enqueue(
 def _broker_in_our_database() -> bool:
     from django_q.conf import Conf
 
-    return not Conf.SYNC and Conf.ORM == transaction.get_connection().alias
+    return not Conf.SYNC and transaction.get_connection().alias == Conf.ORM
 
 
 def _enqueue_task(job_run_id: int) -> str:
@@ -343,9 +344,21 @@ def job_run_execute(job_run_id: int, *, progress: ProgressCallback | None = None
         return _execute(run, service, progress)
 
 
+# Records per transaction for the run in progress in this thread, when it is not
+# HQ_JOB_BATCH_SIZE (see _fair_writes).
+_batch_size: ContextVar[int | None] = ContextVar("job_batch_size", default=None)
+
+
+def job_batch_size() -> int:
+    """Records per transaction for the job running now."""
+    return _batch_size.get() or settings.HQ_JOB_BATCH_SIZE
+
+
 @contextmanager
 def _fair_writes(run: JobRun):
-    """On SQLite, a near-real-time run pauses after each commit (hqcommerce/db/sqlite3).
+    """On SQLite, a near-real-time run writes in small transactions (HQ_AUTO_BATCH_SIZE
+    records) and pauses after each commit (hqcommerce/db/sqlite3), so a POS request never
+    waits long for the single write lock.
 
     Only auto runs (and their steps, which run inside them): they exist because POS
     requests are writing right now. Scheduled and manual runs keep their full throughput.
@@ -356,10 +369,12 @@ def _fair_writes(run: JobRun):
         return
     previous = conn.yield_after_commit
     conn.yield_after_commit = settings.HQ_SQLITE_JOB_YIELD_MS / 1000
+    token = _batch_size.set(min(settings.HQ_AUTO_BATCH_SIZE, settings.HQ_JOB_BATCH_SIZE))
     try:
         yield
     finally:
         conn.yield_after_commit = previous
+        _batch_size.reset(token)
 
 
 def _execute(run: JobRun, service, progress: ProgressCallback | None) -> JobRun:

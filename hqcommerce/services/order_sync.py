@@ -8,14 +8,13 @@ pending with the reason and is retried on the next run; the other orders go on. 
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 
 from hqcommerce.models import Channel, JobRun, SalesOrder, UploadedTransaction
 from hqcommerce.models.sales import TransactionStatus
 
-from .jobs import JobResult, JobTracker, ProgressCallback, channels_resolve
+from .jobs import JobResult, JobTracker, ProgressCallback, channels_resolve, job_batch_size
 from .references import reference_resolve, references_sync
 from .sales import NewOrder, sales_orders_create
 
@@ -97,7 +96,7 @@ def order_sync_run(
     selected = channels_resolve(channels) if channels else None
     queryset = pending_orders(channels=selected)
     tracker.add_total(queryset.count())
-    size = settings.HQ_JOB_BATCH_SIZE
+    size = job_batch_size()
     after = 0
     while True:
         batch = list(

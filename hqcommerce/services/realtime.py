@@ -60,7 +60,8 @@ def _enqueue(channel: Channel) -> JobRun | None:
 
 
 def auto_convert_request(*, channel_id: int, channel: Channel | None = None) -> JobRun | None:
-    """Called after a channel commits an async record. Returns the run it queued, if any.
+    """Called in the transaction that writes a channel's async record, so the request
+    commits (or rolls back) with the record. Returns the run it queued, if any.
 
     Under load the trigger is nearly always queued or running-with-rerun already; that case
     costs one SELECT, so the POS request that committed the record stays fast.
@@ -80,8 +81,8 @@ def auto_convert_request(*, channel_id: int, channel: Channel | None = None) -> 
         if fresh and (state == TriggerState.QUEUED or (state == TriggerState.RUNNING and rerun)):
             return None  # already covered: the queued run, or the one waiting
     for _attempt in range(3):
-        # Claim and queue in one transaction: on SQLite each transaction waits for the single
-        # write lock a running job may hold, and this runs inside a POS request.
+        # Claim and queue together (a savepoint inside the POS transaction, or a transaction
+        # of its own when called elsewhere).
         with transaction.atomic():
             claimed = triggers.filter(
                 Q(state=TriggerState.IDLE)

@@ -12,7 +12,6 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -33,7 +32,7 @@ from hqcommerce.models import AsyncStagingRecord, Channel, JobRun, UploadedTrans
 from hqcommerce.models.customers import ADDRESS_ROW_FIELDS
 from hqcommerce.models.staging import StagingOperation
 
-from .jobs import JobResult, JobTracker, ProgressCallback, channels_resolve
+from .jobs import JobResult, JobTracker, ProgressCallback, channels_resolve, job_batch_size
 
 
 class _WatermarkMoved(Exception):
@@ -262,7 +261,7 @@ def pjob_run(
     progress: ProgressCallback | None = None,
 ) -> JobResult:
     tracker = JobTracker(job_run, progress, dry_run=dry_run)
-    size = settings.HQ_JOB_BATCH_SIZE
+    size = job_batch_size()
     plan = []
     for channel in channels_resolve(channels):
         state = _state(channel)

@@ -175,3 +175,32 @@ def test_dashboard_latency_percentiles(channel, make_async_customer):
     latency = conversion_latency(now=now)
 
     assert (latency.count, latency.p50, latency.p95) == (4, 2.0, 10.0)
+
+
+def test_on_sqlite_an_auto_run_writes_in_small_transactions_and_a_scheduled_one_does_not(
+    channel, make_async_customer, worker, django_capture_on_commit_callbacks, settings, monkeypatch
+):
+    from django.db import connection
+
+    from hqcommerce.services import customer_sync
+
+    if connection.vendor != "sqlite":
+        pytest.skip("only SQLite has a single write lock to share")
+    settings.HQ_AUTO_BATCH_SIZE = 2
+    batches: list[int] = []
+    plan = customer_sync._plan
+    monkeypatch.setattr(
+        customer_sync,
+        "_plan",
+        lambda records, ctx: batches.append(len(records)) or plan(records, ctx),
+    )
+    _create(channel, make_async_customer, 5, django_capture_on_commit_callbacks)
+    worker[1]()
+    assert batches == [2, 2, 1]
+    assert not AsyncCustomer.objects.filter(account_number="").exists()
+
+    settings.HQ_AUTO_CONVERT = False
+    _create(channel, make_async_customer, 5, django_capture_on_commit_callbacks)
+    batches.clear()
+    run_scheduled_job("convert")
+    assert batches == [5]
