@@ -138,7 +138,7 @@ def percentile(values: list[float], p: float) -> float:
 def update_benchmarks_doc(section: str, body: str) -> None:
     """Replace (or add) one `## section` of docs/benchmarks.md."""
     path = ROOT / "docs" / "benchmarks.md"
-    text = path.read_text() if path.exists() else "# Benchmarks\n\nWritten by `make bench`.\n"
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
     header = f"## {section}"
     parts = text.split("\n## ")
     kept = [parts[0]] + [p for p in parts[1:] if not p.startswith(section)]
