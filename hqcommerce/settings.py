@@ -119,6 +119,11 @@ DATABASES = {
         os.environ.get("DATABASE_URL", _default_sqlite), conn_max_age=0
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A PostgreSQL connection is a server process: keep it across requests (checked before
+    # reuse) instead of forking one per API call. HQ_DB_CONN_MAX_AGE=0 closes after each.
+    DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("HQ_DB_CONN_MAX_AGE", "60"))
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     # Django's SQLite backend, plus a pause after each commit of a job run (see its docstring).
