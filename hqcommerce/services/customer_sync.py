@@ -319,12 +319,6 @@ def _claim(queryset: QuerySet, *, after: int, limit: int) -> list[AsyncStagingRe
     )
 
 
-def _unchanged(claimed: list[AsyncStagingRecord], read: list[AsyncStagingRecord]) -> bool:
-    return [(r.pk, r.status, r.payload) for r in claimed] == [
-        (r.pk, r.status, r.payload) for r in read
-    ]
-
-
 def _count(plan: _Plan) -> dict[str, int]:
     return {
         "processed": plan.size,
@@ -390,22 +384,18 @@ def customer_sync_run(
     size = job_batch_size()
     after = 0
     while True:
-        # Read and validate the batch first, outside any write transaction: validation is
-        # most of the work, and on SQLite a transaction holds the single write lock that POS
-        # requests wait for. Under the lock the batch is claimed again; if it changed
-        # meanwhile (taken by another worker, corrected by staff) what was claimed is replanned.
-        records = list(queryset.filter(pk__gt=after).order_by("pk")[:size])
-        if not records:
-            break
-        plan = _plan(records, ctx)
-        if not dry_run:
+        if dry_run:
+            records = list(queryset.filter(pk__gt=after).order_by("pk")[:size])
+            if not records:
+                break
+            plan = _plan(records, ctx)
+        else:
             try:
                 with transaction.atomic():
-                    claimed = _claim(
-                        queryset.filter(pk__in=[r.pk for r in records]), after=after, limit=size
-                    )
-                    if not _unchanged(claimed, records):
-                        plan = _plan(claimed, ctx)
+                    records = _claim(queryset, after=after, limit=size)
+                    if not records:
+                        break
+                    plan = _plan(records, ctx)
                     _apply(plan, ctx)
             except DatabaseError:
                 logger.warning("batch after staging id %s rejected; retrying one by one", after)
