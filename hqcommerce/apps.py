@@ -16,7 +16,12 @@ class HqCommerceConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django_q.signals import post_spawn
+
         from hqcommerce.services.access import groups_ensure
+        from hqcommerce.worker import on_worker_spawn
 
         # Permissions appear in each app's post_migrate, so the groups follow every one of them.
         post_migrate.connect(groups_ensure, dispatch_uid="hqcommerce_groups")
+        # Job workers run at a lower CPU priority than the web server (see worker.py).
+        post_spawn.connect(on_worker_spawn, dispatch_uid="hqcommerce_worker_nice")

@@ -268,6 +268,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("HQ_MAX_BODY_BYTES", str(256 * 
 HQ_JOB_BATCH_SIZE = int(os.environ.get("HQ_JOB_BATCH_SIZE", "500"))
 # SQLite only: how long a job run pauses after each commit so waiting POS writes get a turn.
 HQ_SQLITE_JOB_YIELD_MS = float(os.environ.get("HQ_SQLITE_JOB_YIELD_MS", "20"))
+# Unix nice value each django-q2 worker process takes when it starts (0: unchanged), so POS
+# requests get the CPU before background jobs on a machine they share.
+HQ_WORKER_NICE = int(os.environ.get("HQ_WORKER_NICE", "10"))
+if not 0 <= HQ_WORKER_NICE <= 19:
+    raise ImproperlyConfigured(f"HQ_WORKER_NICE must be 0..19, not {HQ_WORKER_NICE}.")
 # SQLite only: records per transaction in a near-real-time run (short write-lock holds).
 HQ_AUTO_BATCH_SIZE = int(os.environ.get("HQ_AUTO_BATCH_SIZE", "25"))
 # How often a running job writes its progress (each write is a short write transaction).
