@@ -130,13 +130,10 @@ class AsyncCustomer(models.Model):
     display_name.fget.short_description = _("name")
 
 
-class AsyncCustomerAddress(models.Model):
-    customer = models.ForeignKey(
-        AsyncCustomer,
-        on_delete=models.CASCADE,
-        related_name="addresses",
-        verbose_name=_("customer"),
-    )
+class AddressFields(models.Model):
+    """The address columns both async address tables carry (they mirror D365's two
+    channel tables: addresses created with the customer and addresses added later)."""
+
     async_id = models.UUIDField(
         default=uuid.uuid4, editable=False, unique=True, verbose_name=_("async id")
     )
@@ -156,11 +153,23 @@ class AsyncCustomerAddress(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
-        verbose_name = _("async customer address")
-        verbose_name_plural = _("async customer addresses")
+        abstract = True
 
     def __str__(self) -> str:
         return ", ".join(p for p in (self.street, self.city, self.country) if p)
+
+
+class AsyncCustomerAddress(AddressFields):
+    customer = models.ForeignKey(
+        AsyncCustomer,
+        on_delete=models.CASCADE,
+        related_name="addresses",
+        verbose_name=_("customer"),
+    )
+
+    class Meta:
+        verbose_name = _("async customer address")
+        verbose_name_plural = _("async customer addresses")
 
 
 class AsyncCustomerContact(models.Model):
@@ -288,7 +297,7 @@ class CustomerRefMixin(models.Model):
     target_display.fget.short_description = _("customer")
 
 
-class AsyncAddress(CustomerRefMixin):
+class AsyncAddress(CustomerRefMixin, AddressFields):
     """An address the POS added later to an async or a synced customer (RETAILASYNCADDRESSV2)."""
 
     channel = models.ForeignKey(
@@ -297,23 +306,12 @@ class AsyncAddress(CustomerRefMixin):
         related_name="async_addresses",
         verbose_name=_("channel"),
     )
-    async_id = models.UUIDField(
-        default=uuid.uuid4, editable=False, unique=True, verbose_name=_("async id")
-    )
     purpose = models.CharField(
         max_length=10,
         choices=AddressPurpose.choices,
         default=AddressPurpose.DELIVERY,
         verbose_name=_("purpose"),
     )
-    is_primary = models.BooleanField(default=False, verbose_name=_("is primary"))
-    name = models.CharField(max_length=100, blank=True, verbose_name=_("name"))
-    street = models.CharField(max_length=200, blank=True, verbose_name=_("street"))
-    city = models.CharField(max_length=60, blank=True, verbose_name=_("city"))
-    state = models.CharField(max_length=60, blank=True, verbose_name=_("state"))
-    zip_code = models.CharField(max_length=20, blank=True, verbose_name=_("zip code"))
-    country = models.CharField(max_length=3, blank=True, verbose_name=_("country"))
-    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     upload_counter = models.PositiveBigIntegerField(verbose_name=_("upload counter"))
 
     class Meta:

@@ -48,9 +48,7 @@ def test_nice_zero_leaves_the_worker_priority_alone(priorities, settings):
     assert priorities["set"] == []
 
 
-def test_a_refused_priority_change_is_logged_and_the_worker_goes_on(
-    monkeypatch, settings, caplog
-):
+def test_a_refused_priority_change_is_logged_and_the_worker_goes_on(monkeypatch, settings, caplog):
     settings.HQ_WORKER_NICE = 10
     monkeypatch.setattr(worker.os, "getpriority", lambda which, who: 0)
 
