@@ -43,8 +43,13 @@ def rows_insert(
         else:
             fixed.append(f.get_db_prep_save(f.get_default(), connection))
     fixed_fields = [f for f in rest if f not in per_row]
+    # None needs no preparation except in a JSONField (where it would be JSON null).
     preps = [
-        (lambda v, f=f: f.get_db_prep_save(v, connection))
+        (
+            (lambda v, f=f: f.get_db_prep_save(v, connection))
+            if f.get_internal_type() == "JSONField"
+            else (lambda v, f=f: None if v is None else f.get_db_prep_save(v, connection))
+        )
         if f.get_internal_type() in _PREPARED
         else None
         for f in given
