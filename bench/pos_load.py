@@ -2,8 +2,9 @@
 waits on HQ.
 
 gunicorn (2 workers), 8 concurrent clients creating async customers for --seconds: p50/p99
-latency and throughput, first idle, then while `convert_async_customers` works through a
-backlog of --backlog customers in a worker process; in the same run, the throughput of a
+latency and throughput, first idle, then while a conversion queued with
+`convert_async_customers --queue` works through a backlog of --backlog customers in the
+django-q2 worker, as the product runs it (worker at nice HQ_WORKER_NICE); in the same run, the throughput of a
 trivial authenticated endpoint (GET /api/v1/health/) as the framework's ceiling.
 
     python bench/pos_load.py [--seconds 30] [--backlog 100000] [--database-url URL] [--write-doc]
@@ -15,7 +16,6 @@ import argparse
 import json
 import os
 import platform
-import subprocess
 import sys
 import threading
 import time
@@ -23,8 +23,6 @@ from datetime import UTC, datetime
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _harness import (
-    PYTHON,
-    ROOT,
     bench_env,
     call,
     manage,
@@ -51,6 +49,17 @@ for start in range(0, %(backlog)d, 2000):
     ])
 print(json.dumps({"key": device_key_create(channel_code="POS01", name="LOAD")[1]}))
 """
+
+
+RUNNING = """
+from hqcommerce.models import JobRun
+run = JobRun.objects.filter(kind="convert").order_by("-pk").first()
+print(run.status if run else "none")
+"""
+
+
+def conversion_status(env: dict) -> str:
+    return manage(env, "shell", "-c", RUNNING, capture=True).strip().splitlines()[-1]
 
 
 def load(base: str, key: str, seconds: float, *, create: bool) -> dict:
@@ -119,21 +128,17 @@ def main() -> None:
         .strip()
         .splitlines()[-1]
     )["key"]
-    with running_app(env, workers=2, qclusters=0) as base:
+    with running_app(env, workers=2, qclusters=1) as base:
         ceiling = load(base, key, args.seconds, create=False)
         idle = load(base, key, args.seconds, create=True)
-        converter = subprocess.Popen(
-            [PYTHON, "manage.py", "convert_async_customers", "--channel", "BACKLOG", "-v0"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        time.sleep(2)  # let it get into its batches
+        manage(env, "convert_async_customers", "--channel", "BACKLOG", "--queue", "-v0")
+        deadline = time.monotonic() + 30
+        while conversion_status(env) in ("none", "queued"):
+            if time.monotonic() > deadline:
+                raise RuntimeError("the worker did not start the conversion")
+            time.sleep(0.5)
         busy = load(base, key, args.seconds, create=True)
-        still_running = converter.poll() is None
-        converter.terminate()
-        converter.wait(timeout=30)
+        still_running = conversion_status(env) == "running"
     result = {
         "ceiling": ceiling,
         "idle": idle,
@@ -143,7 +148,7 @@ def main() -> None:
     print(json.dumps(result, indent=2))
     lines = [
         f"Run on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.machine()}, {os.cpu_count()} cores, {db}, gunicorn 2 workers, "
-        f"{CLIENTS} clients, {args.seconds:g} s each; backlog of {args.backlog} async customers converted by a worker process "
+        f"{CLIENTS} clients, {args.seconds:g} s each; backlog of {args.backlog} async customers converted by the django-q2 worker "
         f"during the third phase (still converting at its end: {'yes' if still_running else 'no'}).",
         "",
         "| phase | requests/s | p50 ms | p99 ms | errors |",

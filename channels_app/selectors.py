@@ -16,8 +16,17 @@ def channel_customer_copies(channel: Channel) -> QuerySet[ChannelCustomer]:
     return ChannelCustomer.objects.filter(channel_database_id=channel.channel_database_id)
 
 
-def _pending_view(c: AsyncCustomer, channel: Channel) -> dict:
-    contacts = list(c.contacts.all())
+def pending_customer_view(
+    c: AsyncCustomer,
+    channel: Channel,
+    *,
+    contacts: list | None = None,
+    addresses: list | None = None,
+) -> dict:
+    """A customer pending sync as the POS sees it. The create path passes the children it
+    has just written, so its answer needs no second read of what it wrote."""
+    contacts = list(c.contacts.all()) if contacts is None else contacts
+    addresses = list(c.addresses.all()) if addresses is None else addresses
 
     def primary(kind: str) -> str:
         of_kind = [x for x in contacts if x.kind == kind]
@@ -51,7 +60,7 @@ def _pending_view(c: AsyncCustomer, channel: Channel) -> dict:
                 "zip_code": a.zip_code,
                 "country": a.country,
             }
-            for a in c.addresses.all()
+            for a in addresses
         ],
     }
 
@@ -109,11 +118,11 @@ def channel_customer_view(*, channel: Channel, ref: str) -> dict | None:
         .first()
     )
     if own is not None and not own.account_number:
-        return _pending_view(own, channel)
+        return pending_customer_view(own, channel)
     copy = channel_customer_copies(channel).filter(async_id=guid).first()
     if copy is not None:
         return _synced_view(copy, channel)
-    return _pending_view(own, channel) if own is not None else None
+    return pending_customer_view(own, channel) if own is not None else None
 
 
 def _encode(section: str, pk: int) -> str:
@@ -147,7 +156,7 @@ def channel_customers_page(
                 | Q(async_id__icontains=search.replace("-", ""))
             ).distinct()
         rows = list(pending.order_by("pk").prefetch_related("contacts", "addresses")[: size + 1])
-        items = [_pending_view(c, channel) for c in rows[:size]]
+        items = [pending_customer_view(c, channel) for c in rows[:size]]
         if len(rows) > size:
             return items, _encode("p", rows[size - 1].pk)
         after = 0

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max
 from django.utils.translation import gettext as _
 
@@ -22,7 +22,7 @@ from channels_app.models import (
     ChannelTransaction,
     PartnerRequest,
 )
-from channels_app.selectors import channel_customer_copies
+from channels_app.selectors import channel_customer_copies, pending_customer_view
 from hqcommerce.models import Channel, LoyaltyCard
 from hqcommerce.services.customers import (
     channel_defaults,
@@ -60,6 +60,8 @@ class PosCustomerResult:
     status: str
     account_number: str | None
     async_id: uuid.UUID | None
+    # Pending sync: the customer as the POS sees it, built from what was just written.
+    view: dict | None = field(default=None, compare=False)
 
     @property
     def display_id(self) -> str:
@@ -75,11 +77,10 @@ def upload_counter_next(*, channel: Channel) -> int:
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("upload_counter_next must run inside the record's transaction")
-    state = ChannelReplicationState.objects.filter(channel=channel)
-    if not state.update(upload_counter=F("upload_counter") + 1):
+    counter = _counter_increment(channel.pk)
+    if counter is None:
         ChannelReplicationState.objects.get_or_create(channel=channel)
-        state.update(upload_counter=F("upload_counter") + 1)
-    counter = state.values_list("upload_counter", flat=True).get()
+        counter = _counter_increment(channel.pk)
     # Every record that takes a counter is one the P-job will upload: ask for a (coalesced)
     # near-real-time conversion of this channel in the same transaction, so the request
     # commits with the record, and on SQLite the POS takes the write lock only once.
@@ -87,9 +88,29 @@ def upload_counter_next(*, channel: Channel) -> int:
     return counter
 
 
-def _request_conversion(channel: Channel) -> None:
-    from hqcommerce.services.realtime import auto_convert_request
+def _counter_increment(channel_id: int) -> int | None:
+    """UPDATE ... RETURNING (SQLite 3.35+ and PostgreSQL): one statement on every POS write."""
+    if not connection.features.can_return_columns_from_insert:  # an SQLite older than 3.35
+        state = ChannelReplicationState.objects.filter(channel_id=channel_id)
+        if not state.update(upload_counter=F("upload_counter") + 1):
+            return None
+        return state.values_list("upload_counter", flat=True).get()
+    table = connection.ops.quote_name(ChannelReplicationState._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET upload_counter = upload_counter + 1 "
+            "WHERE channel_id = %s RETURNING upload_counter",
+            [channel_id],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
 
+
+def _request_conversion(channel: Channel) -> None:
+    from hqcommerce.services.realtime import auto_convert_enabled, auto_convert_request
+
+    if not auto_convert_enabled(channel):
+        return  # no savepoint to pay for when the trigger is off
     try:
         with transaction.atomic():  # a savepoint: a failure here never loses the POS write
             auto_convert_request(channel_id=channel.pk, channel=channel)
@@ -99,6 +120,12 @@ def _request_conversion(channel: Channel) -> None:
 
 def async_customer_create(*, channel: Channel, data: dict, register: str = "") -> AsyncCustomer:
     """Write the customer to channel data only, under a new GUID ("Pending sync")."""
+    return _async_customer_write(channel=channel, data=data, register=register)[0]
+
+
+def _async_customer_write(
+    *, channel: Channel, data: dict, register: str
+) -> tuple[AsyncCustomer, list[AsyncCustomerAddress], list[AsyncCustomerContact]]:
     errors = customer_payload_shape_errors(data)
     if errors:
         raise CustomerValidationError(errors)
@@ -118,7 +145,7 @@ def async_customer_create(*, channel: Channel, data: dict, register: str = "") -
             register=register,
             upload_counter=counter,
         )
-        AsyncCustomerAddress.objects.bulk_create(
+        addresses = AsyncCustomerAddress.objects.bulk_create(
             [
                 AsyncCustomerAddress(
                     customer=customer,
@@ -132,7 +159,7 @@ def async_customer_create(*, channel: Channel, data: dict, register: str = "") -
                 for a in data.get("addresses") or []
             ]
         )
-        AsyncCustomerContact.objects.bulk_create(
+        contacts = AsyncCustomerContact.objects.bulk_create(
             [
                 AsyncCustomerContact(
                     customer=customer,
@@ -157,7 +184,7 @@ def async_customer_create(*, channel: Channel, data: dict, register: str = "") -
                 for a in data.get("attributes") or []
             ]
         )
-    return customer
+    return customer, addresses, contacts
 
 
 def pos_customer_create(
@@ -176,8 +203,11 @@ def pos_customer_create(
         else:
             channel_customers_apply(channel=channel, snapshots=customer_snapshots([customer]))
             return PosCustomerResult(SYNCED, customer.account_number, None)
-    customer = async_customer_create(channel=channel, data=data, register=register)
-    return PosCustomerResult(PENDING_SYNC, None, customer.async_id)
+    customer, addresses, contacts = _async_customer_write(
+        channel=channel, data=data, register=register
+    )
+    view = pending_customer_view(customer, channel, contacts=contacts, addresses=addresses)
+    return PosCustomerResult(PENDING_SYNC, None, customer.async_id, view=view)
 
 
 @dataclass(frozen=True)

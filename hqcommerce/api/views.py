@@ -136,10 +136,8 @@ class CustomerListCreateView(ChannelScopedMixin, APIView):
             register = request_device_key(request).name if request_device_key(request) else ""
             result = pos_customer_create(channel=channel, data=payload, register=register)
             ref = result.account_number or str(result.async_id)
-            return Response(
-                s.CustomerOutput(_customer_or_404(channel, ref)).data,
-                status=status.HTTP_201_CREATED,
-            )
+            view = result.view or _customer_or_404(channel, ref)
+            return Response(s.CustomerOutput(view).data, status=status.HTTP_201_CREATED)
 
         return idempotent(request, endpoint="customers_create", perform=perform)
 

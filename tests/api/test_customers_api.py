@@ -56,6 +56,30 @@ def test_async_store_creates_a_pending_customer(device, channel):
     assert AsyncCustomer.objects.get(async_id=body["async_id"]).channel == channel
 
 
+def test_create_answers_exactly_what_a_later_lookup_shows(device):
+    """The 201 is built from the rows just written; it must match a read of them."""
+    data = {
+        **NEW,
+        "contacts": [
+            {"kind": "phone", "value": "+34 600 000 001"},
+            {"kind": "email", "value": "lucia@example.com", "is_primary": True},
+            {"kind": "email", "value": "other@example.com"},
+        ],
+        "addresses": [
+            {"street": "Calle Sol 3", "city": "Sevilla", "country": "ES"},
+            {"street": "Calle Luna 4", "city": "Cádiz", "country": "ES", "is_primary": True},
+        ],
+    }
+    created = device.post("/api/v1/customers/", data, format="json")
+    assert created.status_code == 201
+
+    looked_up = device.get(f"/api/v1/customers/{created.json()['id']}/")
+    assert looked_up.status_code == 200
+    assert created.json() == looked_up.json()
+    assert created.json()["email"] == "lucia@example.com"
+    assert len(created.json()["addresses"]) == 2
+
+
 def test_sync_store_gets_the_account_number_at_once(db):
     store = SyncChannelFactory()
     response = device_client(store).post("/api/v1/customers/", NEW, format="json")

@@ -80,3 +80,22 @@ def test_async_records_get_increasing_upload_counters_per_channel(channel, make_
     counters = [AsyncCustomer.objects.get(async_id=i).upload_counter for i in ids]
     assert counters == [1, 2, 3]
     assert ChannelReplicationState.objects.get(channel=channel).upload_counter == 3
+
+
+@pytest.mark.parametrize("returning", [True, False], ids=["update-returning", "older-sqlite"])
+def test_each_channel_record_takes_the_next_counter_from_a_new_or_existing_state_row(
+    channel, monkeypatch, returning
+):
+    """Counters are 1, 2, 3 per channel whether the database can UPDATE ... RETURNING or not."""
+    from django.db import connection
+
+    monkeypatch.setattr(connection.features, "can_return_columns_from_insert", returning)
+    ChannelReplicationState.objects.filter(channel=channel).delete()
+
+    created = [
+        pos.pos_customer_create(channel=channel, data=CustomerDataFactory()) for _ in range(3)
+    ]
+
+    counters = [AsyncCustomer.objects.get(async_id=r.async_id).upload_counter for r in created]
+    assert counters == [1, 2, 3]
+    assert ChannelReplicationState.objects.get(channel=channel).upload_counter == 3
