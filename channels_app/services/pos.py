@@ -88,9 +88,14 @@ def upload_counter_next(*, channel: Channel) -> int:
     return counter
 
 
+def _update_returning() -> bool:
+    """PostgreSQL and SQLite 3.35+ (the version that brought RETURNING to both statements)."""
+    return connection.vendor == "postgresql" or connection.features.can_return_columns_from_insert
+
+
 def _counter_increment(channel_id: int) -> int | None:
     """UPDATE ... RETURNING (SQLite 3.35+ and PostgreSQL): one statement on every POS write."""
-    if not connection.features.can_return_columns_from_insert:  # an SQLite older than 3.35
+    if not _update_returning():
         state = ChannelReplicationState.objects.filter(channel_id=channel_id)
         if not state.update(upload_counter=F("upload_counter") + 1):
             return None

@@ -3,13 +3,15 @@
 The jobs write hundreds of thousands of child rows (addresses, contacts, attributes). With
 `bulk_create` most of that time went into Django creating instances and compiling a generic
 INSERT per batch; here the rows go straight into multi-row INSERT statements (one round trip
-per chunk, which PostgreSQL needs: `executemany` costs it a statement per row). Values still
+per chunk, which PostgreSQL needs: `executemany` costs it a statement per row; on PostgreSQL
+plain inserts go through COPY instead). Values still
 go through each field's own DB preparation where it matters (UUIDs, JSON, dates, decimals),
 and fields left out get their defaults.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 
 from django.db import connection, models
@@ -64,11 +66,57 @@ def rows_insert(
         return 0
     quote = connection.ops.quote_name
     names = [f.column for f in (*given, *fixed_fields, *per_row)]
-    head = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(n) for n in names)}) VALUES "
+    target = f"{quote(meta.db_table)} ({', '.join(quote(n) for n in names)})"
+    if connection.vendor == "postgresql":
+        if not ignore_conflicts:
+            return _copy(target, values)
+        temp = copy_to_temp(meta.db_table, names, values)
+        columns = ", ".join(quote(n) for n in names)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {target} SELECT {columns} FROM {temp} ON CONFLICT DO NOTHING"
+            )
+            return max(cursor.rowcount, 0)
+    head = f"INSERT INTO {target} VALUES "
     if ignore_conflicts:
         return chunked_execute(head, " ON CONFLICT DO NOTHING", values)
     chunked_execute(head, "", values)
     return len(values)
+
+
+def _copy(target: str, values: Sequence[tuple]) -> int:
+    """PostgreSQL's COPY: the rows stream to the server with no SQL to parse.
+
+    A multi-row INSERT makes psycopg rewrite every `%s` placeholder of a statement of
+    tens of thousands in Python, which cost the sync more than the server's own work.
+    COPY has no ON CONFLICT: inserts that may hit a unique key COPY into a temporary table
+    first (copy_to_temp).
+    """
+    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {target} FROM STDIN") as copy:
+        for row in values:
+            copy.write_row(row)
+    return len(values)
+
+
+_temp_tables = itertools.count()
+
+
+def copy_to_temp(table: str, columns: Sequence[str], values: Sequence[tuple]) -> str:
+    """PostgreSQL: COPY rows into a new temporary table with these columns of `table` (same
+    types, no constraints), dropped at commit; returns its name. For the statements COPY
+    cannot do itself: INSERT ... ON CONFLICT and UPDATE ... FROM read the rows from it."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("copy_to_temp must run inside the caller's transaction")
+    quote = connection.ops.quote_name
+    name = f"hq_rows_{next(_temp_tables)}"
+    listed = ", ".join(quote(c) for c in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {name} ON COMMIT DROP AS "
+            f"SELECT {listed} FROM {quote(table)} WITH NO DATA"
+        )
+    _copy(f"{name} ({listed})", values)
+    return name
 
 
 def objects_insert(objs: Sequence[models.Model], *, ignore_conflicts: bool = False) -> int:
