@@ -43,7 +43,7 @@ bench: install
 	-psql -h 127.0.0.1 -U postgres -c "CREATE DATABASE hqbench" >/dev/null 2>&1
 	$(BIN)/python bench/conversion.py --sizes 2000,10000 --write-doc
 	$(BIN)/python bench/conversion.py --sizes 2000,10000 --database-url $(BENCH_PG) --write-doc
-	$(BIN)/python bench/pos_load.py --seconds 20 --backlog 20000 --database-url $(BENCH_PG) --write-doc
+	$(BIN)/python bench/pos_load.py --seconds 20 --backlog 100000 --database-url $(BENCH_PG) --write-doc
 
 # Near-real-time conversion at the issue's 10/s and 50/s for 60 s each, trigger on and off,
 # on SQLite and PostgreSQL: about 12 minutes.
