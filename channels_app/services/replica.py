@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from channels_app.models import AsyncCustomer, ChannelCustomer
-from hqcommerce.db.rows import chunked_execute, copy_to_temp
+from hqcommerce.db.rows import chunked_execute, execute_from_temp
 from hqcommerce.models import Channel, ChannelDatabase
 
 COPY_FIELDS = [
@@ -34,7 +34,7 @@ def _upsert(database_id: int, snapshots: Sequence[dict], now) -> None:
 
     1010 writes every customer to every channel database; building these rows through the
     ORM's bulk_create cost several times the database's own work, so this one statement is raw.
-    On PostgreSQL the rows arrive by COPY into a temporary table (see db/rows.copy_to_temp).
+    On PostgreSQL the rows arrive by COPY into a temporary table (see db/rows.execute_from_temp).
     Values go through each field's own DB preparation (UUIDs, JSON, timestamps).
     """
     meta = ChannelCustomer._meta
@@ -69,12 +69,13 @@ def _upsert(database_id: int, snapshots: Sequence[dict], now) -> None:
         for s in snapshots
     ]
     if connection.vendor == "postgresql":
-        temp = copy_to_temp(meta.db_table, columns, rows)
         listed = ", ".join(quote(c) for c in columns)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {quote(meta.db_table)} ({listed}) SELECT {listed} FROM {temp}{tail}"
-            )
+        execute_from_temp(
+            meta.db_table,
+            columns,
+            rows,
+            f"INSERT INTO {quote(meta.db_table)} ({listed}) SELECT {listed} FROM {{rows}}{tail}",
+        )
         return
     chunked_execute(head, tail, rows)
 
@@ -118,20 +119,16 @@ def _map_temporary_ids(
     quote = connection.ops.quote_name
     table = quote(AsyncCustomer._meta.db_table)
     if connection.vendor == "postgresql":
-        temp = copy_to_temp(
+        return execute_from_temp(
             AsyncCustomer._meta.db_table,
             ["account_number", "mapped_at", "channel_id", "async_id"],
             rows,
+            f"UPDATE {table} SET {quote('account_number')} = v.{quote('account_number')}, "
+            f"{quote('mapped_at')} = v.{quote('mapped_at')} FROM {{rows}} AS v "
+            f"WHERE {table}.{quote('channel_id')} = v.{quote('channel_id')} "
+            f"AND {table}.{quote('async_id')} = v.{quote('async_id')} "
+            f"AND {table}.{quote('account_number')} = ''",
         )
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {table} SET {quote('account_number')} = v.{quote('account_number')}, "
-                f"{quote('mapped_at')} = v.{quote('mapped_at')} FROM {temp} AS v "
-                f"WHERE {table}.{quote('channel_id')} = v.{quote('channel_id')} "
-                f"AND {table}.{quote('async_id')} = v.{quote('async_id')} "
-                f"AND {table}.{quote('account_number')} = ''"
-            )
-            return max(cursor.rowcount, 0)
     tail = (
         f") AS v WHERE {table}.{quote('channel_id')} = v.column3 "
         f"AND {table}.{quote('async_id')} = v.column4 AND {table}.{quote('account_number')} = ''"

@@ -2,10 +2,9 @@
 
 The jobs write hundreds of thousands of child rows (addresses, contacts, attributes). With
 `bulk_create` most of that time went into Django creating instances and compiling a generic
-INSERT per batch; here the rows go straight into multi-row INSERT statements (one round trip
-per chunk, which PostgreSQL needs: `executemany` costs it a statement per row; on PostgreSQL
-plain inserts go through COPY instead). Values still
-go through each field's own DB preparation where it matters (UUIDs, JSON, dates, decimals),
+INSERT per batch; here the rows go straight into multi-row INSERT statements on SQLite (one
+round trip per chunk) and through COPY on PostgreSQL. Values still go through each field's
+own DB preparation where it matters (UUIDs, JSON, dates, decimals),
 and fields left out get their defaults.
 """
 
@@ -70,13 +69,13 @@ def rows_insert(
     if connection.vendor == "postgresql":
         if not ignore_conflicts:
             return _copy(target, values)
-        temp = copy_to_temp(meta.db_table, names, values)
         columns = ", ".join(quote(n) for n in names)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {target} SELECT {columns} FROM {temp} ON CONFLICT DO NOTHING"
-            )
-            return max(cursor.rowcount, 0)
+        return execute_from_temp(
+            meta.db_table,
+            names,
+            values,
+            f"INSERT INTO {target} SELECT {columns} FROM {{rows}} ON CONFLICT DO NOTHING",
+        )
     head = f"INSERT INTO {target} VALUES "
     if ignore_conflicts:
         return chunked_execute(head, " ON CONFLICT DO NOTHING", values)
@@ -117,6 +116,15 @@ def copy_to_temp(table: str, columns: Sequence[str], values: Sequence[tuple]) ->
         )
     _copy(f"{name} ({listed})", values)
     return name
+
+
+def execute_from_temp(table: str, columns: Sequence[str], values: Sequence[tuple], sql: str) -> int:
+    """PostgreSQL: copy_to_temp, then one statement reading the rows from `{rows}` (its
+    alias-free name). Returns the rows the statement changed."""
+    temp = copy_to_temp(table, columns, values)
+    with connection.cursor() as cursor:
+        cursor.execute(sql.format(rows=temp))
+        return max(cursor.rowcount, 0)
 
 
 def objects_insert(objs: Sequence[models.Model], *, ignore_conflicts: bool = False) -> int:
