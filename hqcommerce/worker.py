@@ -17,9 +17,10 @@ from django.conf import settings
 logger = logging.getLogger(__name__)
 
 
-def worker_priority_lower(*, nice: int | None = None) -> int | None:
-    """Lower this process's priority to `nice` (never raise it); returns the value set."""
-    target = settings.HQ_WORKER_NICE if nice is None else nice
+def worker_priority_lower() -> int | None:
+    """Lower this process's priority to HQ_WORKER_NICE (never raise it); returns the value
+    it runs at, or None when left alone."""
+    target = settings.HQ_WORKER_NICE
     if target <= 0 or not hasattr(os, "setpriority"):
         return None
     current = os.getpriority(os.PRIO_PROCESS, 0)

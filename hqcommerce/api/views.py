@@ -135,8 +135,10 @@ class CustomerListCreateView(ChannelScopedMixin, APIView):
         def perform() -> Response:
             register = request_device_key(request).name if request_device_key(request) else ""
             result = pos_customer_create(channel=channel, data=payload, register=register)
-            ref = result.account_number or str(result.async_id)
-            view = result.view or _customer_or_404(channel, ref)
+            # A pending customer's view comes with the result; a synced one is read back.
+            view = result.view or _customer_or_404(
+                channel, result.account_number or str(result.async_id)
+            )
             return Response(s.CustomerOutput(view).data, status=status.HTTP_201_CREATED)
 
         return idempotent(request, endpoint="customers_create", perform=perform)
