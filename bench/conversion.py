@@ -71,6 +71,7 @@ def one_size(n: int) -> dict:
     build = time.perf_counter() - t0
     peak_after = {"build": _peak_rss_mb()}
     timings = {}
+    sql_stats = _SqlStats() if os.environ.get("BENCH_SQL") else None
     for name, job in (("pjob", pjob_run), ("sync", customer_sync_run), ("1010", distribution_run)):
         t = time.perf_counter()
         if os.environ.get("BENCH_PROFILE") == name:
@@ -79,6 +80,10 @@ def one_size(n: int) -> dict:
             with cProfile.Profile() as prof:
                 result = job()
             prof.dump_stats(f"/tmp/bench-{name}.prof")
+        elif sql_stats is not None:
+            with connection.execute_wrapper(sql_stats):
+                result = job()
+            sql_stats.report(name)
         else:
             result = job()
         timings[name] = time.perf_counter() - t
@@ -153,6 +158,32 @@ def one_size(n: int) -> dict:
     }
 
 
+class _SqlStats:
+    """`BENCH_SQL=1`: seconds per statement shape, printed to stderr after each step."""
+
+    def __init__(self) -> None:
+        self.totals: dict[str, list[float]] = {}
+
+    def __call__(self, execute, sql, params, many, context):
+        import re
+
+        t = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            shape = re.sub(r"(%s|\?|\d+)(, *(%s|\?|\d+))+", "…", str(sql))[:160]
+            entry = self.totals.setdefault(shape, [0.0, 0])
+            entry[0] += time.perf_counter() - t
+            entry[1] += 1
+
+    def report(self, step: str) -> None:
+        top = sorted(self.totals.items(), key=lambda kv: -kv[1][0])[:12]
+        print(f"--- {step}: SQL seconds by statement", file=sys.stderr)
+        for shape, (seconds, count) in top:
+            print(f"{seconds:8.2f}s {count:6d}x  {shape}", file=sys.stderr)
+        self.totals.clear()
+
+
 def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -183,7 +214,7 @@ def main() -> None:
             env=env,
             cwd=ROOT,
             check=True,
-            capture_output=True,
+            stdout=subprocess.PIPE,  # stderr passes through (BENCH_SQL)
             text=True,
         ).stdout
         rows.append(json.loads(out.strip().splitlines()[-1]))

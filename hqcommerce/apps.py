@@ -18,6 +18,7 @@ class HqCommerceConfig(AppConfig):
     def ready(self) -> None:
         from django_q.signals import post_spawn
 
+        import hqcommerce.db.lookups  # noqa: F401  (registers the `__any` lookup)
         from hqcommerce.services.access import groups_ensure
         from hqcommerce.worker import on_worker_spawn
 

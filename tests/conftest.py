@@ -17,7 +17,7 @@ def pytest_collection_modifyitems(config, items):
         raise pytest.UsageError("HQ_REQUIRE_POSTGRES is set but DATABASE_URL is not PostgreSQL")
     if connection.vendor == "postgresql":
         return
-    skip = pytest.mark.skip(reason="needs PostgreSQL row locks (run by .ci/run's second pass)")
+    skip = pytest.mark.skip(reason="needs PostgreSQL (run by .ci/run's second pass)")
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)

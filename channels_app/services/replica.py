@@ -152,7 +152,7 @@ def channel_database_apply(*, database: ChannelDatabase, snapshots: Sequence[dic
     with transaction.atomic():
         existing = set(
             ChannelCustomer.objects.filter(
-                channel_database=database, account_number__in=accounts
+                channel_database=database, account_number__any=accounts
             ).values_list("account_number", flat=True)
         )
         _upsert(database.pk, snapshots, now)

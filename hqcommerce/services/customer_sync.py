@@ -20,7 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from hqcommerce.models import AsyncStagingRecord, Channel, Customer, JobRun
+from hqcommerce.db.stats import StatisticsKeeper
+from hqcommerce.models import AsyncStagingRecord, Channel, Customer, CustomerContact, JobRun
 from hqcommerce.models.staging import StagingOperation, StagingStatus
 
 from .customers import (
@@ -84,7 +85,7 @@ def _plan(records: list[AsyncStagingRecord], ctx: _Context) -> _Plan:
     plan = _Plan(size=len(records))
     existing = {
         c.origin_async_id: c
-        for c in Customer.objects.filter(origin_async_id__in=[r.async_id for r in records])
+        for c in Customer.objects.filter(origin_async_id__any=[r.async_id for r in records])
     }
     claimed: dict[uuid.UUID, AsyncStagingRecord] = {}
     for record in records:
@@ -155,7 +156,7 @@ def _apply(plan: _Plan, ctx: _Context) -> None:
     converted = [r.pk for r, _ in plan.create] + [r.pk for r, _ in plan.existing]
     if converted:
         customer = Customer.objects.filter(origin_async_id=OuterRef("async_id"))
-        AsyncStagingRecord.objects.filter(pk__in=converted).update(
+        AsyncStagingRecord.objects.filter(pk__any=converted).update(
             status=StagingStatus.COMPLETED,
             completed_at=now,
             last_error="",
@@ -209,7 +210,7 @@ def _apply(plan: _Plan, ctx: _Context) -> None:
             "prospect",
         ],
     )
-    AsyncStagingRecord.objects.filter(pk__in=[r.pk for r in updates]).update(
+    AsyncStagingRecord.objects.filter(pk__any=[r.pk for r in updates]).update(
         attempts=F("attempts") + 1
     )
 
@@ -382,8 +383,11 @@ def customer_sync_run(
     tracker.add_total(queryset.count())
     ctx = _Context()
     size = job_batch_size()
+    # The customer tables grow as the sync goes; its lookups read them by batch.
+    statistics = StatisticsKeeper(AsyncStagingRecord, Customer, CustomerContact)
     after = 0
     while True:
+        statistics.refresh()
         if dry_run:
             records = list(queryset.filter(pk__gt=after).order_by("pk")[:size])
             if not records:

@@ -84,7 +84,7 @@ def _duplicate_lookup(values: set[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     if values:
         rows = (
-            CustomerContact.objects.filter(normalized_value__in=values)
+            CustomerContact.objects.filter(normalized_value__any=values)
             .order_by("customer_id")
             .values_list("normalized_value", "customer_id")
         )
@@ -136,7 +136,7 @@ def customers_create(*, items: Sequence[NewCustomer]) -> list[Customer]:
     pks: dict[str, int] = {}
     for start in range(0, len(numbers), 2000):
         pks.update(
-            Customer.objects.filter(account_number__in=numbers[start : start + 2000]).values_list(
+            Customer.objects.filter(account_number__any=numbers[start : start + 2000]).values_list(
                 "account_number", "pk"
             )
         )

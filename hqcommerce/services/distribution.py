@@ -17,7 +17,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from channels_app.models import AsyncCustomer, ChannelCustomer
 from channels_app.services.replica import channel_database_apply
+from hqcommerce.db.stats import StatisticsKeeper
 from hqcommerce.models import (
     Channel,
     ChannelDatabase,
@@ -56,7 +58,7 @@ def _children(ids: list[int]) -> dict[str, dict[int, list]]:
     children: dict[str, dict[int, list]] = {}
     for table, rows in tables.items():
         grouped: dict[int, list] = defaultdict(list)
-        for row in rows.filter(customer_id__in=ids).order_by("pk").iterator(chunk_size=2000):
+        for row in rows.filter(customer_id__any=ids).order_by("pk"):
             grouped[row.pop("customer_id")].append(row)
         children[table] = grouped
     return children
@@ -160,7 +162,18 @@ def distribution_run(
     if not targets:
         return tracker.result
     cursor = min(watermarks.values())
+    statistics = StatisticsKeeper(
+        Customer,
+        CustomerAddress,
+        CustomerContact,
+        CustomerAttribute,
+        ContactPerson,
+        CustomerAffiliation,
+        ChannelCustomer,
+        AsyncCustomer,
+    )
     while True:
+        statistics.refresh()
         batch = list(_pending(cursor, head).order_by("replication_version")[:size])
         if not batch:
             break

@@ -35,7 +35,7 @@ def _create_orders(batch: list[UploadedTransaction]) -> tuple[int, int, list[str
     with transaction.atomic():
         locked = list(
             UploadedTransaction.objects.filter(
-                pk__in=[t.pk for t in batch], status=TransactionStatus.PENDING
+                pk__any=[t.pk for t in batch], status=TransactionStatus.PENDING
             )
             .select_for_update(skip_locked=True, of=("self",))
             .select_related("channel__default_customer")
@@ -43,7 +43,7 @@ def _create_orders(batch: list[UploadedTransaction]) -> tuple[int, int, list[str
         )
         existing = set(
             SalesOrder.objects.filter(
-                transaction_id__in=[t.transaction_id for t in locked]
+                transaction_id__any=[t.transaction_id for t in locked]
             ).values_list("channel_id", "transaction_id")
         )
         new_orders: list[NewOrder] = []
@@ -79,7 +79,7 @@ def _create_orders(batch: list[UploadedTransaction]) -> tuple[int, int, list[str
             sale.status = TransactionStatus.COMPLETED
             sale.last_error = ""
         UploadedTransaction.objects.bulk_update(done + waiting, ["status", "last_error"])
-        UploadedTransaction.objects.filter(pk__in=[s.pk for s in done + waiting]).update(
+        UploadedTransaction.objects.filter(pk__any=[s.pk for s in done + waiting]).update(
             attempts=F("attempts") + 1
         )
     return created, skipped, errors

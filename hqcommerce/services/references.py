@@ -43,22 +43,22 @@ def references_sync(transactions: Iterable[UploadedTransaction]) -> JobResult:
     customer_ids = {t.customer_async_id for t in transactions if t.customer_async_id}
     address_ids = {t.address_async_id for t in transactions if t.address_async_id}
     customer_ids -= set(
-        Customer.objects.filter(origin_async_id__in=customer_ids).values_list(
+        Customer.objects.filter(origin_async_id__any=customer_ids).values_list(
             "origin_async_id", flat=True
         )
     )
     address_ids -= set(
-        CustomerAddress.objects.filter(async_id__in=address_ids).values_list("async_id", flat=True)
+        CustomerAddress.objects.filter(async_id__any=address_ids).values_list("async_id", flat=True)
     )
     open_statuses = (StagingStatus.PENDING, StagingStatus.FAILED)
     record_ids = list(
         AsyncStagingRecord.objects.filter(
-            operation=StagingOperation.CREATE, async_id__in=customer_ids, status__in=open_statuses
+            operation=StagingOperation.CREATE, async_id__any=customer_ids, status__in=open_statuses
         ).values_list("pk", flat=True)
     ) + list(
         AsyncStagingRecord.objects.filter(
             operation=StagingOperation.ADD_ADDRESS,
-            async_id__in=address_ids,
+            async_id__any=address_ids,
             status__in=open_statuses,
         ).values_list("pk", flat=True)
     )

@@ -89,7 +89,7 @@ def statement_post(*, channel: Channel, business_date: dt.date, dry_run: bool = 
         statement = Statement.objects.select_for_update().get(pk=statement.pk)
         if statement.status == StatementStatus.POSTED:
             return {"posted": False, "blocking": [], "statement": statement, "already": True}
-        totals = UploadedTransaction.objects.filter(pk__in=[s.pk for s in sales]).aggregate(
+        totals = UploadedTransaction.objects.filter(pk__any=[s.pk for s in sales]).aggregate(
             count=Count("pk"), total=Sum("total")
         )
         statement.transaction_count = totals["count"]
@@ -102,13 +102,13 @@ def statement_post(*, channel: Channel, business_date: dt.date, dry_run: bool = 
             return {"posted": False, "blocking": blocking, "statement": statement}
         locked = list(
             UploadedTransaction.objects.select_for_update()
-            .filter(pk__in=[s.pk for s in sales], status=TransactionStatus.PENDING)
+            .filter(pk__any=[s.pk for s in sales], status=TransactionStatus.PENDING)
             .order_by("pk")
         )
         by_pk = {sale.pk: resolution for sale, resolution in resolutions}
         existing = set(
             SalesOrder.objects.filter(
-                channel=channel, transaction_id__in=[s.transaction_id for s in locked]
+                channel=channel, transaction_id__any=[s.transaction_id for s in locked]
             ).values_list("transaction_id", flat=True)
         )
         sales_orders_create(
@@ -128,7 +128,7 @@ def statement_post(*, channel: Channel, business_date: dt.date, dry_run: bool = 
                 if sale.transaction_id not in existing
             ]
         )
-        UploadedTransaction.objects.filter(pk__in=[s.pk for s in locked]).update(
+        UploadedTransaction.objects.filter(pk__any=[s.pk for s in locked]).update(
             status=TransactionStatus.COMPLETED, statement=statement, last_error=""
         )
         statement.status = StatementStatus.POSTED

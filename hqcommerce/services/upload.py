@@ -28,6 +28,7 @@ from channels_app.models import (
     PartnerRequest,
 )
 from hqcommerce.db.rows import objects_insert
+from hqcommerce.db.stats import StatisticsKeeper
 from hqcommerce.models import AsyncStagingRecord, Channel, JobRun, UploadedTransaction
 from hqcommerce.models.customers import ADDRESS_ROW_FIELDS
 from hqcommerce.models.staging import StagingOperation
@@ -54,7 +55,7 @@ def _customer_children(customers: list[AsyncCustomer]) -> None:
     grouped: dict[str, dict[int, list]] = {}
     for table, rows in tables.items():
         grouped[table] = defaultdict(list)
-        for row in rows.filter(customer_id__in=ids).order_by("pk").iterator(chunk_size=2000):
+        for row in rows.filter(customer_id__any=ids).order_by("pk"):
             grouped[table][row.pop("customer_id")].append(row)
     for c in customers:
         c.upload_children = {table: grouped[table][c.pk] for table in tables}
@@ -241,7 +242,7 @@ def _upload_batch(channel: Channel, batch: list, watermark: int) -> tuple[int, i
             already = len(rows) - inserted
             if source.model in (AsyncCustomer, ChannelTransaction, PartnerRequest):
                 source.model.objects.filter(
-                    pk__in=[row.pk for row in rows], uploaded_at=None
+                    pk__any=[row.pk for row in rows], uploaded_at=None
                 ).update(uploaded_at=now)
             created += len(rows) - already
             skipped += already
@@ -271,9 +272,17 @@ def pjob_run(
             )
         plan.append((channel, state))
 
+    statistics = StatisticsKeeper(
+        *(source.model for source in SOURCES),
+        AsyncCustomerAddress,
+        AsyncCustomerContact,
+        AsyncCustomerAffiliation,
+        AsyncCustomerAttribute,
+    )
     for channel, state in plan:
         watermark, head = state.upload_watermark, state.upload_counter
         while True:
+            statistics.refresh()
             batch = _next_batch(channel, watermark, head, size)
             if not batch:
                 break

@@ -1,0 +1,62 @@
+"""hqcommerce/db/lookups.py: `__any` finds exactly what `__in` finds, on every database, and
+PostgreSQL gets the list as one array parameter."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from hqcommerce.models import Customer, CustomerContact
+from tests.factories import CustomerDataFactory
+
+
+@pytest.fixture
+def customers(sync_channel):
+    from channels_app.services.pos import pos_customer_create
+
+    made = [pos_customer_create(channel=sync_channel, data=CustomerDataFactory()) for _ in range(3)]
+    return list(Customer.objects.filter(account_number__in=[m.account_number for m in made]))
+
+
+def test_any_matches_in_for_keys_foreign_keys_uuids_and_strings(customers):
+    first, second, _third = customers
+    cases = [
+        (Customer, "pk", [first.pk, second.pk, 10**9]),
+        (Customer, "account_number", [first.account_number, "NOPE", second.account_number]),
+        (Customer, "origin_async_id", [uuid.uuid4()]),
+        (CustomerContact, "customer_id", [first.pk, first.pk, None, second.pk]),
+        (CustomerContact, "customer", [first, second]),
+    ]
+    for model, field, values in cases:
+
+        def pks(lookup, model=model, field=field, values=values):
+            return set(model.objects.filter(**{f"{field}__{lookup}": values}).values_list("pk"))
+
+        expected, found = pks("in"), pks("any")
+        assert found == expected, (model.__name__, field)
+    assert set(Customer.objects.filter(pk__any=[first.pk, second.pk])) == {first, second}
+
+
+def test_an_empty_list_matches_nothing_without_asking_the_database(customers):
+    with CaptureQueriesContext(connection) as queries:
+        assert list(Customer.objects.filter(pk__any=[])) == []
+    assert len(queries) == 0
+
+
+def test_a_subquery_is_left_to_in(customers):
+    inner = Customer.objects.filter(pk=customers[0].pk).values("pk")
+    assert list(CustomerContact.objects.filter(customer_id__any=inner)) == list(
+        CustomerContact.objects.filter(customer_id__in=inner)
+    )
+
+
+@pytest.mark.postgres
+def test_postgresql_receives_the_list_as_one_array_parameter(customers):
+    ids = [c.pk for c in customers] + list(range(10**9, 10**9 + 2000))
+    with CaptureQueriesContext(connection) as queries:
+        assert Customer.objects.filter(pk__any=ids).count() == 3
+    sql = queries.captured_queries[-1]["sql"]
+    assert "= ANY(" in sql and " IN (" not in sql
