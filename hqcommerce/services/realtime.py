@@ -38,7 +38,11 @@ def auto_convert_enabled(channel: Channel) -> bool:
 
 
 def _enqueue(channel: Channel) -> JobRun | None:
-    """Queue an auto run, unless one is queued already: it will claim this channel too."""
+    """Queue an auto run, unless one is queued already: it will claim this channel too.
+
+    The claiming POS request pays for this, so the usual case (a run is waiting) is one
+    SELECT of its key and one UPDATE; the run itself is loaded only when it is new.
+    """
     from .jobs import job_enqueue
 
     stale = timezone.now() - timedelta(seconds=settings.HQ_TRIGGER_STALE_SECONDS)
@@ -50,13 +54,15 @@ def _enqueue(channel: Channel) -> JobRun | None:
             queued_at__gte=stale,
         )
         .order_by("pk")
+        .values_list("pk", flat=True)
         .first()
     )
-    run = waiting or job_enqueue(
-        kind=JobKind.CONVERT, channels=[channel.code], triggered_by=TriggeredBy.AUTO
-    )
+    if waiting is not None:
+        ConversionTrigger.objects.filter(channel=channel).update(last_job_run_id=waiting)
+        return None
+    run = job_enqueue(kind=JobKind.CONVERT, channels=[channel.code], triggered_by=TriggeredBy.AUTO)
     ConversionTrigger.objects.filter(channel=channel).update(last_job_run=run)
-    return None if waiting else run
+    return run
 
 
 def auto_convert_request(*, channel_id: int, channel: Channel | None = None) -> JobRun | None:
@@ -81,9 +87,9 @@ def auto_convert_request(*, channel_id: int, channel: Channel | None = None) -> 
         if fresh and (state == TriggerState.QUEUED or (state == TriggerState.RUNNING and rerun)):
             return None  # already covered: the queued run, or the one waiting
     for _attempt in range(3):
-        # Claim and queue together (a savepoint inside the POS transaction, or a transaction
-        # of its own when called elsewhere).
-        with transaction.atomic():
+        # Claim and queue together: a transaction of its own when called outside one; inside
+        # the POS transaction no savepoint of its own (the POS wraps this call in one).
+        with transaction.atomic(savepoint=False):
             claimed = triggers.filter(
                 Q(state=TriggerState.IDLE)
                 | Q(state__in=[TriggerState.QUEUED, TriggerState.RUNNING], changed_at__lt=stale)
