@@ -112,13 +112,21 @@ def _counter_increment(channel_id: int) -> int | None:
 
 
 def _request_conversion(channel: Channel) -> None:
-    from hqcommerce.services.realtime import auto_convert_enabled, auto_convert_request
+    from hqcommerce.services.realtime import (
+        auto_convert_covered,
+        auto_convert_enabled,
+        auto_convert_request,
+    )
 
     if not auto_convert_enabled(channel):
         return  # no savepoint to pay for when the trigger is off
+    # The usual case under load: one SELECT and no savepoint. (It is outside the `try`: if
+    # the database fails this read, it has failed the POS transaction as well.)
+    if auto_convert_covered(channel_id=channel.pk):
+        return
     try:
         with transaction.atomic():  # a savepoint: a failure here never loses the POS write
-            auto_convert_request(channel_id=channel.pk, channel=channel)
+            auto_convert_request(channel_id=channel.pk, channel=channel, checked=True)
     except Exception:  # schedules catch up
         logger.exception("could not queue a conversion for channel %s", channel.pk)
 

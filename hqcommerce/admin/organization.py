@@ -82,6 +82,6 @@ class AffiliationAdmin(admin.ModelAdmin):
 class ConversionTriggerAdmin(ReadOnlyAdmin):
     """Per channel: is a near-real-time conversion queued or running, and one waiting?"""
 
-    list_display = ["channel", "state", "rerun", "changed_at", "last_job_run"]
+    list_display = ["channel", "state", "rerun", "changed_at", "runs", "last_job_run"]
     list_select_related = ["channel", "last_job_run"]
     list_filter = ["state"]

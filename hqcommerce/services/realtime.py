@@ -24,7 +24,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from hqcommerce.models import Channel, ConversionTrigger, JobRun
@@ -40,52 +40,59 @@ def auto_convert_enabled(channel: Channel) -> bool:
 def _enqueue(channel: Channel) -> JobRun | None:
     """Queue an auto run, unless one is queued already: it will claim this channel too.
 
-    The claiming POS request pays for this, so the usual case (a run is waiting) is one
-    SELECT of its key and one UPDATE; the run itself is loaded only when it is new.
+    The claiming POS request pays for this, so the usual case (a run is waiting) is a single
+    EXISTS; the run records itself on the triggers it claims (auto_convert_started).
     """
     from .jobs import job_enqueue
 
     stale = timezone.now() - timedelta(seconds=settings.HQ_TRIGGER_STALE_SECONDS)
-    waiting = (
-        JobRun.objects.filter(
-            kind=JobKind.CONVERT,
-            triggered_by=TriggeredBy.AUTO,
-            status="queued",
-            queued_at__gte=stale,
-        )
-        .order_by("pk")
-        .values_list("pk", flat=True)
+    waiting = JobRun.objects.filter(
+        kind=JobKind.CONVERT,
+        triggered_by=TriggeredBy.AUTO,
+        status="queued",
+        queued_at__gte=stale,
+    ).exists()
+    if waiting:
+        return None
+    return job_enqueue(kind=JobKind.CONVERT, channels=[channel.code], triggered_by=TriggeredBy.AUTO)
+
+
+def auto_convert_covered(*, channel_id: int) -> bool:
+    """Is a conversion that will see a record written now already queued (or waiting to
+    rerun)? Under load nearly always: one SELECT, and nothing written."""
+    stale = timezone.now() - timedelta(seconds=settings.HQ_TRIGGER_STALE_SECONDS)
+    current = (
+        ConversionTrigger.objects.filter(channel_id=channel_id)
+        .values_list("state", "rerun", "changed_at")
         .first()
     )
-    if waiting is not None:
-        ConversionTrigger.objects.filter(channel=channel).update(last_job_run_id=waiting)
-        return None
-    run = job_enqueue(kind=JobKind.CONVERT, channels=[channel.code], triggered_by=TriggeredBy.AUTO)
-    ConversionTrigger.objects.filter(channel=channel).update(last_job_run=run)
-    return run
+    if current is None:
+        return False
+    state, rerun, changed_at = current
+    return changed_at >= stale and (
+        state == TriggerState.QUEUED or (state == TriggerState.RUNNING and rerun)
+    )
 
 
-def auto_convert_request(*, channel_id: int, channel: Channel | None = None) -> JobRun | None:
+def auto_convert_request(
+    *, channel_id: int, channel: Channel | None = None, checked: bool = False
+) -> JobRun | None:
     """Called in the transaction that writes a channel's async record, so the request
     commits (or rolls back) with the record. Returns the run it queued, if any.
 
-    Under load the trigger is nearly always queued or running-with-rerun already; that case
-    costs one SELECT, so the POS request that committed the record stays fast.
+    `checked`: the caller has just found the trigger not covered (auto_convert_covered), as
+    the POS does before opening the savepoint this needs.
     """
     if channel is None or channel.pk != channel_id:
         channel = Channel.objects.select_related("profile").get(pk=channel_id)
     if not auto_convert_enabled(channel):
         return None
+    if not checked and auto_convert_covered(channel_id=channel_id):
+        return None  # already covered: the queued run, or the one waiting
     stale = timezone.now() - timedelta(seconds=settings.HQ_TRIGGER_STALE_SECONDS)
     triggers = ConversionTrigger.objects.filter(channel_id=channel_id)
-    current = triggers.values_list("state", "rerun", "changed_at").first()
-    if current is None:
+    if not triggers.exists():
         ConversionTrigger.objects.get_or_create(channel_id=channel_id)
-    else:
-        state, rerun, changed_at = current
-        fresh = changed_at >= stale
-        if fresh and (state == TriggerState.QUEUED or (state == TriggerState.RUNNING and rerun)):
-            return None  # already covered: the queued run, or the one waiting
     for _attempt in range(3):
         # Claim and queue together: a transaction of its own when called outside one; inside
         # the POS transaction no savepoint of its own (the POS wraps this call in one).
@@ -131,7 +138,13 @@ def auto_convert_started(*, job_run: JobRun) -> list[str]:
     for trigger in queued:
         # Conditional: another auto run may have claimed this channel a moment ago.
         still_queued = ConversionTrigger.objects.filter(pk=trigger.pk, state=TriggerState.QUEUED)
-        if still_queued.update(state=TriggerState.RUNNING, rerun=False, changed_at=timezone.now()):
+        if still_queued.update(
+            state=TriggerState.RUNNING,
+            rerun=False,
+            changed_at=timezone.now(),
+            last_job_run=job_run,
+            runs=F("runs") + 1,
+        ):
             claimed.append(trigger.channel.code)
     if claimed:
         JobRun.objects.filter(pk=job_run.pk).update(channel_codes=sorted(claimed))

@@ -59,6 +59,8 @@ def test_a_burst_queues_one_conversion_per_channel_and_draining_converts_all(
         assert channel_customer_copies(store).count() == 50
     assert not AsyncCustomer.objects.filter(account_number="").exists()
     assert set(ConversionTrigger.objects.values_list("state", flat=True)) == {TriggerState.IDLE}
+    # Each trigger names the run that served it, and counts it.
+    assert set(ConversionTrigger.objects.values_list("last_job_run", "runs")) == {(run.pk, 1)}
 
 
 def test_records_arriving_while_a_run_is_running_get_exactly_one_more_run(
@@ -144,6 +146,29 @@ def test_disabling_the_trigger_falls_back_to_schedules_only(
 
     assert queue == []
     assert not JobRun.objects.exists()
+
+
+def test_a_failure_to_queue_never_loses_the_pos_write(
+    channel, make_async_customer, worker, monkeypatch, django_capture_on_commit_callbacks
+):
+    queue, drain = worker
+    from hqcommerce.services import realtime
+
+    def broken(channel):
+        raise RuntimeError("broker down")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(realtime, "_enqueue", broken)
+        (guid,) = _create(channel, make_async_customer, 1, django_capture_on_commit_callbacks)
+
+    assert AsyncCustomer.objects.filter(async_id=guid).exists()
+    assert queue == [] and not JobRun.objects.exists()
+    # The claim rolled back with its savepoint: the next write queues a run.
+    assert not ConversionTrigger.objects.filter(state=TriggerState.QUEUED).exists()
+    _create(channel, make_async_customer, 1, django_capture_on_commit_callbacks)
+    assert len(queue) == 1
+    drain()
+    assert Customer.objects.filter(origin_async_id=guid).exists()
 
 
 def test_other_async_records_trigger_too(
