@@ -16,6 +16,8 @@ from collections.abc import Iterable, Sequence
 from django.db import connection, models
 from django.utils import timezone
 
+_UNSET = object()
+
 # Field types whose Python values the database drivers do not take as they are.
 _PREPARED = {"UUIDField", "JSONField", "DateTimeField", "DateField", "DecimalField", "TimeField"}
 
@@ -56,11 +58,28 @@ def rows_insert(
         for f in given
     ]
     fixed_tuple = tuple(fixed)
+    # Only the columns that need it are touched per row: this loop runs for every row the
+    # jobs write.
+    prepared_at = [(i, p) for i, p in enumerate(preps) if p is not None]
+    width = len(given)
+    last_in: list = [_UNSET] * len(prepared_at)
+    last_out: list = [None] * len(prepared_at)
     values = []
     for row in rows:
-        prepared = tuple(v if p is None else p(v) for p, v in zip(preps, row, strict=True))
-        extra = tuple(f.get_db_prep_save(f.get_default(), connection) for f in per_row)
-        values.append(prepared + fixed_tuple + extra)
+        if len(row) != width:
+            raise ValueError(f"{meta.label}: a row has {len(row)} values for {width} columns")
+        if prepared_at:
+            row = list(row)
+            for n, (i, prep) in enumerate(prepared_at):
+                value = row[i]
+                if value is not last_in[n]:  # a value shared by all rows is prepared once
+                    last_in[n], last_out[n] = value, prep(value)
+                row[i] = last_out[n]
+        if per_row:
+            extra = tuple(f.get_db_prep_save(f.get_default(), connection) for f in per_row)
+            values.append((*row, *fixed_tuple, *extra))
+        else:
+            values.append((*row, *fixed_tuple))
     if not values:
         return 0
     quote = connection.ops.quote_name
@@ -142,10 +161,27 @@ def objects_insert(objs: Sequence[models.Model], *, ignore_conflicts: bool = Fal
     if not objs:
         return 0
     fields = [f for f in objs[0]._meta.concrete_fields if not f.primary_key]
+    # One timestamp for the statement's auto_now fields (as rows_insert gives the fields it
+    # fills), so it is prepared for the database once, not once per row.
+    now = timezone.now()
+    auto = {
+        f.attname
+        for f in fields
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+    }
+    for obj in objs:
+        for name in auto:
+            setattr(obj, name, now)
+    getters = [
+        (lambda obj, name=f.attname: getattr(obj, name))
+        if f.attname in auto
+        else (lambda obj, f=f: f.pre_save(obj, True))
+        for f in fields
+    ]
     return rows_insert(
         type(objs[0]),
         [f.attname for f in fields],
-        [tuple(f.pre_save(obj, True) for f in fields) for obj in objs],
+        [tuple(get(obj) for get in getters) for obj in objs],
         ignore_conflicts=ignore_conflicts,
     )
 

@@ -53,6 +53,17 @@ def test_a_row_already_held_by_a_unique_key_is_skipped_and_counted_out(channel):
 
     assert inserted == 1
     assert AsyncStagingRecord.objects.get(async_id=first).payload == {"v": 1}
+    # One statement, one timestamp for its auto_now_add field, on the instances too.
+    third, fourth = _staging(channel, uuid.uuid4(), {}), _staging(channel, uuid.uuid4(), {})
+    with transaction.atomic():
+        objects_insert([third, fourth])
+    assert third.uploaded_at is not None and third.uploaded_at == fourth.uploaded_at
+    stored = set(
+        AsyncStagingRecord.objects.filter(
+            async_id__in=[third.async_id, fourth.async_id]
+        ).values_list("uploaded_at", flat=True)
+    )
+    assert stored == {third.uploaded_at}
     assert AsyncStagingRecord.objects.get(async_id=second).payload == {"v": 3}
 
 
@@ -77,3 +88,18 @@ def test_copy_to_temp_refuses_to_run_outside_a_transaction():
     """Its table is dropped at commit: in autocommit it would vanish before it is read."""
     with pytest.raises(RuntimeError, match="inside the caller's transaction"):
         copy_to_temp("hqcommerce_customer", ["account_number"], [("X",)])
+
+
+def test_a_row_with_the_wrong_number_of_values_is_refused_before_anything_is_written(
+    sync_channel,
+):
+    created = pos_customer_create(channel=sync_channel, data=CustomerDataFactory())
+    customer = Customer.objects.get(account_number=created.account_number)
+    before = CustomerAttribute.objects.count()
+    with pytest.raises(ValueError, match="2 values for 3 columns"), transaction.atomic():
+        rows_insert(
+            CustomerAttribute,
+            ["customer_id", "name", "value"],
+            [(customer.pk, "ok", "fine"), (customer.pk, "short")],
+        )
+    assert CustomerAttribute.objects.count() == before
