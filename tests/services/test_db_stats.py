@@ -106,3 +106,34 @@ def test_on_sqlite_nothing_is_analyzed_and_nothing_is_queried(django_assert_num_
     with django_assert_num_queries(0):
         assert StatisticsKeeper(CustomerAttribute).refresh() == []
         assert statistics_refresh([TABLE]) == []
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_p_job_analyzes_a_freshly_loaded_backlog_before_reading_it(channel):
+    from channels_app.models import AsyncCustomer, AsyncCustomerContact
+    from channels_app.services.bulk import async_customers_bulk_create
+    from hqcommerce.services.upload import pjob_run
+
+    async_customers_bulk_create(
+        channel=channel,
+        rows=[
+            {
+                "first_name": f"F{i}",
+                "last_name": "Backlog",
+                "contacts": [{"kind": "email", "value": f"b{i}@backlog.example"}],
+            }
+            for i in range(1500)
+        ],
+    )
+    tables = [AsyncCustomer._meta.db_table, AsyncCustomerContact._meta.db_table]
+    assert _until_stale(tables[1]) == [tables[1]]
+
+    result = pjob_run(channels=[channel.code])
+
+    assert result.processed == 1500 and result.failed == 0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relname, reltuples FROM pg_class WHERE relname = ANY(%s)", [tables])
+        assert {name: rows >= 1500 for name, rows in cursor.fetchall()} == dict.fromkeys(
+            tables, True
+        )
