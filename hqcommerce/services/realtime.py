@@ -90,9 +90,8 @@ def auto_convert_request(
     if not checked and auto_convert_covered(channel_id=channel_id):
         return None  # already covered: the queued run, or the one waiting
     stale = timezone.now() - timedelta(seconds=settings.HQ_TRIGGER_STALE_SECONDS)
+    ConversionTrigger.objects.get_or_create(channel_id=channel_id)
     triggers = ConversionTrigger.objects.filter(channel_id=channel_id)
-    if not triggers.exists():
-        ConversionTrigger.objects.get_or_create(channel_id=channel_id)
     for _attempt in range(3):
         # Claim and queue together: a transaction of its own when called outside one; inside
         # the POS transaction no savepoint of its own (the POS wraps this call in one).
