@@ -18,6 +18,12 @@ from django.utils import timezone
 
 _UNSET = object()
 
+
+def _stamped(field: models.Field) -> bool:
+    """Date fields Django fills with the time of the save (auto_now / auto_now_add)."""
+    return getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+
+
 # Field types whose Python values the database drivers do not take as they are.
 _PREPARED = {"UUIDField", "JSONField", "DateTimeField", "DateField", "DecimalField", "TimeField"}
 
@@ -39,7 +45,7 @@ def rows_insert(
     now = timezone.now()
     fixed, per_row = [], []
     for f in rest:
-        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+        if _stamped(f):
             fixed.append(f.get_db_prep_save(now, connection))
         elif f.has_default() and callable(f.default):
             per_row.append(f)
@@ -164,11 +170,7 @@ def objects_insert(objs: Sequence[models.Model], *, ignore_conflicts: bool = Fal
     # One timestamp for the statement's auto_now fields (as rows_insert gives the fields it
     # fills), so it is prepared for the database once, not once per row.
     now = timezone.now()
-    auto = {
-        f.attname
-        for f in fields
-        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-    }
+    auto = {f.attname for f in fields if _stamped(f)}
     for obj in objs:
         for name in auto:
             setattr(obj, name, now)
