@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from channels_app.models import (
@@ -213,10 +213,36 @@ def _state(channel: Channel) -> ChannelReplicationState:
     return state
 
 
-def _next_batch(channel: Channel, after: int, upto: int, size: int) -> list[tuple[_Source, object]]:
-    """The next `size` records above the watermark, whatever their kind, in counter order."""
+def _head(channel: Channel) -> ChannelReplicationState:
+    """The channel's watermark and head, read once every POS write that has taken a counter
+    has committed.
+
+    A POS write takes its counter (a row lock on PostgreSQL) before it asks whether a queued
+    conversion covers it. If that run's P-job read the head while the write was still open,
+    it would stop below the write's record, and the trigger would never come back for it.
+    Locking the row waits for such a write (a millisecond); SQLite serializes writes anyway.
+    """
+    state = _state(channel)
+    if not connection.features.has_select_for_update:
+        return state
+    with transaction.atomic():
+        return ChannelReplicationState.objects.select_for_update(no_key=True).get(channel=channel)
+
+
+def _next_batch(
+    channel: Channel, after: int, upto: int, size: int, remaining: dict[_Source, int] | None
+) -> list[tuple[_Source, object]]:
+    """The next `size` records above the watermark, whatever their kind, in counter order.
+
+    `remaining` (records left per kind up to `upto`, or None when unknown) spares a query
+    per kind that has nothing left: a near-real-time run usually uploads customers only.
+    It is exact because a counter is taken in the transaction that writes its record, so
+    every record at or below the head read at the start has committed by then.
+    """
     candidates = []
     for source in SOURCES:
+        if remaining is not None and remaining[source] <= 0:
+            continue
         rows = list(_pending(source, channel, after, upto).order_by("upload_counter")[:size])
         candidates += [(source, row) for row in rows]
     candidates.sort(key=lambda pair: pair[1].upload_counter)
@@ -224,6 +250,9 @@ def _next_batch(channel: Channel, after: int, upto: int, size: int) -> list[tupl
     for source in SOURCES:
         if source.load_children:
             source.load_children([row for s, row in batch if s is source])
+    if remaining is not None:
+        for source, _row in batch:
+            remaining[source] -= 1
     return batch
 
 
@@ -265,12 +294,13 @@ def pjob_run(
     size = job_batch_size()
     plan = []
     for channel in channels_resolve(channels):
-        state = _state(channel)
-        for source in SOURCES:
-            tracker.add_total(
-                _pending(source, channel, state.upload_watermark, state.upload_counter).count()
-            )
-        plan.append((channel, state))
+        state = _head(channel)
+        remaining = {
+            source: _pending(source, channel, state.upload_watermark, state.upload_counter).count()
+            for source in SOURCES
+        }
+        tracker.add_total(sum(remaining.values()))
+        plan.append((channel, state, remaining))
 
     statistics = StatisticsKeeper(
         *(source.model for source in SOURCES),
@@ -279,11 +309,13 @@ def pjob_run(
         AsyncCustomerAffiliation,
         AsyncCustomerAttribute,
     )
-    for channel, state in plan:
+    for channel, state, remaining in plan:
         watermark, head = state.upload_watermark, state.upload_counter
         while True:
+            if remaining is not None and not any(n > 0 for n in remaining.values()):
+                break
             statistics.refresh()
-            batch = _next_batch(channel, watermark, head, size)
+            batch = _next_batch(channel, watermark, head, size, remaining)
             if not batch:
                 break
             if dry_run:
@@ -293,7 +325,8 @@ def pjob_run(
             try:
                 created, skipped = _upload_batch(channel, batch, watermark)
             except _WatermarkMoved:
-                watermark = _state(channel).upload_watermark
+                # Another P-job uploaded part of this range: the counts no longer hold.
+                watermark, remaining = _state(channel).upload_watermark, None
                 continue
             watermark = batch[-1][1].upload_counter
             tracker.advance(processed=len(batch), created=created, skipped=skipped)

@@ -73,3 +73,51 @@ def test_three_workers_and_busy_stores_convert_every_record_exactly_once():
     assert not AsyncCustomer.objects.filter(account_number="").exists()
     for store in (a, b):
         assert channel_customer_copies(store).count() == total
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_pjob_waits_for_a_pos_write_that_has_taken_its_counter(settings):
+    """The write asked whether a queued run covers it before it committed; that run's P-job
+    must not read the channel's head in between, or the record waits for the schedules."""
+    from django.db import transaction
+
+    from channels_app.services.pos import async_customer_create
+    from hqcommerce.services.upload import pjob_run
+
+    settings.HQ_AUTO_CONVERT = False
+    store = ChannelFactory()
+    async_customer_create(channel=store, data={"first_name": "Committed", "last_name": "T"})
+    counter_taken, commit = threading.Event(), threading.Event()
+    results = {}
+
+    def pos_write() -> None:
+        try:
+            with transaction.atomic():
+                async_customer_create(channel=store, data={"first_name": "Open", "last_name": "T"})
+                counter_taken.set()
+                commit.wait(10)
+        finally:
+            connections.close_all()
+
+    def pjob() -> None:
+        try:
+            results["pjob"] = pjob_run(channels=[store.code])
+        finally:
+            connections.close_all()
+
+    writer = threading.Thread(target=pos_write)
+    writer.start()
+    assert counter_taken.wait(10)
+    uploader = threading.Thread(target=pjob)
+    uploader.start()
+    uploader.join(0.5)
+    still_waiting = uploader.is_alive()
+    commit.set()
+    writer.join(10)
+    uploader.join(10)
+
+    assert still_waiting  # blocked on the open write, not finished below it
+    assert results["pjob"].created == 2
+    uploaded = AsyncStagingRecord.objects.order_by("source_counter")
+    assert [r.payload["first_name"] for r in uploaded] == ["Committed", "Open"]

@@ -1,9 +1,14 @@
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
 from channels_app.models import AsyncCustomer, ChannelReplicationState
-from hqcommerce.models import AsyncStagingRecord, JobRun
+from hqcommerce.models import AsyncStagingRecord, JobRun, UploadedTransaction
 from hqcommerce.models.jobs import JobStatus, TriggeredBy
 from hqcommerce.services.jobs import job_run_create, job_run_execute
 from hqcommerce.services.upload import pjob_run
 from tests.factories import ChannelFactory
+
+ADDRESS = {"street": "Gran Vía 2", "city": "Madrid", "country": "ESP", "purpose": "delivery"}
 
 
 def test_pjob_uploads_async_customers_with_their_records_to_staging(channel, make_async_customer):
@@ -90,3 +95,48 @@ def test_dry_run_writes_nothing_but_its_job_run(channel, make_async_customer):
     assert ChannelReplicationState.objects.get(channel=channel).upload_watermark == 0
     assert AsyncCustomer.objects.get().uploaded_at is None
     assert JobRun.objects.count() == 1
+
+
+def test_pjob_uploads_every_kind_in_counter_order_across_batches(
+    channel, make_async_customer, record_sale, settings
+):
+    from channels_app.services.pos import pos_address_add, pos_customer_update
+
+    settings.HQ_JOB_BATCH_SIZE = 2
+    first = make_async_customer(channel)
+    pos_address_add(channel=channel, ref=str(first), address=ADDRESS)
+    second = make_async_customer(channel)
+    pos_customer_update(channel=channel, ref=str(first), changes={"last_name": "Later"})
+    record_sale(channel, customer=str(second))
+    make_async_customer(channel)
+
+    result = pjob_run()
+
+    assert (result.processed, result.created) == (6, 6)
+    operations = list(
+        AsyncStagingRecord.objects.order_by("source_counter").values_list("operation", flat=True)
+    )
+    assert operations == ["create", "add_address", "create", "update", "create"]
+    assert UploadedTransaction.objects.count() == 1
+    state = ChannelReplicationState.objects.get(channel=channel)
+    assert state.upload_watermark == state.upload_counter == 6
+
+
+def test_pjob_reads_only_the_kinds_it_has_records_of(channel, make_async_customer):
+    """A near-real-time run usually uploads customers only: the other kinds' tables are
+    counted once, not read batch after batch."""
+    for _ in range(3):
+        make_async_customer(channel)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert pjob_run().created == 3
+
+    others = ("asyncaddress", "asynccustomeredit", "partnerrequest", "channeltransaction")
+    reads = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith("SELECT")
+        and "COUNT(" not in q["sql"]
+        and any(f'FROM "channels_app_{table}"' in q["sql"] for table in others)
+    ]
+    assert reads == []
