@@ -60,3 +60,15 @@ def test_postgresql_receives_the_list_as_one_array_parameter(customers):
         assert Customer.objects.filter(pk__any=ids).count() == 3
     sql = queries.captured_queries[-1]["sql"]
     assert "= ANY(" in sql and " IN (" not in sql
+
+
+def test_sqlite_receives_the_list_as_one_json_array(customers):
+    if connection.vendor != "sqlite":
+        pytest.skip("the SQLite pass checks this")
+    ids = [c.pk for c in customers] + list(range(10**9, 10**9 + 2000))
+    uuids = [c.origin_async_id for c in customers if c.origin_async_id] + [uuid.uuid4()]
+    with CaptureQueriesContext(connection) as queries:
+        assert Customer.objects.filter(pk__any=ids).count() == 3
+        Customer.objects.filter(origin_async_id__any=uuids).count()
+    for query in queries.captured_queries:
+        assert " IN (SELECT value FROM json_each(" in query["sql"]
