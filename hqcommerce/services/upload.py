@@ -296,7 +296,7 @@ def _next_batch(
 def _upload_batch(channel: Channel, batch: list, watermark: int) -> tuple[int, int]:
     now = timezone.now()
     created = skipped = 0
-    # The HQ rows (payload JSON included) are built before the transaction: on SQLite it
+    # The HQ rows (payloads included) are built before the transaction: on SQLite it
     # holds the single write lock the stores' POS requests wait for.
     work = []
     for source in SOURCES:
