@@ -21,18 +21,10 @@ from channels_app.models import (
 )
 from hqcommerce.models import Channel
 from hqcommerce.services.errors import CustomerValidationError
-from hqcommerce.services.validation import customer_payload_shape_errors
+from hqcommerce.services.validation import CUSTOMER_TEXT_FIELDS, customer_payload_shape_errors
 
-TEXT = (
-    "first_name",
-    "middle_name",
-    "last_name",
-    "organization_name",
-    "customer_group",
-    "currency",
-    "language",
-    "receipt_preference",
-)
+# party_type has a default of its own (below); the other text fields are stripped.
+TEXT = tuple(name for name in CUSTOMER_TEXT_FIELDS if name != "party_type")
 ADDRESS = ("name", "street", "city", "state", "zip_code", "country")
 
 

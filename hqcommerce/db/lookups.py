@@ -22,22 +22,28 @@ from django.db.models.lookups import In
 class _ArrayParameter:
     lookup_name = "any"
 
-    def as_postgresql(self, compiler, connection):
+    def _values(self) -> list | None:
+        """The distinct non-null values of a plain list, or None for what IN must handle
+        (a subquery, a composite key)."""
         if not self.rhs_is_direct_value() or isinstance(self.lhs, ColPairs):
-            return self.as_sql(compiler, connection)
+            return None
         values = [v for v in dict.fromkeys(self.rhs) if v is not None]
         if not values:
             raise EmptyResultSet
+        return values
+
+    def as_postgresql(self, compiler, connection):
+        values = self._values()
+        if values is None:
+            return self.as_sql(compiler, connection)
         lhs, lhs_params = self.process_lhs(compiler, connection)
         _placeholders, params = self.batch_process_rhs(compiler, connection, values)
         return f"{lhs} = ANY(%s)", (*lhs_params, list(params))
 
     def as_sqlite(self, compiler, connection):
-        if not self.rhs_is_direct_value() or isinstance(self.lhs, ColPairs):
+        values = self._values()
+        if values is None:
             return self.as_sql(compiler, connection)
-        values = [v for v in dict.fromkeys(self.rhs) if v is not None]
-        if not values:
-            raise EmptyResultSet
         if not all(type(v) is int for v in values):
             _placeholders, values = self.batch_process_rhs(compiler, connection, values)
         try:

@@ -35,6 +35,7 @@ from hqcommerce.models.customers import ADDRESS_ROW_FIELDS
 from hqcommerce.models.staging import StagingOperation
 
 from .jobs import JobResult, JobTracker, ProgressCallback, channels_resolve, job_batch_size
+from .validation import CUSTOMER_TEXT_FIELDS
 
 
 class _WatermarkMoved(Exception):
@@ -62,17 +63,8 @@ def _customer_children(customers: list[AsyncCustomer]) -> None:
         c.upload_children = {table: grouped[table][c.pk] for table in tables}
 
 
-CUSTOMER_PAYLOAD_FIELDS = (
-    "party_type",
-    "first_name",
-    "middle_name",
-    "last_name",
-    "organization_name",
-    "customer_group",
-    "currency",
-    "language",
-    "receipt_preference",
-)
+# The customer's own fields in its payload: the text fields validation checks.
+CUSTOMER_PAYLOAD_FIELDS = tuple(CUSTOMER_TEXT_FIELDS)
 
 
 def async_customer_payload(customer: AsyncCustomer) -> dict:
