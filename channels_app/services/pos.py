@@ -77,14 +77,18 @@ def upload_counter_next(*, channel: Channel) -> int:
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("upload_counter_next must run inside the record's transaction")
-    counter = _counter_increment(channel.pk)
+    from hqcommerce.services.realtime import auto_convert_enabled
+
+    trigger = auto_convert_enabled(channel)
+    counter, covered = _counter_increment(channel.pk, trigger=trigger)
     if counter is None:
         ChannelReplicationState.objects.get_or_create(channel=channel)
-        counter = _counter_increment(channel.pk)
+        counter, covered = _counter_increment(channel.pk, trigger=trigger)
     # Every record that takes a counter is one the P-job will upload: ask for a (coalesced)
     # near-real-time conversion of this channel in the same transaction, so the request
     # commits with the record, and on SQLite the POS takes the write lock only once.
-    _request_conversion(channel)
+    if trigger:
+        _request_conversion(channel, covered=covered)
     return counter
 
 
@@ -93,36 +97,40 @@ def _update_returning() -> bool:
     return connection.vendor == "postgresql" or connection.features.can_return_columns_from_insert
 
 
-def _counter_increment(channel_id: int) -> int | None:
-    """UPDATE ... RETURNING (SQLite 3.35+ and PostgreSQL): one statement on every POS write."""
+def _counter_increment(channel_id: int, *, trigger: bool) -> tuple[int | None, bool | None]:
+    """UPDATE ... RETURNING (SQLite 3.35+ and PostgreSQL): one statement on every POS write,
+    which with the trigger on also answers whether a queued conversion covers the write
+    (None where the database cannot say it in that statement)."""
     if not _update_returning():
         state = ChannelReplicationState.objects.filter(channel_id=channel_id)
         if not state.update(upload_counter=F("upload_counter") + 1):
-            return None
-        return state.values_list("upload_counter", flat=True).get()
+            return None, None
+        return state.values_list("upload_counter", flat=True).get(), None
+    from hqcommerce.services.realtime import auto_convert_covered_sql
+
     table = connection.ops.quote_name(ChannelReplicationState._meta.db_table)
+    covered_sql, covered_params = auto_convert_covered_sql(channel_id) if trigger else ("NULL", [])
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET upload_counter = upload_counter + 1 "
-            "WHERE channel_id = %s RETURNING upload_counter",
-            [channel_id],
+            f"WHERE channel_id = %s RETURNING upload_counter, {covered_sql}",
+            [channel_id, *covered_params],
         )
         row = cursor.fetchone()
-    return row[0] if row else None
+    if row is None:
+        return None, None
+    return row[0], None if row[1] is None else bool(row[1])
 
 
-def _request_conversion(channel: Channel) -> None:
-    from hqcommerce.services.realtime import (
-        auto_convert_covered,
-        auto_convert_enabled,
-        auto_convert_request,
-    )
+def _request_conversion(channel: Channel, *, covered: bool | None) -> None:
+    from hqcommerce.services.realtime import auto_convert_covered, auto_convert_request
 
-    if not auto_convert_enabled(channel):
-        return  # no savepoint to pay for when the trigger is off
-    # The usual case under load: one SELECT and no savepoint. (It is outside the `try`: if
-    # the database fails this read, it has failed the POS transaction as well.)
-    if auto_convert_covered(channel_id=channel.pk):
+    # The usual case under load: already answered by the counter's statement, no savepoint.
+    # (The fallback read is outside the `try`: if the database fails it, it has failed the
+    # POS transaction as well.)
+    if covered is None:
+        covered = auto_convert_covered(channel_id=channel.pk)
+    if covered:
         return
     try:
         with transaction.atomic():  # a savepoint: a failure here never loses the POS write

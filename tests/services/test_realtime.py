@@ -229,3 +229,24 @@ def test_on_sqlite_an_auto_run_writes_in_small_transactions_and_a_scheduled_one_
     batches.clear()
     run_scheduled_job("convert")
     assert batches == [5]
+
+
+def test_a_covered_pos_write_learns_it_with_its_counter_in_one_statement(
+    channel, make_async_customer, worker, django_capture_on_commit_callbacks
+):
+    """Under load nearly every write finds a run queued: it must not pay a round trip of its
+    own to learn that."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    queue, _drain = worker
+    _create(channel, make_async_customer, 1, django_capture_on_commit_callbacks)
+    assert len(queue) == 1
+
+    with CaptureQueriesContext(connection) as queries:
+        _create(channel, make_async_customer, 1, django_capture_on_commit_callbacks)
+
+    trigger_table = ConversionTrigger._meta.db_table
+    touching = [q["sql"] for q in queries.captured_queries if trigger_table in q["sql"]]
+    assert len(touching) == 1 and touching[0].startswith("UPDATE")
+    assert len(queue) == 1
