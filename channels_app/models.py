@@ -54,6 +54,7 @@ class AsyncCustomer(models.Model):
     channel = models.ForeignKey(
         "hqcommerce.Channel",
         on_delete=models.PROTECT,
+        db_index=False,  # led by the composite indexes below
         related_name="async_customers",
         verbose_name=_("channel"),
     )
@@ -192,6 +193,7 @@ class AsyncCustomerAffiliation(models.Model):
     customer = models.ForeignKey(
         AsyncCustomer,
         on_delete=models.CASCADE,
+        db_index=False,  # led by the composite indexes below
         related_name="affiliations",
         verbose_name=_("customer"),
     )
@@ -210,6 +212,7 @@ class AsyncCustomerAttribute(models.Model):
     customer = models.ForeignKey(
         AsyncCustomer,
         on_delete=models.CASCADE,
+        db_index=False,  # led by the composite indexes below
         related_name="attributes",
         verbose_name=_("customer"),
     )
@@ -234,6 +237,7 @@ class ChannelCustomer(models.Model):
     channel_database = models.ForeignKey(
         "hqcommerce.ChannelDatabase",
         on_delete=models.CASCADE,
+        db_index=False,  # led by the composite indexes below
         related_name="customer_copies",
         verbose_name=_("channel database"),
     )
@@ -303,6 +307,7 @@ class AsyncAddress(CustomerRefMixin, AddressFields):
     channel = models.ForeignKey(
         "hqcommerce.Channel",
         on_delete=models.PROTECT,
+        db_index=False,  # led by the composite indexes below
         related_name="async_addresses",
         verbose_name=_("channel"),
     )
@@ -337,6 +342,7 @@ class AsyncCustomerEdit(CustomerRefMixin):
     channel = models.ForeignKey(
         "hqcommerce.Channel",
         on_delete=models.PROTECT,
+        db_index=False,  # led by the composite indexes below
         related_name="async_edits",
         verbose_name=_("channel"),
     )
@@ -381,6 +387,7 @@ class ChannelTransaction(models.Model):
     channel = models.ForeignKey(
         "hqcommerce.Channel",
         on_delete=models.PROTECT,
+        db_index=False,  # led by the composite indexes below
         related_name="transactions",
         verbose_name=_("channel"),
     )
@@ -454,6 +461,7 @@ class PartnerRequest(models.Model):
     channel = models.ForeignKey(
         "hqcommerce.Channel",
         on_delete=models.PROTECT,
+        db_index=False,  # led by the composite indexes below
         related_name="partner_requests",
         verbose_name=_("channel"),
     )

@@ -12,6 +12,42 @@ def test_models_and_migrations_agree():
     assert "No changes detected" in out.getvalue()
 
 
+@pytest.mark.django_db
+def test_no_plain_index_is_a_prefix_of_another_index_on_the_same_table():
+    """Every index costs each insert and each non-HOT update of the jobs' hundreds of thousands
+    of rows; one that another index's leading columns already give is pure cost."""
+    from django.apps import apps
+    from django.db import connection
+
+    redundant = []
+    with connection.cursor() as cursor:
+        for app in ("hqcommerce", "channels_app"):
+            for model in apps.get_app_config(app).get_models():
+                table = model._meta.db_table
+                # A partial index covers only some rows: it leads nothing.
+                partial = {
+                    c.name
+                    for c in [*model._meta.constraints, *model._meta.indexes]
+                    if getattr(c, "condition", None) is not None
+                }
+                indexes = [
+                    (name, tuple(c["columns"]), c["unique"])
+                    for name, c in connection.introspection.get_constraints(cursor, table).items()
+                    if c["index"] and c["columns"] and not c["primary_key"]
+                ]
+                for name, columns, unique in indexes:
+                    for other, other_columns, _ in indexes:
+                        if (
+                            other != name
+                            and other not in partial
+                            and not unique
+                            and other_columns[: len(columns)] == columns
+                            and len(other_columns) > len(columns)
+                        ):
+                            redundant.append(f"{table}.{name} {columns} led by {other}")
+    assert redundant == []
+
+
 def test_default_database_is_sqlite_in_wal_mode_with_busy_timeout(monkeypatch):
     db = settings.DATABASES["default"]
     if db["ENGINE"] != "hqcommerce.db.sqlite3":

@@ -216,7 +216,11 @@ class Affiliation(models.Model):
 
 class CustomerAffiliation(models.Model):
     customer = models.ForeignKey(
-        Customer, on_delete=models.CASCADE, related_name="affiliations", verbose_name=_("customer")
+        Customer,
+        on_delete=models.CASCADE,
+        db_index=False,  # led by the unique constraint below
+        related_name="affiliations",
+        verbose_name=_("customer"),
     )
     affiliation = models.ForeignKey(
         Affiliation, on_delete=models.PROTECT, verbose_name=_("affiliation")
@@ -237,7 +241,11 @@ class CustomerAffiliation(models.Model):
 
 class CustomerAttribute(models.Model):
     customer = models.ForeignKey(
-        Customer, on_delete=models.CASCADE, related_name="attributes", verbose_name=_("customer")
+        Customer,
+        on_delete=models.CASCADE,
+        db_index=False,  # led by the unique constraint below
+        related_name="attributes",
+        verbose_name=_("customer"),
     )
     name = models.CharField(max_length=60, verbose_name=_("name"))
     value = models.CharField(max_length=200, blank=True, verbose_name=_("value"))

@@ -23,6 +23,7 @@ class UploadedTransaction(models.Model):
     channel = models.ForeignKey(
         "hqcommerce.Channel",
         on_delete=models.PROTECT,
+        db_index=False,  # led by the composite indexes below
         related_name="uploaded_transactions",
         verbose_name=_("channel"),
     )
@@ -93,7 +94,10 @@ class SalesOrder(models.Model):
 
     order_number = models.CharField(max_length=30, unique=True, verbose_name=_("order number"))
     channel = models.ForeignKey(
-        "hqcommerce.Channel", on_delete=models.PROTECT, verbose_name=_("channel")
+        "hqcommerce.Channel",
+        on_delete=models.PROTECT,
+        db_index=False,  # led by the composite indexes below
+        verbose_name=_("channel"),
     )
     transaction_id = models.CharField(max_length=64, verbose_name=_("transaction id"))
     customer = models.ForeignKey(

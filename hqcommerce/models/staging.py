@@ -31,6 +31,7 @@ class AsyncStagingRecord(models.Model):
     channel = models.ForeignKey(
         "hqcommerce.Channel",
         on_delete=models.PROTECT,
+        db_index=False,  # led by the composite indexes below
         related_name="staging_records",
         verbose_name=_("channel"),
     )
