@@ -5,9 +5,10 @@ gunicorn (2 workers), 8 concurrent clients creating async customers for --second
 latency and throughput, first idle, then while a conversion queued with
 `convert_async_customers --queue` works through a backlog of --backlog customers in the
 django-q2 worker, as the product runs it (worker at nice HQ_WORKER_NICE); in the same run, the throughput of a
-trivial authenticated endpoint (GET /api/v1/health/) as the framework's ceiling.
+trivial authenticated endpoint (GET /api/v1/health/) as the framework's ceiling, in blocks
+alternating with the idle creates.
 
-    python bench/pos_load.py [--seconds 30] [--backlog 100000] [--database-url URL] [--write-doc]
+    python bench/pos_load.py [--seconds 30] [--backlog 100000] [--blocks 6] [--database-url URL] [--write-doc]
 """
 
 from __future__ import annotations
@@ -97,14 +98,31 @@ def load(base: str, key: str, seconds: float, *, create: bool) -> dict:
         t.start()
     for t in threads:
         t.join()
-    elapsed = time.monotonic() - started
+    return {"latencies": latencies, "errors": errors, "seconds": time.monotonic() - started}
+
+
+def summary(*blocks: dict) -> dict:
+    """One phase's figures from its blocks (requests/s over the time they ran)."""
+    latencies = [ms for block in blocks for ms in block["latencies"]]
     return {
         "requests": len(latencies),
-        "errors": errors,
-        "rps": len(latencies) / elapsed,
+        "errors": sum(block["errors"] for block in blocks),
+        "rps": len(latencies) / sum(block["seconds"] for block in blocks),
         "p50_ms": percentile(latencies, 0.5),
         "p99_ms": percentile(latencies, 0.99),
     }
+
+
+def ceiling_and_idle(base: str, key: str, seconds: float, blocks: int) -> tuple[dict, dict]:
+    """The trivial endpoint and idle creates in alternating blocks (A B B A A B ...), so a
+    drift in this shared machine's speed during the run weighs on both alike: measured one
+    after the other, the ratio of the two moved by 10 points between runs of the same code."""
+    ceiling, idle = [], []
+    per_block = seconds / blocks
+    for n in range(2 * blocks):
+        create = (n % 4) in (1, 2)
+        (idle if create else ceiling).append(load(base, key, per_block, create=create))
+    return summary(*ceiling), summary(*idle)
 
 
 def main() -> None:
@@ -113,11 +131,14 @@ def main() -> None:
     )
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--backlog", type=int, default=100_000)
+    parser.add_argument("--blocks", type=int, default=6, help="blocks per phase, alternating")
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--write-doc", action="store_true")
     args = parser.parse_args()
     if not 1 <= args.seconds <= 300 or not 1000 <= args.backlog <= 1_000_000:
         parser.error("--seconds 1..300, --backlog 1000..1000000")
+    if not 1 <= args.blocks <= args.seconds:
+        parser.error("--blocks 1..--seconds")
     db = "PostgreSQL" if (args.database_url or "").startswith("postgres") else "SQLite"
     if db == "PostgreSQL":
         reset_postgres(args.database_url)
@@ -129,15 +150,14 @@ def main() -> None:
         .splitlines()[-1]
     )["key"]
     with running_app(env, workers=2, qclusters=1) as base:
-        ceiling = load(base, key, args.seconds, create=False)
-        idle = load(base, key, args.seconds, create=True)
+        ceiling, idle = ceiling_and_idle(base, key, args.seconds, args.blocks)
         manage(env, "convert_async_customers", "--channel", "BACKLOG", "--queue", "-v0")
         deadline = time.monotonic() + 30
         while conversion_status(env) in ("none", "queued"):
             if time.monotonic() > deadline:
                 raise RuntimeError("the worker did not start the conversion")
             time.sleep(0.5)
-        busy = load(base, key, args.seconds, create=True)
+        busy = summary(load(base, key, args.seconds, create=True))
         still_running = conversion_status(env) == "running"
     result = {
         "ceiling": ceiling,
@@ -148,7 +168,7 @@ def main() -> None:
     print(json.dumps(result, indent=2))
     lines = [
         f"Run on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.machine()}, {os.cpu_count()} cores, {db}, gunicorn 2 workers, "
-        f"{CLIENTS} clients, {args.seconds:g} s each; backlog of {args.backlog} async customers converted by the django-q2 worker "
+        f"{CLIENTS} clients, {args.seconds:g} s each (the ceiling and idle phases in {args.blocks} alternating blocks each); backlog of {args.backlog} async customers converted by the django-q2 worker "
         f"during the third phase (still converting at its end: {'yes' if still_running else 'no'}).",
         "",
         "| phase | requests/s | p50 ms | p99 ms | errors |",
