@@ -26,7 +26,7 @@ JOB_KIND_NAMES = {kind: name for name, kind in API_JOB_KINDS.items()}
 
 class PrototypeFieldsMixin:
     """DRF gives every serializer instance fresh fields by re-running each declared field's
-    __init__ (about 10 µs a field): a quarter of a POS create's CPU. Fields without children
+    __init__ (about 10 µs a field): a tenth of a POS create's CPU. Fields without children
     are instead copied shallowly from an unbound prototype, one set per class and language
     (validators keep their message once rendered, in the language of that request); fields
     with children (nested serializers, lists) still go through DRF's deepcopy."""
