@@ -5,8 +5,10 @@ Everything runs on this machine's loopback; every loop is bounded in count and t
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -82,6 +84,7 @@ def running_app(env: dict, *, workers: int = 2, qclusters: int = 1):
             ],
             cwd=ROOT,
             env=env,
+            process_group=0,
         )
     ]
     procs += [
@@ -91,6 +94,7 @@ def running_app(env: dict, *, workers: int = 2, qclusters: int = 1):
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            process_group=0,
         )
         for _ in range(qclusters)
     ]
@@ -107,13 +111,17 @@ def running_app(env: dict, *, workers: int = 2, qclusters: int = 1):
                 time.sleep(0.3)
         yield base
     finally:
+        # Each server runs in its own process group (same session, so the same scheduling
+        # group): a qcluster stopped mid-task leaves its worker child running the task, whose
+        # open transaction would block the next run's reset of the database.
         for p in procs:
             p.terminate()
         for p in procs:
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 p.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                p.kill()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
 
 
 def call(method: str, url: str, key: str, body: dict | None = None) -> tuple[int, dict]:
