@@ -4,9 +4,11 @@ PostgreSQL gets the list as one array parameter."""
 from __future__ import annotations
 
 import uuid
+from unittest import mock
 
 import pytest
 from django.db import connection
+from django.db.models import IntegerField
 from django.test.utils import CaptureQueriesContext
 
 from hqcommerce.models import Customer, CustomerContact
@@ -25,6 +27,8 @@ def test_any_matches_in_for_keys_foreign_keys_uuids_and_strings(customers):
     first, second, _third = customers
     cases = [
         (Customer, "pk", [first.pk, second.pk, 10**9]),
+        (Customer, "pk", [str(first.pk), second.pk]),
+        (Customer, "account_number", [12345, first.account_number]),
         (Customer, "account_number", [first.account_number, "NOPE", second.account_number]),
         (Customer, "origin_async_id", [uuid.uuid4()]),
         (CustomerContact, "customer_id", [first.pk, first.pk, None, second.pk]),
@@ -38,6 +42,17 @@ def test_any_matches_in_for_keys_foreign_keys_uuids_and_strings(customers):
         expected, found = pks("in"), pks("any")
         assert found == expected, (model.__name__, field)
     assert set(Customer.objects.filter(pk__any=[first.pk, second.pk])) == {first, second}
+
+
+def test_integer_keys_skip_the_per_value_preparation_and_find_the_same_rows(customers):
+    ids = [c.pk for c in customers] + list(range(10**9, 10**9 + 500))
+    with mock.patch.object(IntegerField, "get_prep_value", side_effect=AssertionError):
+        found = set(Customer.objects.filter(pk__any=ids).values_list("pk", flat=True))
+        contacts = set(
+            CustomerContact.objects.filter(customer_id__any=ids).values_list("pk", flat=True)
+        )
+    assert found == {c.pk for c in customers}
+    assert contacts == set(CustomerContact.objects.values_list("pk", flat=True))
 
 
 def test_an_empty_list_matches_nothing_without_asking_the_database(customers):
