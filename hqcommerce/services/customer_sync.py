@@ -32,7 +32,14 @@ from .customers import (
     customers_create,
 )
 from .errors import CustomerValidationError
-from .jobs import JobResult, JobTracker, ProgressCallback, channels_resolve, job_batch_size
+from .jobs import (
+    JobResult,
+    JobTracker,
+    ProgressCallback,
+    channels_resolve,
+    heap_frozen,
+    job_batch_size,
+)
 from .partners import prospect_create
 from .validation import (
     ChannelDefaults,
@@ -365,6 +372,7 @@ def staging_queryset(
     return queryset
 
 
+@heap_frozen
 def customer_sync_run(
     *,
     channels: list[str] | None = None,

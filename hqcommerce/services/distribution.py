@@ -33,7 +33,14 @@ from hqcommerce.models import (
 )
 from hqcommerce.models.customers import ADDRESS_ROW_FIELDS, ContactKind
 
-from .jobs import JobResult, JobTracker, ProgressCallback, channels_resolve, job_batch_size
+from .jobs import (
+    JobResult,
+    JobTracker,
+    ProgressCallback,
+    channels_resolve,
+    heap_frozen,
+    job_batch_size,
+)
 from .replication import replication_head
 
 
@@ -134,6 +141,7 @@ def _apply_to_database(database: ChannelDatabase, snapshots: list[dict], waterma
     return applied, len(subset)
 
 
+@heap_frozen
 def distribution_run(
     *,
     channels: list[str] | None = None,

@@ -7,6 +7,8 @@ a task twice, and the second delivery then finds the run no longer queued and do
 
 from __future__ import annotations
 
+import functools
+import gc
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -14,6 +16,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import ParamSpec, TypeVar
 
 from django.conf import settings
 from django.db import IntegrityError, connections, transaction
@@ -30,6 +33,32 @@ logger = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[int, int], None]
 MAX_ERRORS_KEPT = 20
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def heap_frozen(job: Callable[P, R]) -> Callable[P, R]:
+    """Run a batch job with the process's existing objects out of the cyclic GC's sight.
+
+    A job allocates dicts and lists for every row, so Python's collector runs every few
+    hundred allocations, and each full collection walks every object in the process: Django's
+    models, URL patterns and imported modules, which the job never frees. It took a tenth of
+    a 10k conversion's time. `gc.freeze()` parks what exists at the start in a permanent
+    generation until the job ends; the job's own garbage is collected as before. Nested jobs
+    (the pipeline's steps) and a heap frozen by someone else are left alone.
+    """
+
+    @functools.wraps(job)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        if gc.get_freeze_count():
+            return job(*args, **kwargs)
+        gc.freeze()
+        try:
+            return job(*args, **kwargs)
+        finally:
+            gc.unfreeze()
+
+    return run
 
 
 @dataclass

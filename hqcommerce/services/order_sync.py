@@ -14,7 +14,14 @@ from django.db.models import F
 from hqcommerce.models import Channel, JobRun, SalesOrder, UploadedTransaction
 from hqcommerce.models.sales import TransactionStatus
 
-from .jobs import JobResult, JobTracker, ProgressCallback, channels_resolve, job_batch_size
+from .jobs import (
+    JobResult,
+    JobTracker,
+    ProgressCallback,
+    channels_resolve,
+    heap_frozen,
+    job_batch_size,
+)
 from .references import reference_resolve, references_sync
 from .sales import NewOrder, sales_orders_create
 
@@ -85,6 +92,7 @@ def _create_orders(batch: list[UploadedTransaction]) -> tuple[int, int, list[str
     return created, skipped, errors
 
 
+@heap_frozen
 def order_sync_run(
     *,
     channels: list[str] | None = None,

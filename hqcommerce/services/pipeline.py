@@ -15,7 +15,14 @@ from hqcommerce.models import JobRun
 from hqcommerce.models.jobs import JobKind, JobStatus, TriggeredBy
 
 from .errors import HQError
-from .jobs import JobResult, JobTracker, ProgressCallback, job_run_create, job_run_execute
+from .jobs import (
+    JobResult,
+    JobTracker,
+    ProgressCallback,
+    heap_frozen,
+    job_run_create,
+    job_run_execute,
+)
 
 STEPS = (JobKind.PJOB, JobKind.CUSTOMER_SYNC, JobKind.DISTRIBUTION)
 
@@ -24,6 +31,7 @@ class PipelineStepFailed(HQError):
     pass
 
 
+@heap_frozen
 def convert_run(
     *,
     channels: list[str] | None = None,

@@ -19,7 +19,7 @@ from hqcommerce.models import Channel, JobRun, SalesOrder, Statement, UploadedTr
 from hqcommerce.models.sales import StatementStatus, TransactionStatus
 
 from .errors import InputValidationError
-from .jobs import JobResult, JobTracker, ProgressCallback, channels_resolve
+from .jobs import JobResult, JobTracker, ProgressCallback, channels_resolve, heap_frozen
 from .references import reference_resolve, references_sync
 from .sales import NewOrder, sales_orders_create
 
@@ -138,6 +138,7 @@ def statement_post(*, channel: Channel, business_date: dt.date, dry_run: bool = 
     return {"posted": True, "blocking": [], "statement": statement}
 
 
+@heap_frozen
 def statement_post_run(
     *,
     channels: list[str] | None = None,

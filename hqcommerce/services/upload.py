@@ -34,7 +34,14 @@ from hqcommerce.models import AsyncStagingRecord, Channel, JobRun, UploadedTrans
 from hqcommerce.models.customers import ADDRESS_ROW_FIELDS
 from hqcommerce.models.staging import StagingOperation
 
-from .jobs import JobResult, JobTracker, ProgressCallback, channels_resolve, job_batch_size
+from .jobs import (
+    JobResult,
+    JobTracker,
+    ProgressCallback,
+    channels_resolve,
+    heap_frozen,
+    job_batch_size,
+)
 from .validation import CUSTOMER_TEXT_FIELDS
 
 
@@ -316,6 +323,7 @@ def _upload_batch(channel: Channel, batch: list, watermark: int) -> tuple[int, i
     return created, skipped
 
 
+@heap_frozen
 def pjob_run(
     *,
     channels: list[str] | None = None,
