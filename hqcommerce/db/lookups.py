@@ -31,19 +31,14 @@ def _integer_column(field) -> bool:
 class _ArrayParameter:
     lookup_name = "any"
 
-    def _plain_integer_keys(self) -> bool:
-        """A list of ints against an integer column: every preparation Django would run on
-        each value (normalize a related value, `get_prep_value`, `get_db_prep_value`) gives
-        the int back, and a batch of five hundred ids went through all of them one by one."""
-        rhs = self.rhs
-        return (
-            isinstance(rhs, (list, tuple))
-            and _integer_column(self.lhs.output_field)
-            and all(type(v) is int for v in rhs)
-        )
+    def _integer_keys(self, values) -> bool:
+        """Ints against an integer column: every preparation Django would run on each value
+        (normalize a related value, `get_prep_value`, `get_db_prep_value`) gives the int
+        back, and a batch of five hundred ids went through all of them one by one."""
+        return _integer_column(self.lhs.output_field) and all(type(v) is int for v in values)
 
     def get_prep_lookup(self):
-        if self._plain_integer_keys():
+        if isinstance(self.rhs, (list, tuple)) and self._integer_keys(self.rhs):
             return list(self.rhs)
         return super().get_prep_lookup()
 
@@ -62,7 +57,7 @@ class _ArrayParameter:
         if values is None:
             return self.as_sql(compiler, connection)
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        if not (_integer_column(self.lhs.output_field) and all(type(v) is int for v in values)):
+        if not self._integer_keys(values):
             _placeholders, values = self.batch_process_rhs(compiler, connection, values)
         return f"{lhs} = ANY(%s)", (*lhs_params, list(values))
 
