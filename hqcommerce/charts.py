@@ -56,6 +56,12 @@ def stacked_bars(
 
 
 @dataclass(frozen=True)
+class Tick:
+    x: float
+    moment: object
+
+
+@dataclass(frozen=True)
 class Column:
     x: float
     y: float
@@ -64,8 +70,15 @@ class Column:
     title: str
 
 
-def columns(points: Sequence[tuple[object, int]], *, width: int = 640, height: int = 140) -> dict:
-    """A column per point (e.g. converted records per hour), scaled to the largest."""
+def columns(
+    points: Sequence[tuple[object, int]],
+    *,
+    width: int = 640,
+    height: int = 140,
+    tick_every: int = 12,
+) -> dict:
+    """A column per point (e.g. converted records per hour), scaled to the largest, with a
+    labelled tick on the time axis every `tick_every` points."""
     biggest = max((v for _, v in points), default=0) or 1
     step = width / max(len(points), 1)
     cols = [
@@ -78,10 +91,12 @@ def columns(points: Sequence[tuple[object, int]], *, width: int = 640, height: i
         )
         for i, (moment, value) in enumerate(points)
     ]
+    ticks = [Tick(x=i * step, moment=moment) for i, (moment, _) in enumerate(points)][::tick_every]
     return {
         "width": width,
         "height": height,
         "columns": cols,
+        "ticks": ticks,
         "max": biggest,
         "total": sum(v for _, v in points),
     }

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import sys
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext_lazy as _
 from tqdm import tqdm
 
+from hqcommerce.management.base import ProjectCommand
 from hqcommerce.models.jobs import JobStatus, TriggeredBy
 from hqcommerce.services.errors import HQError
 from hqcommerce.services.jobs import job_enqueue, job_run_create, job_run_execute
@@ -15,7 +16,7 @@ from hqcommerce.services.jobs import job_enqueue, job_run_create, job_run_execut
 EXIT_OK, EXIT_SOME_FAILED, EXIT_BAD_ARGS = 0, 1, 2
 
 
-class JobCommand(BaseCommand):
+class JobCommand(ProjectCommand):
     """Exit 0 when every record succeeded, 1 when some failed, 2 on bad arguments."""
 
     kind: str

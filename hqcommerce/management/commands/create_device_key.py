@@ -1,11 +1,12 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext_lazy as _
 
+from hqcommerce.management.base import ProjectCommand
 from hqcommerce.services.devices import device_key_create
 from hqcommerce.services.errors import HQError
 
 
-class Command(BaseCommand):
+class Command(ProjectCommand):
     help = _("Create a POS register's API key for one channel and print it (shown only once).")
 
     def add_arguments(self, parser):

@@ -2,11 +2,12 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
 from django.utils.translation import gettext_lazy as _
 
+from hqcommerce.management.base import ProjectCommand
 
-class Command(BaseCommand):
+
+class Command(ProjectCommand):
     help = _("Create the demo superuser 'admin' once and print its password (kept in var/).")
 
     def handle(self, *args, **options):

@@ -1,11 +1,12 @@
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext_lazy as _
 
+from hqcommerce.management.base import ProjectCommand
 from hqcommerce.services.schedules import schedules_install
 
 
-class Command(BaseCommand):
+class Command(ProjectCommand):
     help = _("Install the recurring P-job, customer sync and 1010 schedules (idempotent).")
 
     def add_arguments(self, parser):

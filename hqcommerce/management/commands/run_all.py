@@ -3,11 +3,12 @@ import subprocess
 import sys
 import time
 
-from django.core.management.base import BaseCommand
 from django.utils.translation import gettext_lazy as _
 
+from hqcommerce.management.base import ProjectCommand
 
-class Command(BaseCommand):
+
+class Command(ProjectCommand):
     help = _("Start the web server and one django-q2 worker together; Ctrl-C stops both.")
 
     def add_arguments(self, parser):

@@ -1,11 +1,12 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext_lazy as _
 
+from hqcommerce.management.base import ProjectCommand
 from hqcommerce.models import Channel
 from hqcommerce.services.demo import demo_seed
 
 
-class Command(BaseCommand):
+class Command(ProjectCommand):
     help = _("Create async-mode demo stores with async customers created through the POS service.")
 
     def add_arguments(self, parser):

@@ -1,8 +1,9 @@
 import json
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext_lazy as _
 
+from hqcommerce.management.base import ProjectCommand
 from hqcommerce.selectors import sync_status
 from hqcommerce.services.errors import HQError
 from hqcommerce.services.jobs import channels_resolve
@@ -20,7 +21,7 @@ COLUMNS = [
 ]
 
 
-class Command(BaseCommand):
+class Command(ProjectCommand):
     help = _(
         "Per channel: async customers pending upload, pending sync, failed, awaiting 1010, "
         "done; customer orders pending; statements blocked."
