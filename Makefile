@@ -20,7 +20,7 @@ install: $(STAMP)
 
 run: install messages
 	export DJANGO_DEBUG=$${DJANGO_DEBUG:-1}; \
-	$(BIN)/python manage.py migrate --noinput && \
+	$(BIN)/python manage.py migrate_all && \
 	$(BIN)/python manage.py ensure_demo_admin && \
 	$(BIN)/python manage.py seed_demo --if-empty && \
 	$(BIN)/python manage.py install_schedules && \
@@ -29,6 +29,7 @@ run: install messages
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 browser:
 	@test -x $(CHROMIUM) || ($(SUDO) apt-get update && $(SUDO) apt-get install -y chromium)

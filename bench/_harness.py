@@ -45,7 +45,15 @@ def bench_env(database_url: str | None, **extra: str) -> dict[str, str]:
     }
     if database_url:
         env["DATABASE_URL"] = database_url
+        if database_url.startswith("postgres"):
+            # HQ and the channel database are separate databases, as in production.
+            env["CHANNEL_DATABASE_URLS"] = f"DEFAULT={channel_database_url(database_url)}"
     return env
+
+
+def channel_database_url(database_url: str) -> str:
+    """The bench's channel database beside HQ's: the same server, `<name>_channel`."""
+    return f"{database_url}_channel"
 
 
 def manage(env: dict, *args: str, capture: bool = False) -> str:
@@ -56,17 +64,25 @@ def manage(env: dict, *args: str, capture: bool = False) -> str:
 
 
 def reset_postgres(database_url: str) -> None:
-    """Empty the bench database (it must be a throw-away one)."""
+    """Empty the bench's HQ and channel databases (throw-away ones; the channel database is
+    created beside HQ's when missing)."""
     import psycopg
 
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        conn.execute("DROP SCHEMA public CASCADE")
-        conn.execute("CREATE SCHEMA public")
+    server, _, name = database_url.rpartition("/")
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        for db in (name, f"{name}_channel"):
+            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db]).fetchone():
+                conn.execute(f'CREATE DATABASE "{db}"')
+    for url in (database_url, channel_database_url(database_url)):
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("DROP SCHEMA public CASCADE")
+            conn.execute("CREATE SCHEMA public")
 
 
 @contextmanager
 def running_app(env: dict, *, workers: int = 2, qclusters: int = 1):
-    """gunicorn (N workers) + django-q2 cluster(s); yields the base URL."""
+    """gunicorn (N workers) + django-q2 cluster(s) + the trigger watcher; yields the base
+    URL."""
     port = free_port()
     procs = [
         subprocess.Popen(
@@ -98,6 +114,18 @@ def running_app(env: dict, *, workers: int = 2, qclusters: int = 1):
         )
         for _ in range(qclusters)
     ]
+    # The trigger watcher: near-real-time conversions are found by polling the channel
+    # databases (it does nothing with HQ_AUTO_CONVERT off).
+    procs.append(
+        subprocess.Popen(
+            [PYTHON, "manage.py", "watch_triggers"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            process_group=0,
+        )
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30

@@ -38,16 +38,18 @@ def one_size(n: int) -> dict:
 
     from channels_app.services.bulk import async_customers_bulk_create
     from hqcommerce.models import Channel, FunctionalityProfile
+    from hqcommerce.services.configuration import channel_configuration_push
     from hqcommerce.services.customer_sync import customer_sync_run
     from hqcommerce.services.distribution import distribution_run
     from hqcommerce.services.upload import pjob_run
 
-    call_command("migrate", "--noinput", verbosity=0)
+    call_command("migrate_all", verbosity=0)
     profile = FunctionalityProfile.objects.create(name="Bench", create_customer_async=True)
     channels = [
         Channel.objects.create(code=f"B{i:02d}", name=f"B{i}", profile=profile)
         for i in range(CHANNELS)
     ]
+    channel_configuration_push(channels=channels)  # the stores in their channel database
     t0 = time.perf_counter()
     per = n // CHANNELS
     for c_index, channel in enumerate(channels):

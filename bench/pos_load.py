@@ -20,7 +20,9 @@ import platform
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _harness import (
@@ -125,6 +127,52 @@ def ceiling_and_idle(base: str, key: str, seconds: float, blocks: int) -> tuple[
     return summary(*ceiling), summary(*idle)
 
 
+@contextmanager
+def hq_unreachable(env: dict, database_url: str | None):
+    """HQ's database refuses connections for real: PostgreSQL `ALLOW_CONNECTIONS false` with
+    its sessions terminated; SQLite's file swapped for a directory of the same name, which
+    SQLite cannot open. The stores' channel database stays up."""
+    if database_url and database_url.startswith("postgres"):
+        import psycopg
+
+        server, _, name = database_url.rpartition("/")
+        with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+            admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                [name],
+            )
+            try:
+                yield
+            finally:
+                admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+        return
+    path = Path(env["HQ_VAR_DIR"]) / "db.sqlite3"
+    away = path.with_name("db.sqlite3.away")
+    path.rename(away)
+    path.mkdir()
+    try:
+        yield
+    finally:
+        path.rmdir()
+        away.rename(path)
+
+
+def idle_and_hq_down(
+    base: str, key: str, env: dict, database_url: str | None, seconds: float, blocks: int
+) -> tuple[dict, dict]:
+    """Creates with HQ up and with HQ's database unreachable, in alternating blocks."""
+    up, down = [], []
+    per_block = seconds / blocks
+    for n in range(2 * blocks):
+        if (n % 4) in (1, 2):
+            with hq_unreachable(env, database_url):
+                down.append(load(base, key, per_block, create=True))
+        else:
+            up.append(load(base, key, per_block, create=True))
+    return summary(*up), summary(*down)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -143,7 +191,7 @@ def main() -> None:
     if db == "PostgreSQL":
         reset_postgres(args.database_url)
     env = bench_env(args.database_url, HQ_AUTO_CONVERT="0", HQ_JOB_BATCH_SIZE="500")
-    manage(env, "migrate", "--noinput", "-v0")
+    manage(env, "migrate_all", "-v0")
     key = json.loads(
         manage(env, "shell", "-c", SETUP % {"backlog": args.backlog}, capture=True)
         .strip()
@@ -151,6 +199,9 @@ def main() -> None:
     )["key"]
     with running_app(env, workers=2, qclusters=1) as base:
         ceiling, idle = ceiling_and_idle(base, key, args.seconds, args.blocks)
+        hq_up, hq_down = idle_and_hq_down(
+            base, key, env, args.database_url, args.seconds, args.blocks
+        )
         manage(env, "convert_async_customers", "--channel", "BACKLOG", "--queue", "-v0")
         deadline = time.monotonic() + 30
         while conversion_status(env) in ("none", "queued"):
@@ -163,6 +214,8 @@ def main() -> None:
         "ceiling": ceiling,
         "idle": idle,
         "during_conversion": busy,
+        "hq_up": hq_up,
+        "hq_down": hq_down,
         "conversion_still_running": still_running,
     }
     print(json.dumps(result, indent=2))
@@ -176,6 +229,11 @@ def main() -> None:
         f"| GET /api/v1/health/ (ceiling) | {ceiling['rps']:.0f} | {ceiling['p50_ms']:.1f} | {ceiling['p99_ms']:.1f} | {ceiling['errors']} |",
         f"| POST /customers/ idle | {idle['rps']:.0f} | {idle['p50_ms']:.1f} | {idle['p99_ms']:.1f} | {idle['errors']} |",
         f"| POST /customers/ during conversion | {busy['rps']:.0f} | {busy['p50_ms']:.1f} | {busy['p99_ms']:.1f} | {busy['errors']} |",
+        f"| POST /customers/ HQ up (alternating with the next) | {hq_up['rps']:.0f} | {hq_up['p50_ms']:.1f} | {hq_up['p99_ms']:.1f} | {hq_up['errors']} |",
+        f"| POST /customers/ HQ's database unreachable | {hq_down['rps']:.0f} | {hq_down['p50_ms']:.1f} | {hq_down['p99_ms']:.1f} | {hq_down['errors']} |",
+        "",
+        f"HQ down / up: p99 {hq_down['p99_ms'] / hq_up['p99_ms']:.2f}, throughput {hq_down['rps'] / hq_up['rps']:.2f} "
+        "(target: p99 ≤ 1.2, throughput ≥ 1/1.2). The async store's POS never touches HQ.",
         "",
         f"p99 during conversion / idle: {busy['p99_ms'] / idle['p99_ms']:.2f} (target ≤ 2); "
         f"create throughput / ceiling: {idle['rps'] / ceiling['rps']:.0%} (target ≥ 50%).",

@@ -73,7 +73,7 @@ def one_run(*, rate: float, seconds: int, blocks: int, database_url: str | None)
     if database_url and database_url.startswith("postgres"):
         reset_postgres(database_url)
     env = bench_env(database_url, HQ_AUTO_CONVERT="1", Q_WORKERS="1")
-    manage(env, "migrate", "--noinput", "-v0")
+    manage(env, "migrate_all", "-v0")
     keys = json.loads(
         manage(env, "shell", "-c", SETUP % {"creating": CREATING_STORES}, capture=True)
         .strip()

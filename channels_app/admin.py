@@ -1,8 +1,13 @@
-"""The store side, read-only: what POS recorded and what 1010 brought."""
+"""The store side, read-only: what POS recorded and what HQ's jobs brought, read from the
+channel databases. Each page shows one channel database at a time (the "Channel database"
+filter; the first configured one by default)."""
 
 from django.contrib import admin
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
+from channels_app.admin_base import ReadOnlyAdmin, ReadOnlyInline
+from channels_app.databases import channel_database, channel_database_aliases
 from channels_app.models import (
     AsyncAddress,
     AsyncCustomer,
@@ -13,10 +18,75 @@ from channels_app.models import (
     ChannelCustomer,
     ChannelReplicationState,
     ChannelTransaction,
+    ConversionTrigger,
+    DownloadState,
+    IdempotencyRecord,
     PartnerRequest,
+    Store,
+    StoreDeviceKey,
 )
-from hqcommerce.admin.base import ReadOnlyAdmin
-from hqcommerce.admin.customers import ReadOnlyInline
+
+DATABASE_PARAMETER = "database"
+
+
+class ChannelDatabaseFilter(admin.SimpleListFilter):
+    """Which channel database the page reads (applied by ChannelDataAdmin, not here)."""
+
+    title = _("channel database")
+    parameter_name = DATABASE_PARAMETER
+
+    def __init__(self, request, params, model, model_admin):
+        self.current = _database_code(request)
+        super().__init__(request, params, model, model_admin)
+
+    def lookups(self, request, model_admin):
+        return [(code, code) for code in channel_database_aliases()]
+
+    def choices(self, changelist):
+        for code, title in self.lookup_choices:
+            yield {
+                "selected": code == self.current,
+                "query_string": changelist.get_query_string({self.parameter_name: code}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        return queryset
+
+
+def _database_code(request) -> str:
+    codes = list(channel_database_aliases())
+    code = request.GET.get(DATABASE_PARAMETER)
+    if code is None:  # a change page keeps the list's filters in _changelist_filters
+        code = QueryDict(request.GET.get("_changelist_filters", "")).get(DATABASE_PARAMETER)
+    return code if code in codes else codes[0]
+
+
+class ChannelDataAdmin(ReadOnlyAdmin):
+    """Read-only pages over one channel database: the whole view (its inlines and filters
+    too) runs, and renders, inside that database's routing."""
+
+    def get_list_filter(self, request):
+        return [ChannelDatabaseFilter, *super().get_list_filter(request)]
+
+    def _in_database(self, request, view, *args, **kwargs):
+        alias = channel_database_aliases()[_database_code(request)]
+        with channel_database(alias):
+            response = view(request, *args, **kwargs)
+            if hasattr(response, "render") and not response.is_rendered:
+                response.render()
+        return response
+
+    def changelist_view(self, request, extra_context=None):
+        return self._in_database(request, super().changelist_view, extra_context)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        return self._in_database(
+            request, super().changeform_view, object_id, form_url, extra_context
+        )
+
+    def history_view(self, request, object_id, extra_context=None):
+        return self._in_database(request, super().history_view, object_id, extra_context)
 
 
 class AsyncAddressInline(ReadOnlyInline):
@@ -35,7 +105,7 @@ class AsyncAttributeInline(ReadOnlyInline):
 
 
 @admin.register(AsyncCustomer)
-class AsyncCustomerAdmin(ReadOnlyAdmin):
+class AsyncCustomerAdmin(ChannelDataAdmin):
     list_display = ["async_id", "display_name", "channel", "account", "created_at", "uploaded_at"]
     list_select_related = ["channel"]
     list_filter = ["channel", ("uploaded_at", admin.EmptyFieldListFilter)]
@@ -56,7 +126,7 @@ class AsyncCustomerAdmin(ReadOnlyAdmin):
 
 
 @admin.register(AsyncAddress)
-class AsyncAddressAdmin(ReadOnlyAdmin):
+class AsyncAddressAdmin(ChannelDataAdmin):
     list_display = ["async_id", "target_display", "street", "city", "country", "channel"]
     list_select_related = ["channel"]
     list_filter = ["channel"]
@@ -65,7 +135,7 @@ class AsyncAddressAdmin(ReadOnlyAdmin):
 
 
 @admin.register(AsyncCustomerEdit)
-class AsyncCustomerEditAdmin(ReadOnlyAdmin):
+class AsyncCustomerEditAdmin(ChannelDataAdmin):
     list_display = ["target_display", "sequence", "changes", "channel", "created_at"]
     list_select_related = ["channel"]
     list_filter = ["channel"]
@@ -74,7 +144,7 @@ class AsyncCustomerEditAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ChannelTransaction)
-class ChannelTransactionAdmin(ReadOnlyAdmin):
+class ChannelTransactionAdmin(ChannelDataAdmin):
     list_display = [
         "transaction_id",
         "channel",
@@ -93,35 +163,58 @@ class ChannelTransactionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ChannelCustomer)
-class ChannelCustomerAdmin(ReadOnlyAdmin):
-    list_display = [
-        "account_number",
-        "name",
-        "channel_database",
-        "origin_channel_code",
-        "async_id",
-        "email",
-    ]
-    list_select_related = ["channel_database"]
-    list_filter = ["channel_database"]
+class ChannelCustomerAdmin(ChannelDataAdmin):
+    list_display = ["account_number", "name", "origin_channel_code", "async_id", "email"]
     search_fields = ["account_number", "name", "email", "phone", "=async_id"]
 
 
 @admin.register(ChannelReplicationState)
-class ChannelReplicationStateAdmin(ReadOnlyAdmin):
-    list_display = [
-        "channel",
-        "upload_counter",
-        "upload_watermark",
-        "last_upload_at",
-    ]
+class ChannelReplicationStateAdmin(ChannelDataAdmin):
+    list_display = ["channel", "upload_counter"]
     list_select_related = ["channel"]
 
 
 @admin.register(PartnerRequest)
-class PartnerRequestAdmin(ReadOnlyAdmin):
+class PartnerRequestAdmin(ChannelDataAdmin):
     list_display = ["company_name", "tax_id", "email", "channel", "created_at", "uploaded_at"]
     list_select_related = ["channel"]
     list_filter = ["channel"]
     search_fields = ["company_name", "tax_id", "email", "=async_id"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(Store)
+class StoreAdmin(ChannelDataAdmin):
+    """What a channel database knows of its stores (written by 1070)."""
+
+    list_display = ["code", "name", "create_customer_async", "auto_convert", "configured_at"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(StoreDeviceKey)
+class StoreDeviceKeyAdmin(ChannelDataAdmin):
+    list_display = ["name", "prefix", "channel", "revoked", "expiry_date", "created"]
+    list_select_related = ["channel"]
+    exclude = ["hashed_key"]
+
+
+@admin.register(DownloadState)
+class DownloadStateAdmin(ChannelDataAdmin):
+    list_display = ["job", "watermark", "last_download_at", "last_rows"]
+
+
+@admin.register(ConversionTrigger)
+class ConversionTriggerAdmin(ChannelDataAdmin):
+    """Per store: is a near-real-time conversion queued or running, and one waiting?"""
+
+    list_display = ["channel", "state", "rerun", "changed_at", "runs", "last_job_run_id"]
+    list_select_related = ["channel"]
+    list_filter = ["state"]
+
+
+@admin.register(IdempotencyRecord)
+class IdempotencyRecordAdmin(ChannelDataAdmin):
+    list_display = ["scope", "key", "endpoint", "status_code", "created_at"]
+    search_fields = ["key", "scope"]
+    list_filter = ["endpoint", "status_code"]
     date_hierarchy = "created_at"

@@ -1,58 +1,237 @@
-"""The channel (store) database: what the POS writes, and the copy of HQ customers 1010 keeps.
+"""The channel database (one per scale unit): what its stores' POS writes, and what HQ's
+jobs bring down to it.
 
-Channel code never writes HQ tables; data crosses only through the jobs
-(upload: P-job, download: 1010) or the real-time service call in sync mode.
+Every model here lives in a channel database (see databases.py), never in HQ's. Data crosses
+only through the jobs (upload: P-job; download: 1010 customers, 1070 configuration) or the
+real-time call a sync-mode store makes. A reference to HQ is a plain value (an id or a code),
+never a database foreign key.
 """
 
 from __future__ import annotations
 
 import uuid
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+from rest_framework_api_key.models import AbstractAPIKey
 
 from hqcommerce.models.customers import AddressPurpose, ContactKind, PartyType, ReceiptPreference
 from hqcommerce.models.sales import TransactionKind
 
 
-class ChannelReplicationState(models.Model):
-    """Per-channel upload counters (D365's upload watermark).
+class Store(models.Model):
+    """A channel (store) as its channel database knows it: HQ's configuration, copied down by
+    the Channel configuration job (1070), so the POS never asks HQ for it.
 
-    `upload_counter` is the last counter given to a channel record; the P-job uploads records
-    above `upload_watermark`. The download side (1010) is tracked per channel database.
+    Its primary key is HQ's channel id, so `channel_id` means the same store on both sides.
+    """
+
+    id = models.BigIntegerField(primary_key=True, verbose_name=_("HQ channel id"))
+    code = models.CharField(max_length=20, unique=True, verbose_name=_("code"))
+    name = models.CharField(max_length=100, verbose_name=_("name"))
+    create_customer_async = models.BooleanField(
+        default=False, verbose_name=_("create customer in async mode")
+    )
+    auto_convert = models.BooleanField(default=True, verbose_name=_("convert in near real time"))
+    # What a new customer inherits: the channel's default customer's values.
+    default_party_type = models.CharField(
+        max_length=12,
+        choices=PartyType.choices,
+        default=PartyType.PERSON,
+        verbose_name=_("default party type"),
+    )
+    default_customer_group = models.CharField(
+        max_length=20, default="RETAIL", verbose_name=_("default customer group")
+    )
+    default_currency = models.CharField(
+        max_length=3, default="USD", verbose_name=_("default currency")
+    )
+    default_language = models.CharField(
+        max_length=10, default="en-us", verbose_name=_("default language")
+    )
+    default_receipt_preference = models.CharField(
+        max_length=5,
+        choices=ReceiptPreference.choices,
+        default=ReceiptPreference.PRINT,
+        verbose_name=_("default receipt preference"),
+    )
+    default_affiliations = models.JSONField(
+        default=list, blank=True, verbose_name=_("default affiliations")
+    )
+    configured_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        verbose_name=_("configured at"),
+        help_text=_("When HQ last wrote this store's configuration here."),
+    )
+
+    class Meta:
+        verbose_name = _("store")
+        verbose_name_plural = _("stores")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} – {self.name}"
+
+
+class StoreDeviceKey(AbstractAPIKey):
+    """A POS register's key as its channel database holds it (hashed, as in HQ), so a
+    register authenticates while HQ is down. HQ writes it through when it creates or revokes
+    a key, and 1070 brings any it missed."""
+
+    prefix = models.CharField(max_length=8, unique=True, editable=False, verbose_name=_("prefix"))
+    created = models.DateTimeField(verbose_name=_("created at"))
+    name = models.CharField(max_length=50, verbose_name=_("register name"))
+    revoked = models.BooleanField(default=False, verbose_name=_("revoked"))
+    expiry_date = models.DateTimeField(blank=True, null=True, verbose_name=_("expires"))
+    channel = models.ForeignKey(
+        Store, on_delete=models.CASCADE, related_name="device_keys", verbose_name=_("store")
+    )
+    last_used_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last used at"))
+
+    class Meta(AbstractAPIKey.Meta):
+        verbose_name = _("store device key")
+        verbose_name_plural = _("store device keys")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+
+class IdempotencyRecord(models.Model):
+    """The first response to a request sent with an Idempotency-Key, for its retries. Kept in
+    the channel database with the work it answered for, in the same transaction."""
+
+    scope = models.CharField(
+        max_length=80, help_text=_("The device or user that sent the key."), verbose_name=_("scope")
+    )
+    key = models.CharField(max_length=255, verbose_name=_("key"))
+    endpoint = models.CharField(max_length=100, verbose_name=_("endpoint"))
+    request_hash = models.CharField(max_length=64, verbose_name=_("request hash"))
+    status_code = models.PositiveSmallIntegerField(verbose_name=_("status code"))
+    response = models.JSONField(encoder=DjangoJSONEncoder, verbose_name=_("response"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+
+    class Meta:
+        verbose_name = _("idempotency record")
+        verbose_name_plural = _("idempotency records")
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="idempotency_unique_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key}"
+
+
+class ChannelReplicationState(models.Model):
+    """A store's upload counter: the last counter given to one of its records.
+
+    The P-job uploads records above the store's upload watermark, which HQ keeps (it moves in
+    the HQ transaction that writes the staging rows). The download side is DownloadState.
     """
 
     channel = models.OneToOneField(
-        "hqcommerce.Channel",
+        Store,
         on_delete=models.CASCADE,
         primary_key=True,
         related_name="replication_state",
-        verbose_name=_("channel"),
+        verbose_name=_("store"),
     )
     upload_counter = models.PositiveBigIntegerField(default=0, verbose_name=_("upload counter"))
-    upload_watermark = models.PositiveBigIntegerField(default=0, verbose_name=_("upload watermark"))
-    last_upload_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last upload at"))
+    # How often a sync-mode store's real-time call to HQ failed and the POS fell back to
+    # async mode (counted here, where the POS writes, so every web process's count adds up).
+    realtime_fallbacks = models.PositiveIntegerField(
+        default=0, verbose_name=_("real-time fallbacks")
+    )
+    last_fallback_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("last fallback at")
+    )
 
     class Meta:
         verbose_name = _("channel replication state")
         verbose_name_plural = _("channel replication states")
+
+    def __str__(self) -> str:
+        return f"{self.channel_id}: counter {self.upload_counter}"
+
+
+class DownloadState(models.Model):
+    """What this channel database has received from HQ (D365's download sessions): one row per
+    download job, its watermark moved in the same transaction as the rows it brought."""
+
+    job = models.CharField(max_length=10, unique=True, verbose_name=_("job"))
+    watermark = models.PositiveBigIntegerField(default=0, verbose_name=_("watermark"))
+    last_download_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("last download at")
+    )
+    last_rows = models.PositiveIntegerField(default=0, verbose_name=_("rows in last download"))
+
+    class Meta:
+        verbose_name = _("download state")
+        verbose_name_plural = _("download states")
+
+    def __str__(self) -> str:
+        return f"{self.job}: {self.watermark}"
+
+
+class TriggerState(models.TextChoices):
+    IDLE = "idle", _("Idle")
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+
+
+class ConversionTrigger(models.Model):
+    """Coalesces near-real-time conversions: per store at most one queued or running
+    convert, plus one waiting (`rerun`) for records that arrive while it runs.
+
+    It lives in the channel database, beside the records that set it, so a POS write sets it
+    in its own transaction without touching HQ; HQ's trigger watcher polls for it.
+    """
+
+    channel = models.OneToOneField(
+        Store,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="trigger",
+        verbose_name=_("store"),
+    )
+    state = models.CharField(
+        max_length=10,
+        choices=TriggerState.choices,
+        default=TriggerState.IDLE,
+        verbose_name=pgettext_lazy("conversion trigger", "state"),
+    )
+    rerun = models.BooleanField(default=False, verbose_name=_("rerun"))
+    changed_at = models.DateTimeField(auto_now=True, verbose_name=_("changed at"))
+    runs = models.PositiveIntegerField(default=0, verbose_name=_("runs"))
+    last_job_run_id = models.PositiveBigIntegerField(
+        null=True, blank=True, verbose_name=_("last job run")
+    )
+
+    class Meta:
+        verbose_name = _("conversion trigger")
+        verbose_name_plural = _("conversion triggers")
         constraints = [
             models.CheckConstraint(
-                condition=Q(upload_watermark__lte=F("upload_counter")),
-                name="replstate_upload_watermark_le_counter",
-            )
+                condition=Q(state__in=TriggerState.values), name="trigger_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(state=TriggerState.RUNNING) | Q(rerun=False),
+                name="trigger_rerun_only_while_running",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.channel_id}: up {self.upload_watermark}/{self.upload_counter}"
+        return f"{self.channel_id}: {self.state}{' + rerun' if self.rerun else ''}"
 
 
 class AsyncCustomer(models.Model):
     """A customer the POS created without HQ; its GUID is the temporary account id."""
 
     channel = models.ForeignKey(
-        "hqcommerce.Channel",
+        Store,
         on_delete=models.PROTECT,
         db_index=False,  # led by the composite indexes below
         related_name="async_customers",
@@ -234,14 +413,7 @@ class ChannelCustomer(models.Model):
     """A channel database's copy of an HQ customer, written by 1010 (and the sync-mode POS
     path). Every store of that database sees it."""
 
-    channel_database = models.ForeignKey(
-        "hqcommerce.ChannelDatabase",
-        on_delete=models.CASCADE,
-        db_index=False,  # led by the composite indexes below
-        related_name="customer_copies",
-        verbose_name=_("channel database"),
-    )
-    account_number = models.CharField(max_length=30, verbose_name=_("account number"))
+    account_number = models.CharField(max_length=30, unique=True, verbose_name=_("account number"))
     async_id = models.UUIDField(
         _("temporary id"),
         null=True,
@@ -272,14 +444,7 @@ class ChannelCustomer(models.Model):
         verbose_name = _("channel customer")
         verbose_name_plural = _("channel customers")
         ordering = ["account_number"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["channel_database", "account_number"], name="channelcust_unique_account"
-            )
-        ]
-        indexes = [
-            models.Index(fields=["channel_database", "async_id"], name="channelcust_guid_idx")
-        ]
+        indexes = [models.Index(fields=["async_id"], name="channelcust_guid_idx")]
 
     def __str__(self) -> str:
         return f"{self.account_number} {self.name}"
@@ -305,7 +470,7 @@ class AsyncAddress(CustomerRefMixin, AddressFields):
     """An address the POS added later to an async or a synced customer (RETAILASYNCADDRESSV2)."""
 
     channel = models.ForeignKey(
-        "hqcommerce.Channel",
+        Store,
         on_delete=models.PROTECT,
         db_index=False,  # led by the composite indexes below
         related_name="async_addresses",
@@ -340,7 +505,7 @@ class AsyncCustomerEdit(CustomerRefMixin):
     """An edit recorded at the channel, applied in HQ in `sequence` order per customer."""
 
     channel = models.ForeignKey(
-        "hqcommerce.Channel",
+        Store,
         on_delete=models.PROTECT,
         db_index=False,  # led by the composite indexes below
         related_name="async_edits",
@@ -385,7 +550,7 @@ class ChannelTransaction(models.Model):
     """A sale recorded at the POS; uploaded by the P-job after the channel's customers."""
 
     channel = models.ForeignKey(
-        "hqcommerce.Channel",
+        Store,
         on_delete=models.PROTECT,
         db_index=False,  # led by the composite indexes below
         related_name="transactions",
@@ -459,7 +624,7 @@ class PartnerRequest(models.Model):
     """A company asking to buy as a B2B customer, collected at the store or online channel."""
 
     channel = models.ForeignKey(
-        "hqcommerce.Channel",
+        Store,
         on_delete=models.PROTECT,
         db_index=False,  # led by the composite indexes below
         related_name="partner_requests",

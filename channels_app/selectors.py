@@ -1,24 +1,80 @@
-"""What a POS sees of its channel's customers: synced copies and customers pending sync."""
+"""What a POS sees of its channel's customers: synced copies and customers pending sync.
+
+Every read here is of the store's own channel database.
+"""
 
 from __future__ import annotations
 
 import base64
 import uuid
+from collections.abc import Callable
+from functools import wraps
+from typing import TypeVar
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
-from channels_app.models import AsyncCustomer, ChannelCustomer
-from hqcommerce.models import Channel
+from channels_app.databases import channel_database
+from channels_app.errors import StoreNotConfiguredError
+from channels_app.models import AsyncCustomer, ChannelCustomer, Store
+from channels_app.validation import ChannelDefaults
+
+F_ = TypeVar("F_", bound=Callable)
 
 
-def channel_customer_copies(channel: Channel) -> QuerySet[ChannelCustomer]:
+def store_of(channel) -> Store:
+    """The Store a channel service works on. HQ-side callers (the demo seed, tests, the
+    admin) may pass HQ's channel, which names its channel database (`database_alias`)."""
+    if isinstance(channel, Store):
+        return channel
+    alias = channel.database_alias
+    try:
+        return Store.objects.using(alias).get(pk=channel.pk)
+    except Store.DoesNotExist:
+        raise StoreNotConfiguredError(
+            _(
+                "Store %(code)s is not configured in its channel database yet; run the "
+                "Channel configuration job (1070)."
+            )
+            % {"code": channel.code}
+        ) from None
+
+
+def on_store_database(service: F_) -> F_:
+    """Run a channel service on its store's channel database: `channel` (a Store, or HQ's
+    channel) becomes the Store, and every channel model the service touches goes to that
+    store's database."""
+
+    @wraps(service)
+    def run(*args, channel, **kwargs):
+        store = store_of(channel)
+        with channel_database(store._state.db):
+            return service(*args, channel=store, **kwargs)
+
+    return run  # type: ignore[return-value]
+
+
+def store_defaults(store: Store) -> ChannelDefaults:
+    """What customers created at this store inherit (its default customer's values, as
+    1070 brought them)."""
+    return ChannelDefaults(
+        party_type=store.default_party_type,
+        customer_group=store.default_customer_group,
+        currency=store.default_currency,
+        language=store.default_language,
+        receipt_preference=store.default_receipt_preference,
+        affiliations=tuple(store.default_affiliations or ()),
+    )
+
+
+def channel_customer_copies(channel) -> QuerySet[ChannelCustomer]:
     """The HQ customers a store sees: its channel database's copies (written by 1010)."""
-    return ChannelCustomer.objects.filter(channel_database_id=channel.channel_database_id)
+    return ChannelCustomer.objects.using(store_of(channel)._state.db).all()
 
 
 def pending_customer_view(
     c: AsyncCustomer,
-    channel: Channel,
+    channel: Store,
     *,
     contacts: list | None = None,
     addresses: list | None = None,
@@ -65,7 +121,7 @@ def pending_customer_view(
     }
 
 
-def _synced_view(copy: ChannelCustomer, channel: Channel) -> dict:
+def _synced_view(copy: ChannelCustomer, channel: Store) -> dict:
     data = copy.data or {}
     return {
         "id": copy.account_number,
@@ -102,7 +158,8 @@ def _synced_view(copy: ChannelCustomer, channel: Channel) -> dict:
     }
 
 
-def channel_customer_view(*, channel: Channel, ref: str) -> dict | None:
+@on_store_database
+def channel_customer_view(*, channel: Store, ref: str) -> dict | None:
     """A customer by account number or temporary GUID; a mapped GUID shows the account."""
     ref = (ref or "").strip()
     try:
@@ -139,8 +196,9 @@ def cursor_decode(cursor: str | None) -> tuple[str, int]:
     return section, int(pk)
 
 
+@on_store_database
 def channel_customers_page(
-    *, channel: Channel, search: str = "", cursor: str | None = None, size: int = 50
+    *, channel: Store, search: str = "", cursor: str | None = None, size: int = 50
 ) -> tuple[list[dict], str | None]:
     """Customers pending sync first, then synced ones; a forward cursor over both lists."""
     section, after = cursor_decode(cursor)
@@ -178,37 +236,89 @@ def channel_customers_page(
     return items, None
 
 
-def partner_request_view(*, channel: Channel, ref: str) -> dict | None:
-    """A request's journey: uploaded? a prospect? approved (with the account number)?"""
-    from hqcommerce.models import AsyncStagingRecord, Prospect
+@on_store_database
+def partner_request_view(*, channel: Store, ref: str) -> dict | None:
+    """A request as its store knows it: recorded, and uploaded or not. What HQ decided
+    (prospect, approval) is HQ's to add (the API asks HQ, when it answers)."""
+    from channels_app.models import PartnerRequest
 
     try:
         guid = uuid.UUID(str(ref))
     except ValueError:
         return None
-    from channels_app.models import PartnerRequest
-
     request = PartnerRequest.objects.filter(channel=channel, async_id=guid).first()
     if request is None:
         return None
-    view = {
+    return {
         "id": request.async_id,
         "channel": channel.code,
         "company_name": request.company_name,
-        "status": "pending_upload",
+        "status": "pending_upload" if request.uploaded_at is None else "pending_sync",
         "last_error": "",
         "account_number": None,
         "rejection_reason": "",
         "created_at": request.created_at,
     }
-    prospect = Prospect.objects.filter(async_id=guid).select_related("customer").first()
-    if prospect is not None:
-        view["status"] = prospect.status
-        view["rejection_reason"] = prospect.rejection_reason
-        view["account_number"] = prospect.customer.account_number if prospect.customer else None
-        return view
-    record = AsyncStagingRecord.objects.filter(channel=channel, async_id=guid).first()
-    if record is not None:
-        view["status"] = "failed" if record.status == "failed" else "pending_sync"
-        view["last_error"] = record.last_error
-    return view
+
+
+# --- For HQ's back office: what each store of a database has not handed over yet ---
+
+
+def stores_backlog(*, alias: str, watermarks: dict[int, int]) -> dict[int, dict]:
+    """Per store of this database (by HQ channel id, with HQ's upload watermark for it):
+    customers not uploaded yet, customers mapped to an account, the oldest customer still
+    pending sync, and partner requests not uploaded yet."""
+    from django.db.models import Count, Min
+
+    from channels_app.models import PartnerRequest
+
+    result = {}
+    for channel_id, watermark in watermarks.items():
+        counts = (
+            AsyncCustomer.objects.using(alias)
+            .filter(channel_id=channel_id)
+            .aggregate(
+                pending_upload=Count("pk", filter=Q(upload_counter__gt=watermark)),
+                completed=Count("pk", filter=~Q(account_number="")),
+                oldest_pending_at=Min("created_at", filter=Q(account_number="")),
+            )
+        )
+        counts["partner_requests_not_uploaded"] = (
+            PartnerRequest.objects.using(alias)
+            .filter(channel_id=channel_id, upload_counter__gt=watermark)
+            .count()
+        )
+        result[channel_id] = counts
+    return result
+
+
+def mapping_times(*, alias: str, since, limit: int) -> list[tuple]:
+    """(created_at, mapped_at) of the customers mapped since `since`, newest first."""
+    return list(
+        AsyncCustomer.objects.using(alias)
+        .filter(mapped_at__gte=since)
+        .order_by("-mapped_at")
+        .values_list("created_at", "mapped_at")[:limit]
+    )
+
+
+def database_status(*, alias: str) -> dict:
+    """What HQ's Channel databases page shows of one channel database: what it has received
+    (each download job's watermark, time and rows) and each store's upload counter and
+    real-time fallbacks. Raises the database's own error when it does not answer."""
+    from channels_app.models import ChannelReplicationState, DownloadState
+
+    return {
+        "downloads": {
+            row["job"]: row
+            for row in DownloadState.objects.using(alias).values(
+                "job", "watermark", "last_download_at", "last_rows"
+            )
+        },
+        "stores": {
+            row["channel_id"]: row
+            for row in ChannelReplicationState.objects.using(alias).values(
+                "channel_id", "upload_counter", "realtime_fallbacks", "last_fallback_at"
+            )
+        },
+    }

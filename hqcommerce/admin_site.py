@@ -12,12 +12,17 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from channels_app.errors import HQError
 from hqcommerce import charts
 from hqcommerce.models import JobRun
 from hqcommerce.models.jobs import JobKind, TriggeredBy
-from hqcommerce.selectors import conversion_latency, converted_per_hour, dashboard_backlog
+from hqcommerce.selectors import (
+    channel_databases_status,
+    conversion_latency,
+    converted_per_hour,
+    dashboard_backlog,
+)
 from hqcommerce.services.access import can_run_jobs
-from hqcommerce.services.errors import HQError
 from hqcommerce.services.jobs import job_enqueue
 
 DASHBOARD_JOBS = [
@@ -36,6 +41,11 @@ class HQAdminSite(admin.AdminSite):
         return [
             path("dashboard/", self.admin_view(self.dashboard_view), name="dashboard"),
             path("dashboard/run/", self.admin_view(self.dashboard_run_view), name="dashboard_run"),
+            path(
+                "channel-databases/",
+                self.admin_view(self.channel_databases_view),
+                name="channel_databases",
+            ),
             *super().get_urls(),
         ]
 
@@ -49,6 +59,7 @@ class HQAdminSite(admin.AdminSite):
                 "stages": item.stages,
                 "oldest_pending_at": item.oldest_pending_at,
                 "oldest_age": now - item.oldest_pending_at if item.oldest_pending_at else None,
+                "unreachable": item.status.unreachable,
             }
             for item in backlog
         ]
@@ -66,6 +77,17 @@ class HQAdminSite(admin.AdminSite):
             "dashboard_jobs": DASHBOARD_JOBS,
         }
         return TemplateResponse(request, "admin/hqcommerce/dashboard.html", context)
+
+    def channel_databases_view(self, request):
+        """Per channel database: reachable or not, its last upload and download, the lag."""
+        if not request.user.has_perm("hqcommerce.view_channeldatabase"):
+            raise PermissionDenied
+        context = {
+            **self.each_context(request),
+            "title": gettext("Channel databases"),
+            "databases": channel_databases_status(),
+        }
+        return TemplateResponse(request, "admin/hqcommerce/channel_databases.html", context)
 
     def dashboard_run_view(self, request):
         return require_POST(self._dashboard_run)(request)

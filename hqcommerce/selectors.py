@@ -6,12 +6,13 @@ import math
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 
-from django.db.models import Count, F, Min, OuterRef, Q, Subquery
+from django.db.models import Count, Q
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from channels_app.models import AsyncCustomer, ChannelReplicationState, PartnerRequest
+from channels_app.databases import ChannelDatabaseUnavailable, channel_database_aliases, reaching
+from channels_app.selectors import mapping_times, stores_backlog
 from hqcommerce.models import (
     AsyncStagingRecord,
     Channel,
@@ -36,9 +37,15 @@ class ChannelSyncStatus:
     statements_blocked: int = 0
     partner_requests_pending: int = 0
     prospects_awaiting_approval: int = 0
+    # Why the store's channel database did not answer ("" when it did); its counts of
+    # what is still in the store (pending upload, completed) are then unknown (0).
+    unreachable: str = ""
+    oldest_pending_at: object = None  # datetime | None
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        data = asdict(self)
+        data.pop("oldest_pending_at")  # the dashboard's; the command and API give counts
+        return data
 
 
 def sync_status(*, channels: list[Channel] | None = None) -> list[ChannelSyncStatus]:
@@ -53,27 +60,26 @@ def sync_status(*, channels: list[Channel] | None = None) -> list[ChannelSyncSta
     partner requests pending: B2B requests not yet prospects (not uploaded, or not synced);
     prospects awaiting approval: prospects staff have not decided on.
     """
-    channel_qs = Channel.objects.order_by("code")
+    channel_qs = Channel.objects.select_related("channel_database").order_by("code")
     if channels is not None:
-        channel_qs = channel_qs.filter(pk__in=[c.pk for c in channels])
+        channel_qs = channel_qs.filter(code__in=[getattr(c, "code", c) for c in channels])
     channel_list = list(channel_qs)
     ids = [c.pk for c in channel_list]
 
-    watermark = ChannelReplicationState.objects.filter(channel=OuterRef("channel")).values(
-        "upload_watermark"
-    )[:1]
-    channel_side = {
-        row["channel"]: row
-        for row in AsyncCustomer.objects.filter(channel__in=ids)
-        .annotate(watermark=Subquery(watermark))
-        .values("channel")
-        .annotate(
-            pending_upload=Count(
-                "pk", filter=Q(upload_counter__gt=F("watermark")) | Q(watermark__isnull=True)
-            ),
-            completed=Count("pk", filter=~Q(account_number="")),
-        )
-    }
+    # What is still in the stores: read from each channel database (one down leaves the
+    # others' counts intact, and says so in its own rows).
+    channel_side: dict[int, dict] = {}
+    unreachable: dict[int, str] = {}
+    by_alias: dict[str, dict[int, int]] = {}
+    for channel in channel_list:
+        by_alias.setdefault(channel.database_alias, {})[channel.pk] = channel.upload_watermark
+    for alias, watermarks in by_alias.items():
+        try:
+            with reaching(alias):
+                channel_side.update(stores_backlog(alias=alias, watermarks=watermarks))
+        except ChannelDatabaseUnavailable as exc:
+            for channel_id in watermarks:
+                unreachable[channel_id] = str(exc.reason).strip().splitlines()[0]
     staging = {
         row["channel"]: row
         for row in AsyncStagingRecord.objects.filter(
@@ -101,12 +107,10 @@ def sync_status(*, channels: list[Channel] | None = None) -> list[ChannelSyncSta
         .values_list("channel", "n")
     )
     requests = dict(
-        PartnerRequest.objects.filter(channel__in=ids)
-        .exclude(
-            async_id__in=AsyncStagingRecord.objects.filter(
-                operation=StagingOperation.PARTNER_REQUEST, status=StagingStatus.COMPLETED
-            ).values("async_id")
+        AsyncStagingRecord.objects.filter(
+            channel__in=ids, operation=StagingOperation.PARTNER_REQUEST
         )
+        .exclude(status=StagingStatus.COMPLETED)
         .values("channel")
         .annotate(n=Count("pk"))
         .values_list("channel", "n")
@@ -132,8 +136,11 @@ def sync_status(*, channels: list[Channel] | None = None) -> list[ChannelSyncSta
                 completed=completed,
                 orders_pending=orders.get(channel.pk, 0),
                 statements_blocked=blocked.get(channel.pk, 0),
-                partner_requests_pending=requests.get(channel.pk, 0),
+                partner_requests_pending=requests.get(channel.pk, 0)
+                + ch.get("partner_requests_not_uploaded", 0),
                 prospects_awaiting_approval=prospects.get(channel.pk, 0),
+                unreachable=unreachable.get(channel.pk, ""),
+                oldest_pending_at=ch.get("oldest_pending_at"),
             )
         )
     return result
@@ -159,16 +166,8 @@ class ChannelBacklog:
 
 def dashboard_backlog() -> list[ChannelBacklog]:
     """Per channel: each stage's backlog and the oldest customer still pending sync."""
-    oldest = dict(
-        AsyncCustomer.objects.filter(account_number="")
-        .values("channel")
-        .annotate(oldest=Min("created_at"))
-        .values_list("channel", "oldest")
-    )
-    codes = dict(Channel.objects.values_list("code", "pk"))
     return [
-        ChannelBacklog(status=row, oldest_pending_at=oldest.get(codes[row.channel]))
-        for row in sync_status()
+        ChannelBacklog(status=row, oldest_pending_at=row.oldest_pending_at) for row in sync_status()
     ]
 
 
@@ -200,11 +199,13 @@ def conversion_latency(*, hours: int = 1, now=None, sample: int = 20_000) -> Lat
     """Seconds from POS creation to the account number in the store, for customers mapped in
     the last `hours` (the newest `sample` of them, so the dashboard stays cheap)."""
     now = now or timezone.now()
-    rows = list(
-        AsyncCustomer.objects.filter(mapped_at__gte=now - timedelta(hours=hours))
-        .order_by("-mapped_at")
-        .values_list("created_at", "mapped_at")[:sample]
-    )
+    rows = []
+    for alias in channel_database_aliases().values():
+        try:
+            with reaching(alias):
+                rows += mapping_times(alias=alias, since=now - timedelta(hours=hours), limit=sample)
+        except ChannelDatabaseUnavailable:
+            continue  # the dashboard says which database is down
     seconds = sorted((mapped - created).total_seconds() for created, mapped in rows)
     if not seconds:
         return Latency(0, None, None)
@@ -213,3 +214,118 @@ def conversion_latency(*, hours: int = 1, now=None, sample: int = 20_000) -> Lat
         return seconds[max(math.ceil(p * len(seconds)) - 1, 0)]
 
     return Latency(len(seconds), pct(0.50), pct(0.95))
+
+
+def partner_request_decision(view: dict) -> dict:
+    """A partner request as its store knows it, plus what HQ decided when HQ answers (the
+    prospect, its approval and account number, or the sync's error). With HQ down the
+    store's own status stands."""
+    from django.db import DatabaseError
+
+    try:
+        prospect = Prospect.objects.filter(async_id=view["id"]).select_related("customer").first()
+        if prospect is not None:
+            account = prospect.customer.account_number if prospect.customer else None
+            return {
+                **view,
+                "status": prospect.status,
+                "rejection_reason": prospect.rejection_reason,
+                "account_number": account,
+            }
+        record = AsyncStagingRecord.objects.filter(async_id=view["id"]).first()
+    except DatabaseError:
+        return view
+    if record is not None:
+        status = "failed" if record.status == StagingStatus.FAILED else "pending_sync"
+        return {**view, "status": status, "last_error": record.last_error}
+    return view
+
+
+@dataclass(frozen=True)
+class ChannelDatabaseStatus:
+    """One row of the Channel databases page (D365's upload and download sessions)."""
+
+    code: str
+    name: str
+    alias: str
+    vendor: str
+    stores: list[str]
+    reachable: bool
+    error: str = ""
+    # Upload (P-job): HQ's side of the bridge.
+    last_upload_at: object = None
+    last_upload_rows: int = 0
+    pending_upload: int | None = None  # records above HQ's watermarks (None: unreachable)
+    # Download (1010, 1070): the channel database's side.
+    customers_watermark: int | None = None
+    customers_behind: int | None = None  # HQ customer versions not yet received
+    last_customers_at: object = None
+    last_customers_rows: int = 0
+    last_configuration_at: object = None
+    realtime_fallbacks: int = 0
+    last_fallback_at: object = None
+
+    @property
+    def download_lag(self):
+        """How long ago this database last received customers (None: never)."""
+        return timezone.now() - self.last_customers_at if self.last_customers_at else None
+
+
+def channel_databases_status() -> list[ChannelDatabaseStatus]:
+    """Per configured channel database: reachable or not, its last upload and download, and
+    how far it is behind HQ."""
+    from django.db import connections
+
+    from channels_app.selectors import database_status
+    from hqcommerce.models import ChannelDatabase
+    from hqcommerce.services.replication import replication_head
+
+    head = replication_head()
+    names = dict(ChannelDatabase.objects.values_list("code", "name"))
+    channels = list(Channel.objects.select_related("channel_database").order_by("code"))
+    result = []
+    for code, alias in channel_database_aliases().items():
+        mine = [c for c in channels if c.channel_database.code == code]
+        uploads = [c for c in mine if c.last_upload_at]
+        base = {
+            "code": code,
+            "name": names.get(code, code),
+            "alias": alias,
+            "vendor": connections[alias].vendor,
+            "stores": [c.code for c in mine],
+            "last_upload_at": max((c.last_upload_at for c in uploads), default=None),
+            "last_upload_rows": max(uploads, key=lambda c: c.last_upload_at).last_upload_rows
+            if uploads
+            else 0,
+        }
+        try:
+            with reaching(alias):
+                status = database_status(alias=alias)
+        except ChannelDatabaseUnavailable as exc:
+            reason = str(exc.reason).strip().splitlines()[0] if str(exc.reason).strip() else ""
+            result.append(ChannelDatabaseStatus(**base, reachable=False, error=reason))
+            continue
+        customers = status["downloads"].get("1010", {})
+        configuration = status["downloads"].get("1070", {})
+        stores = status["stores"]
+        result.append(
+            ChannelDatabaseStatus(
+                **base,
+                reachable=True,
+                pending_upload=sum(
+                    max(stores.get(c.pk, {}).get("upload_counter", 0) - c.upload_watermark, 0)
+                    for c in mine
+                ),
+                customers_watermark=customers.get("watermark", 0),
+                customers_behind=max(head - customers.get("watermark", 0), 0),
+                last_customers_at=customers.get("last_download_at"),
+                last_customers_rows=customers.get("last_rows", 0),
+                last_configuration_at=configuration.get("last_download_at"),
+                realtime_fallbacks=sum(s["realtime_fallbacks"] for s in stores.values()),
+                last_fallback_at=max(
+                    (s["last_fallback_at"] for s in stores.values() if s["last_fallback_at"]),
+                    default=None,
+                ),
+            )
+        )
+    return result

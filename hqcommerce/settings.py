@@ -109,34 +109,77 @@ TEMPLATES = [
     },
 ]
 
-# --- Database -------------------------------------------------------------------------------
-# DATABASE_URL selects the database (PostgreSQL for scale-out). The default SQLite file runs
-# in WAL mode with a busy timeout and IMMEDIATE transactions so the web server and the
-# django-q2 worker can write to it side by side without "database is locked".
+# --- Databases --------------------------------------------------------------------------------
+# Two places, as in D365 Commerce: HQ's database (DATABASE_URL, alias "default") and the
+# channel databases (one per scale unit), from CHANNEL_DATABASE_URLS = "CODE=URL,CODE=URL".
+# Each channel database is the Django alias "channel_<code in lower case>". Unset: one,
+# DEFAULT, in a SQLite file beside HQ's. Only the jobs move data between the two kinds.
+#
+# SQLite files run in WAL mode with a busy timeout and IMMEDIATE transactions, so the web
+# server and the django-q2 worker can write side by side without "database is locked".
+# HQ_REALTIME_TIMEOUT_SECONDS bounds how long a sync-mode store's POS waits for HQ before
+# it falls back to async mode: on PostgreSQL it is the connect timeout of HQ's connection.
+HQ_REALTIME_TIMEOUT_SECONDS = float(os.environ.get("HQ_REALTIME_TIMEOUT_SECONDS", "2"))
+if HQ_REALTIME_TIMEOUT_SECONDS <= 0:
+    raise ImproperlyConfigured("HQ_REALTIME_TIMEOUT_SECONDS must be above 0.")
+
+
+def database_settings(url: str, *, sqlite_busy_seconds: float = 30) -> dict:
+    """A DATABASES entry for a URL, tuned as every database of the product is."""
+    config = dj_database_url.parse(url, conn_max_age=0)
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        # A PostgreSQL connection is a server process: keep it across requests (checked
+        # before reuse) instead of forking one per API call. HQ_DB_CONN_MAX_AGE=0 closes it.
+        config["CONN_MAX_AGE"] = int(os.environ.get("HQ_DB_CONN_MAX_AGE", "60"))
+        config["CONN_HEALTH_CHECKS"] = True
+        config.setdefault("OPTIONS", {})["connect_timeout"] = max(
+            1, round(HQ_REALTIME_TIMEOUT_SECONDS)
+        )
+    elif config["ENGINE"] == "django.db.backends.sqlite3":
+        Path(config["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+        # Django's SQLite backend, plus a pause after each commit of a job run (its docstring).
+        config["ENGINE"] = "hqcommerce.db.sqlite3"
+        # A 16 MB page cache per connection (SQLite's default is 2 MB): jobs run as fast at
+        # 100k customers as with 64 MB, and a process's memory stays flat as the file grows.
+        config["OPTIONS"] = {
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-16384;"
+            ),
+            "transaction_mode": "IMMEDIATE",
+            "timeout": sqlite_busy_seconds,
+        }
+    return config
+
+
+def channel_database_urls(value: str | None) -> dict[str, str]:
+    """CHANNEL_DATABASE_URLS parsed: {code: url}, in the order given."""
+    if not value:
+        return {"DEFAULT": f"sqlite:///{VAR_DIR / 'channel-default.sqlite3'}"}
+    urls: dict[str, str] = {}
+    for item in value.split(","):
+        code, sep, url = item.strip().partition("=")
+        code = code.strip().upper()
+        if not sep or not code or not url.strip():
+            raise ImproperlyConfigured(
+                f"CHANNEL_DATABASE_URLS: {item.strip()!r} is not CODE=URL "
+                "(e.g. DEFAULT=postgres://host/store_eu,US=postgres://host/store_us)."
+            )
+        if not code.replace("_", "").replace("-", "").isalnum() or code in urls:
+            raise ImproperlyConfigured(
+                f"CHANNEL_DATABASE_URLS: {code!r} is not a valid, unique database code."
+            )
+        urls[code] = url.strip()
+    return urls
+
+
 _default_sqlite = f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
-DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", _default_sqlite), conn_max_age=0
-    )
-}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # A PostgreSQL connection is a server process: keep it across requests (checked before
-    # reuse) instead of forking one per API call. HQ_DB_CONN_MAX_AGE=0 closes after each.
-    DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("HQ_DB_CONN_MAX_AGE", "60"))
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
-    # Django's SQLite backend, plus a pause after each commit of a job run (see its docstring).
-    DATABASES["default"]["ENGINE"] = "hqcommerce.db.sqlite3"
-    # A 16 MB page cache per connection (SQLite's default is 2 MB): jobs run as fast at 100k
-    # customers as with 64 MB, and a process's memory stays flat as the file grows.
-    DATABASES["default"]["OPTIONS"] = {
-        "init_command": (
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-16384;"
-        ),
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 30,
-    }
+DATABASES = {"default": database_settings(os.environ.get("DATABASE_URL", _default_sqlite))}
+# {channel database code: Django alias}
+CHANNEL_DATABASES = {}
+for _code, _url in channel_database_urls(os.environ.get("CHANNEL_DATABASE_URLS")).items():
+    CHANNEL_DATABASES[_code] = f"channel_{_code.lower().replace('-', '_')}"
+    DATABASES[CHANNEL_DATABASES[_code]] = database_settings(_url)
+DATABASE_ROUTERS = ["channels_app.databases.ChannelDatabaseRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -285,8 +328,6 @@ HQ_SCHEDULE_MINUTES = int(os.environ.get("HQ_SCHEDULE_MINUTES", "15"))
 HQ_JOB_STALE_SECONDS = int(os.environ.get("HQ_JOB_STALE_SECONDS", "300"))
 # How long a job waits for the same job on the same channel to finish before it gives up.
 HQ_JOB_LOCK_WAIT_SECONDS = float(os.environ.get("HQ_JOB_LOCK_WAIT_SECONDS", "60"))
-# Off simulates HQ being unreachable: sync-mode stores then fall back to async creation.
-HQ_REALTIME_ENABLED = env_bool("HQ_REALTIME_ENABLED", True)
 # Near-real-time conversion (per functionality profile, this switch is for the whole site).
 HQ_AUTO_CONVERT = env_bool("HQ_AUTO_CONVERT", True)
 # A trigger queued or running longer than this is presumed lost (worker died) and re-armed.
@@ -308,3 +349,10 @@ LOGGING = {
         "django.request": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }
+
+# The store's door to HQ's real-time service (channels_app/hq.py): channels_app names no HQ
+# code, so the implementation is set here.
+CHANNELS_HQ_SERVICE = "hqcommerce.services.realtime_service.service"
+# How often HQ's trigger watcher polls the channel databases for stores that asked for a
+# near-real-time conversion (manage.py watch_triggers; run_all starts it).
+HQ_TRIGGER_POLL_SECONDS = float(os.environ.get("HQ_TRIGGER_POLL_SECONDS", "0.5"))

@@ -5,6 +5,7 @@ DATABASE_URL still selects the database, as .ci/run's PostgreSQL pass needs.
 """
 
 import os
+from pathlib import Path
 
 os.environ.setdefault("DJANGO_DEBUG", "1")
 os.environ.setdefault("Q_SYNC", "1")
@@ -15,10 +16,20 @@ os.environ.setdefault("DJANGO_SECURE", "0")
 # No pause after job commits (hqcommerce/db/sqlite3): tests have no POS traffic to let in.
 os.environ.setdefault("HQ_SQLITE_JOB_YIELD_MS", "0")
 
+# Two scale units, so every test runs with the data of different stores in different
+# databases: DEFAULT and EU. .ci/run's PostgreSQL pass names two PostgreSQL databases.
+_var = os.environ.get("HQ_VAR_DIR", str(Path(__file__).resolve().parent.parent / "var"))
+os.environ.setdefault(
+    "CHANNEL_DATABASE_URLS",
+    f"DEFAULT=sqlite:///{_var}/channel-default.sqlite3,EU=sqlite:///{_var}/channel-eu.sqlite3",
+)
+
 from .settings import *  # noqa: E402, F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
-if DATABASES["default"]["ENGINE"] == "hqcommerce.db.sqlite3":  # noqa: F405
-    # A file, not memory, so the crash and broker tests' subprocesses share the test database.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}  # noqa: F405
+for _alias, _config in DATABASES.items():  # noqa: F405
+    if _config["ENGINE"] == "hqcommerce.db.sqlite3":
+        # Files, not memory, so the crash and broker tests' subprocesses share the test
+        # databases.
+        _config["TEST"] = {"NAME": str(VAR_DIR / f"test-{_alias}.sqlite3")}  # noqa: F405

@@ -10,9 +10,24 @@ from hqcommerce.models import Channel
 
 from .factories import ChannelFactory, CustomerDataFactory, SyncChannelFactory
 
+DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
+
 
 def pytest_collection_modifyitems(config, items):
-    """PostgreSQL-only tests skip on SQLite, and may never skip in the PostgreSQL CI pass."""
+    """Every database test sees HQ's database and every channel database (data crosses
+    between them in nearly every test). PostgreSQL-only tests skip on SQLite, and may never
+    skip in the PostgreSQL CI pass."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is None and not DB_FIXTURES & set(getattr(item, "fixturenames", ())):
+            continue
+        kwargs = dict(marker.kwargs) if marker else {}
+        if "live_server" in getattr(item, "fixturenames", ()):
+            kwargs.setdefault("transaction", True)
+        kwargs.setdefault("databases", "__all__")
+        item.own_markers.insert(
+            0, pytest.mark.django_db(*(marker.args if marker else ()), **kwargs).mark
+        )
     if os.environ.get("HQ_REQUIRE_POSTGRES") and connection.vendor != "postgresql":
         raise pytest.UsageError("HQ_REQUIRE_POSTGRES is set but DATABASE_URL is not PostgreSQL")
     if connection.vendor == "postgresql":
@@ -21,6 +36,19 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def default_channel_database():
+    """In a test, channel models read and written without naming a database go to DEFAULT,
+    where the factories' stores live (a test of another database names it). The code under
+    test never relies on this: the web server's threads and the jobs choose their own."""
+    from django.conf import settings
+
+    from channels_app.databases import channel_database
+
+    with channel_database(settings.CHANNEL_DATABASES["DEFAULT"]):
+        yield
 
 
 @pytest.fixture

@@ -17,20 +17,33 @@ class ProfileFactory(factory.django.DjangoModelFactory):
 
 
 class ChannelDatabaseFactory(factory.django.DjangoModelFactory):
+    """A configured channel database (the test settings have DEFAULT and EU)."""
+
     class Meta:
         model = ChannelDatabase
+        django_get_or_create = ("code",)
 
-    code = factory.Sequence(lambda n: f"CDB{n + 1:02d}")
+    code = "EU"
     name = factory.LazyAttribute(lambda o: f"Channel database {o.code}")
 
 
 class ChannelFactory(factory.django.DjangoModelFactory):
+    """An HQ channel, written through to its channel database as staff saving it would."""
+
     class Meta:
         model = Channel
+        skip_postgeneration_save = True
 
     code = factory.Sequence(lambda n: f"STORE{n + 1:02d}")
     name = factory.LazyAttribute(lambda o: f"Store {o.code}")
     profile = factory.SubFactory(ProfileFactory)
+
+    @factory.post_generation
+    def configured(obj, create, extracted, **kwargs):
+        if create and extracted is not False:
+            from hqcommerce.services.configuration import channel_configuration_push
+
+            channel_configuration_push(channels=[obj])
 
 
 class SyncChannelFactory(ChannelFactory):

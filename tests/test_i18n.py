@@ -33,7 +33,9 @@ SOURCE_DIRS = [ROOT / "hqcommerce", ROOT / "channels_app"]
 TEMPLATE_DIR = ROOT / "templates"
 OUR_APPS = ("hqcommerce", "channels_app")
 # Inherited from django-rest-framework-api-key and not shown by our admin.
-FOREIGN_FIELDS = {("devicekey", "id"), ("devicekey", "hashed_key")}
+FOREIGN_FIELDS = {
+    (model, field) for model in ("devicekey", "storedevicekey") for field in ("id", "hashed_key")
+}
 GETTEXT_NAMES = {"_", "gettext", "gettext_lazy", "gettext_noop", "ngettext", "ngettext_lazy"}
 CONTEXT_NAMES = {"pgettext", "pgettext_lazy"}
 

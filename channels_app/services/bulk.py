@@ -12,23 +12,25 @@ from collections.abc import Sequence
 from django.db import transaction
 from django.db.models import F
 
+from channels_app.errors import CustomerValidationError
 from channels_app.models import (
     AsyncCustomer,
     AsyncCustomerAddress,
     AsyncCustomerAttribute,
     AsyncCustomerContact,
     ChannelReplicationState,
+    Store,
 )
-from hqcommerce.models import Channel
-from hqcommerce.services.errors import CustomerValidationError
-from hqcommerce.services.validation import CUSTOMER_TEXT_FIELDS, customer_payload_shape_errors
+from channels_app.selectors import on_store_database
+from channels_app.validation import CUSTOMER_TEXT_FIELDS, customer_payload_shape_errors
 
 # party_type has a default of its own (below); the other text fields are stripped.
 TEXT = tuple(name for name in CUSTOMER_TEXT_FIELDS if name != "party_type")
 ADDRESS = ("name", "street", "city", "state", "zip_code", "country")
 
 
-def async_customers_bulk_create(*, channel: Channel, rows: Sequence[dict]) -> list[AsyncCustomer]:
+@on_store_database
+def async_customers_bulk_create(*, channel: Store, rows: Sequence[dict]) -> list[AsyncCustomer]:
     """All or nothing: a row with a shape error refuses the whole batch, naming its index."""
     for index, data in enumerate(rows):
         errors = customer_payload_shape_errors(data)
@@ -36,7 +38,7 @@ def async_customers_bulk_create(*, channel: Channel, rows: Sequence[dict]) -> li
             raise CustomerValidationError({f"rows[{index}].{k}": v for k, v in errors.items()})
     if not rows:
         return []
-    with transaction.atomic():
+    with transaction.atomic(using=channel._state.db):
         ChannelReplicationState.objects.get_or_create(channel=channel)
         state = ChannelReplicationState.objects.filter(channel=channel)
         state.update(upload_counter=F("upload_counter") + len(rows))

@@ -1,4 +1,9 @@
-"""What a store's POS does: create customers, in sync or async mode."""
+"""What a store's POS does: create customers, in sync or async mode.
+
+Everything here reads and writes the store's own channel database, so a store keeps working
+while HQ is down. The one exception is the real-time call of a sync-mode store (channels_app/
+hq.py), which falls back to async mode by itself when HQ does not answer in time.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +11,19 @@ import logging
 import uuid
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connections, transaction
 from django.db.models import F, Max
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from channels_app.errors import (
+    ConflictError,
+    CustomerValidationError,
+    HQUnavailableError,
+    PendingCustomerError,
+    UnknownCustomerError,
+)
+from channels_app.hq import hq_service
 from channels_app.models import (
     AsyncAddress,
     AsyncCustomer,
@@ -21,25 +35,16 @@ from channels_app.models import (
     ChannelReplicationState,
     ChannelTransaction,
     PartnerRequest,
+    Store,
 )
-from channels_app.selectors import channel_customer_copies, pending_customer_view
-from hqcommerce.models import Channel, LoyaltyCard
-from hqcommerce.services.customers import (
-    channel_defaults,
-    customer_address_add_realtime,
-    customer_create_realtime,
-    customer_update_realtime,
+from channels_app.sales import sale_clean
+from channels_app.selectors import (
+    channel_customer_copies,
+    on_store_database,
+    pending_customer_view,
+    store_defaults,
 )
-from hqcommerce.services.distribution import customer_snapshots
-from hqcommerce.services.errors import (
-    ConflictError,
-    CustomerValidationError,
-    HQUnavailableError,
-    PendingCustomerError,
-    UnknownCustomerError,
-)
-from hqcommerce.services.sales import loyalty_card_issue, sale_clean, sales_order_create_realtime
-from hqcommerce.services.validation import (
+from channels_app.validation import (
     EDITABLE_FIELDS,
     address_shape_errors,
     customer_changes_shape_errors,
@@ -48,9 +53,9 @@ from hqcommerce.services.validation import (
 )
 
 from .replica import channel_customers_apply
+from .triggers import conversion_covered_sql, conversion_request, conversion_wanted
 
 logger = logging.getLogger(__name__)
-
 SYNCED = "synced"
 PENDING_SYNC = "pending_sync"
 
@@ -69,47 +74,52 @@ class PosCustomerResult:
         return self.account_number or _("Pending sync")
 
 
-def upload_counter_next(*, channel: Channel) -> int:
-    """Take the channel's next replication counter and lock its state row until commit.
+def upload_counter_next(*, channel: Store) -> int:
+    """Take the store's next replication counter and lock its state row until commit.
 
     Holding the lock to commit makes counters visible in order, so the P-job's watermark
     never passes a record that commits late. Call it as late as possible in the transaction.
     """
-    if not transaction.get_connection().in_atomic_block:
+    alias = channel._state.db
+    if not connections[alias].in_atomic_block:
         raise RuntimeError("upload_counter_next must run inside the record's transaction")
-    from hqcommerce.services.realtime import auto_convert_enabled
-
-    trigger = auto_convert_enabled(channel)
-    counter, covered = _counter_increment(channel.pk, trigger=trigger)
+    trigger = conversion_wanted(channel)
+    counter, covered = _counter_increment(alias, channel.pk, trigger=trigger)
     if counter is None:
-        ChannelReplicationState.objects.get_or_create(channel=channel)
-        counter, covered = _counter_increment(channel.pk, trigger=trigger)
+        ChannelReplicationState.objects.using(alias).get_or_create(channel=channel)
+        counter, covered = _counter_increment(alias, channel.pk, trigger=trigger)
     # Every record that takes a counter is one the P-job will upload: ask for a (coalesced)
-    # near-real-time conversion of this channel in the same transaction, so the request
+    # near-real-time conversion of this store in the same transaction, so the request
     # commits with the record, and on SQLite the POS takes the write lock only once.
-    if trigger:
-        _request_conversion(channel, covered=covered)
+    if trigger and not covered:
+        _request_conversion(channel)
     return counter
 
 
-def _update_returning() -> bool:
+def _update_returning(alias: str) -> bool:
     """PostgreSQL and SQLite 3.35+ (the version that brought RETURNING to both statements)."""
+    connection = connections[alias]
     return connection.vendor == "postgresql" or connection.features.can_return_columns_from_insert
 
 
-def _counter_increment(channel_id: int, *, trigger: bool) -> tuple[int | None, bool | None]:
+def _counter_increment(alias: str, channel_id: int, *, trigger: bool) -> tuple[int | None, bool]:
     """UPDATE ... RETURNING (SQLite 3.35+ and PostgreSQL): one statement on every POS write,
-    which with the trigger on also answers whether a queued conversion covers the write
-    (None where the database cannot say it in that statement)."""
-    if not _update_returning():
-        state = ChannelReplicationState.objects.filter(channel_id=channel_id)
-        if not state.update(upload_counter=F("upload_counter") + 1):
-            return None, None
-        return state.values_list("upload_counter", flat=True).get(), None
-    from hqcommerce.services.realtime import auto_convert_covered_sql
-
+    which with the trigger on also answers whether a queued conversion covers the write."""
+    connection = connections[alias]
     table = connection.ops.quote_name(ChannelReplicationState._meta.db_table)
-    covered_sql, covered_params = auto_convert_covered_sql(channel_id) if trigger else ("NULL", [])
+    covered_sql, covered_params = (
+        conversion_covered_sql(alias, channel_id) if trigger else ("NULL", [])
+    )
+    if not (
+        connection.vendor == "postgresql" or connection.features.can_return_columns_from_insert
+    ):
+        state = ChannelReplicationState.objects.using(alias).filter(channel_id=channel_id)
+        if not state.update(upload_counter=F("upload_counter") + 1):
+            return None, False
+        counter = state.values_list("upload_counter", flat=True).get()
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {covered_sql}", covered_params)
+            return counter, bool(cursor.fetchone()[0])
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET upload_counter = upload_counter + 1 "
@@ -118,39 +128,39 @@ def _counter_increment(channel_id: int, *, trigger: bool) -> tuple[int | None, b
         )
         row = cursor.fetchone()
     if row is None:
-        return None, None
-    return row[0], None if row[1] is None else bool(row[1])
+        return None, False
+    return row[0], bool(row[1])
 
 
-def _request_conversion(channel: Channel, *, covered: bool | None) -> None:
-    from hqcommerce.services.realtime import auto_convert_covered, auto_convert_request
+def _fallback_count(channel: Store) -> None:
+    """A sync-mode store's call to HQ failed and this record was written async instead: counted
+    for the dashboard (and logged by the real-time service that failed)."""
+    ChannelReplicationState.objects.using(channel._state.db).filter(channel_id=channel.pk).update(
+        realtime_fallbacks=F("realtime_fallbacks") + 1, last_fallback_at=timezone.now()
+    )
 
-    # The usual case under load: already answered by the counter's statement, no savepoint.
-    # (The fallback read is outside the `try`: if the database fails it, it has failed the
-    # POS transaction as well.)
-    if covered is None:
-        covered = auto_convert_covered(channel_id=channel.pk)
-    if covered:
-        return
+
+def _request_conversion(channel: Store) -> None:
     try:
-        with transaction.atomic():  # a savepoint: a failure here never loses the POS write
-            auto_convert_request(channel_id=channel.pk, channel=channel, checked=True)
-    except Exception:  # schedules catch up
-        logger.exception("could not queue a conversion for channel %s", channel.pk)
+        with transaction.atomic(using=channel._state.db):  # a savepoint: never loses the write
+            conversion_request(channel=channel)
+    except Exception:  # the schedules catch up
+        logger.exception("could not queue a conversion for store %s", channel.code)
 
 
-def async_customer_create(*, channel: Channel, data: dict, register: str = "") -> AsyncCustomer:
+@on_store_database
+def async_customer_create(*, channel: Store, data: dict, register: str = "") -> AsyncCustomer:
     """Write the customer to channel data only, under a new GUID ("Pending sync")."""
     return _async_customer_write(channel=channel, data=data, register=register)[0]
 
 
 def _async_customer_write(
-    *, channel: Channel, data: dict, register: str
+    *, channel: Store, data: dict, register: str
 ) -> tuple[AsyncCustomer, list[AsyncCustomerAddress], list[AsyncCustomerContact]]:
     errors = customer_payload_shape_errors(data)
     if errors:
         raise CustomerValidationError(errors)
-    with transaction.atomic():
+    with transaction.atomic(using=channel._state.db):
         counter = upload_counter_next(channel=channel)
         customer = AsyncCustomer.objects.create(
             channel=channel,
@@ -208,25 +218,31 @@ def _async_customer_write(
     return customer, addresses, contacts
 
 
-def pos_customer_create(
-    *, channel: Channel, data: dict, hq_unreachable: bool = False, register: str = ""
-) -> PosCustomerResult:
+@on_store_database
+def pos_customer_create(*, channel: Store, data: dict, register: str = "") -> PosCustomerResult:
     """Create a customer the way the store's functionality profile says.
 
     Sync mode asks HQ in real time and returns the account number; async mode, or a sync-mode
-    store that cannot reach HQ, saves the customer in channel data under a temporary GUID.
+    store that cannot reach HQ in time, saves the customer in channel data under a GUID.
     """
-    if not channel.profile.create_customer_async and not hq_unreachable:
+    if not channel.create_customer_async:
+        errors = customer_payload_shape_errors(data)
+        if errors:
+            raise CustomerValidationError(errors)
         try:
-            customer = customer_create_realtime(channel=channel, payload=data)
+            snapshot = hq_service().customer_create(channel_id=channel.pk, payload=data)
         except HQUnavailableError:
-            pass  # offline fallback below
+            fallback = True  # offline: async below, as D365's POS does
         else:
-            channel_customers_apply(channel=channel, snapshots=customer_snapshots([customer]))
-            return PosCustomerResult(SYNCED, customer.account_number, None)
+            channel_customers_apply(channel=channel, snapshots=[snapshot])
+            return PosCustomerResult(SYNCED, snapshot["account_number"], None)
+    else:
+        fallback = False
     customer, addresses, contacts = _async_customer_write(
         channel=channel, data=data, register=register
     )
+    if fallback:
+        _fallback_count(channel)
     view = pending_customer_view(customer, channel, contacts=contacts, addresses=addresses)
     return PosCustomerResult(PENDING_SYNC, None, customer.async_id, view=view)
 
@@ -243,8 +259,13 @@ class CustomerRef:
         return not self.account_number
 
 
-def channel_customer_resolve(*, channel: Channel, ref: str) -> CustomerRef:
+@on_store_database
+def channel_customer_resolve(*, channel: Store, ref: str) -> CustomerRef:
     """Find a customer by account number or temporary GUID in this channel's data."""
+    return _resolve(channel, ref)
+
+
+def _resolve(channel: Store, ref: str) -> CustomerRef:
     ref = (ref or "").strip()
     try:
         guid = uuid.UUID(ref)
@@ -268,17 +289,12 @@ def channel_customer_resolve(*, channel: Channel, ref: str) -> CustomerRef:
     )
 
 
-def _realtime(channel: Channel, hq_unreachable: bool) -> bool:
-    return not channel.profile.create_customer_async and not hq_unreachable
+def _realtime(channel: Store) -> bool:
+    return not channel.create_customer_async
 
 
-def _refresh_copy(channel: Channel, customer) -> None:
-    channel_customers_apply(channel=channel, snapshots=customer_snapshots([customer]))
-
-
-def pos_customer_update(
-    *, channel: Channel, ref: str, changes: dict, hq_unreachable: bool = False
-) -> PosCustomerResult:
+@on_store_database
+def pos_customer_update(*, channel: Store, ref: str, changes: dict) -> PosCustomerResult:
     """Edit a customer: real-time for a synced customer in sync mode, else queued in order.
 
     A pending (async) customer's edit also updates the channel's own record, so the POS shows
@@ -287,18 +303,18 @@ def pos_customer_update(
     errors = customer_changes_shape_errors(changes)
     if errors:
         raise CustomerValidationError(errors)
-    target = channel_customer_resolve(channel=channel, ref=ref)
-    if not target.is_pending and _realtime(channel, hq_unreachable):
+    target = _resolve(channel, ref)
+    if not target.is_pending and _realtime(channel):
         try:
-            customer = customer_update_realtime(
+            snapshot = hq_service().customer_update(
                 account_number=target.account_number, changes=changes
             )
         except HQUnavailableError:
-            pass
+            _fallback_count(channel)
         else:
-            _refresh_copy(channel, customer)
-            return PosCustomerResult(SYNCED, customer.account_number, target.async_id)
-    with transaction.atomic():
+            channel_customers_apply(channel=channel, snapshots=[snapshot])
+            return PosCustomerResult(SYNCED, snapshot["account_number"], target.async_id)
+    with transaction.atomic(using=channel._state.db):
         counter = upload_counter_next(channel=channel)
         target_filter = (
             {"target_async_id": target.async_id, "target_account": ""}
@@ -320,7 +336,7 @@ def pos_customer_update(
     return PosCustomerResult(PENDING_SYNC, target.account_number or None, target.async_id)
 
 
-def _apply_locally(channel: Channel, async_id: uuid.UUID, changes: dict) -> None:
+def _apply_locally(channel: Store, async_id: uuid.UUID, changes: dict) -> None:
     customer = AsyncCustomer.objects.get(channel=channel, async_id=async_id)
     for key, value in changes.items():
         value = (value or "").strip()
@@ -346,25 +362,24 @@ class PosAddressResult:
     async_id: uuid.UUID | None
 
 
-def pos_address_add(
-    *, channel: Channel, ref: str, address: dict, hq_unreachable: bool = False
-) -> PosAddressResult:
+@on_store_database
+def pos_address_add(*, channel: Store, ref: str, address: dict) -> PosAddressResult:
     """Add an address to an async or synced customer (own GUID when recorded async)."""
     errors = address_shape_errors(address)
     if errors:
         raise CustomerValidationError(errors)
-    target = channel_customer_resolve(channel=channel, ref=ref)
-    if not target.is_pending and _realtime(channel, hq_unreachable):
+    target = _resolve(channel, ref)
+    if not target.is_pending and _realtime(channel):
         try:
-            added = customer_address_add_realtime(
+            snapshot = hq_service().address_add(
                 account_number=target.account_number, address=address
             )
         except HQUnavailableError:
-            pass
+            _fallback_count(channel)
         else:
-            _refresh_copy(channel, added.customer)
+            channel_customers_apply(channel=channel, snapshots=[snapshot])
             return PosAddressResult(SYNCED, None)
-    with transaction.atomic():
+    with transaction.atomic(using=channel._state.db):
         counter = upload_counter_next(channel=channel)
         created = AsyncAddress.objects.create(
             channel=channel,
@@ -381,20 +396,21 @@ def pos_address_add(
     return PosAddressResult(PENDING_SYNC, created.async_id)
 
 
-def pos_transaction_record(*, channel: Channel, data: dict) -> ChannelTransaction:
+@on_store_database
+def pos_transaction_record(*, channel: Store, data: dict) -> ChannelTransaction:
     """Record a sale; idempotent on the POS's transaction id.
 
     The same id with the same data returns the first record; with other data it is a
     ConflictError. A synchronous customer order needs a customer with an account number
     (an async customer must wait for 1010, or the order be async).
     """
-    sale = sale_clean(data, default_currency=channel_defaults(channel).currency)
+    sale = sale_clean(data, default_currency=store_defaults(channel).currency)
     existing = ChannelTransaction.objects.filter(
         channel=channel, transaction_id=sale.transaction_id
     ).first()
     if existing is not None:
         return _same_or_conflict(existing, sale.fingerprint)
-    target = channel_customer_resolve(channel=channel, ref=sale.customer) if sale.customer else None
+    target = _resolve(channel, sale.customer) if sale.customer else None
     order_number = ""
     if sale.order_mode == "sync":
         if target.is_pending:
@@ -406,11 +422,12 @@ def pos_transaction_record(*, channel: Channel, data: dict) -> ChannelTransactio
                 )
                 % {"async_id": target.async_id}
             )
-        order_number = sales_order_create_realtime(
-            channel=channel, sale=sale, account_number=target.account_number
+        # A synchronous order is HQ's by definition: no fallback, the clerk is told HQ is down.
+        order_number = hq_service().sales_order_create(
+            channel_id=channel.pk, sale=sale, account_number=target.account_number
         )
     try:
-        with transaction.atomic():
+        with transaction.atomic(using=channel._state.db):
             counter = upload_counter_next(channel=channel)
             return ChannelTransaction.objects.create(
                 channel=channel,
@@ -447,9 +464,10 @@ def _same_or_conflict(existing: ChannelTransaction, fingerprint: str) -> Channel
     return existing
 
 
-def pos_loyalty_card_issue(*, channel: Channel, ref: str) -> LoyaltyCard:
+@on_store_database
+def pos_loyalty_card_issue(*, channel: Store, ref: str) -> dict:
     """Loyalty cards need an HQ account: a customer pending sync cannot get one yet."""
-    target = channel_customer_resolve(channel=channel, ref=ref)
+    target = _resolve(channel, ref)
     if target.is_pending:
         raise PendingCustomerError(
             _(
@@ -459,10 +477,13 @@ def pos_loyalty_card_issue(*, channel: Channel, ref: str) -> LoyaltyCard:
             )
             % {"async_id": target.async_id}
         )
-    return loyalty_card_issue(channel=channel, account_number=target.account_number)
+    return hq_service().loyalty_card_issue(
+        channel_id=channel.pk, account_number=target.account_number
+    )
 
 
-def pos_partner_request_create(*, channel: Channel, data: dict) -> PartnerRequest:
+@on_store_database
+def pos_partner_request_create(*, channel: Store, data: dict) -> PartnerRequest:
     """Record a business partner onboarding request under a GUID, for the P-job to upload.
 
     HQ decides: the sync job makes it a prospect (or records why not) and staff approve it.
@@ -470,7 +491,7 @@ def pos_partner_request_create(*, channel: Channel, data: dict) -> PartnerReques
     errors = partner_request_shape_errors(data)
     if errors:
         raise CustomerValidationError(errors)
-    with transaction.atomic():
+    with transaction.atomic(using=channel._state.db):
         counter = upload_counter_next(channel=channel)
         return PartnerRequest.objects.create(
             channel=channel,

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from django.contrib import admin, messages
+from django.contrib import messages
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from channels_app.admin_base import ReadOnlyAdmin  # noqa: F401 (the HQ admins' base too)
 from hqcommerce.models import JobRun
 from hqcommerce.services.access import can_run_jobs
 
@@ -14,19 +15,6 @@ class RunJobsPermissionMixin:
 
     def has_run_sync_jobs_permission(self, request) -> bool:
         return can_run_jobs(request)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """For records the jobs own: staff look, the jobs write."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def job_run_link(run: JobRun) -> str:

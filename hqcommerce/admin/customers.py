@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from channels_app.admin_base import ReadOnlyInline
 from hqcommerce.models import (
     ContactPerson,
     Customer,
@@ -13,17 +14,6 @@ from hqcommerce.models import (
 )
 
 from .base import ReadOnlyAdmin
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class AddressInline(ReadOnlyInline):

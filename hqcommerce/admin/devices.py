@@ -7,6 +7,7 @@ from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
 from hqcommerce.models import DeviceKey
+from hqcommerce.services.configuration import channel_configuration_push
 
 # The package's own key model is not used: every key here belongs to one channel.
 if admin.site.is_registered(APIKey):
@@ -42,9 +43,12 @@ class DeviceKeyAdmin(APIKeyModelAdmin):
         # The package's own message cannot be translated; the key is shown once, here.
         if obj.pk:
             obj.save()
+            channel_configuration_push(channels=[obj.channel])
             return
         key = self.model.objects.assign_key(obj)
         obj.save()
+        # Written through to the store's channel database, where the register authenticates.
+        channel_configuration_push(channels=[obj.channel])
         messages.warning(
             request,
             gettext(

@@ -7,14 +7,14 @@ from hqcommerce.models import (
     Affiliation,
     Channel,
     ChannelDatabase,
-    ConversionTrigger,
     FunctionalityProfile,
     NumberSequence,
 )
 from hqcommerce.models.jobs import JobKind, TriggeredBy
+from hqcommerce.services.configuration import channel_configuration_push
 from hqcommerce.services.jobs import job_enqueue
 
-from .base import ReadOnlyAdmin, RunJobsPermissionMixin, message_job_queued
+from .base import RunJobsPermissionMixin, message_job_queued
 
 CHANNEL_JOBS = (
     (JobKind.PJOB, _("Run P-job (upload)")),
@@ -23,6 +23,7 @@ CHANNEL_JOBS = (
     (JobKind.CONVERT, _("Convert async customers (P-job + sync + 1010)")),
     (JobKind.ORDER_SYNC, _("Synchronize orders")),
     (JobKind.STATEMENT_POSTING, _("Post statements (EOD)")),
+    (JobKind.CHANNEL_CONFIGURATION, _("Run 1070 (Channel configuration)")),
 )
 
 
@@ -46,14 +47,22 @@ class FunctionalityProfileAdmin(admin.ModelAdmin):
     list_filter = ["create_customer_async", "auto_convert"]
     search_fields = ["name"]
 
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        # Its stores' channel databases learn it now when they answer, else at the next 1070.
+        channel_configuration_push(channels=list(obj.channels.all()))
+
 
 @admin.register(ChannelDatabase)
 class ChannelDatabaseAdmin(admin.ModelAdmin):
-    """Staff name databases and assign stores; the download watermark belongs to 1010."""
+    """One row per entry of CHANNEL_DATABASE_URLS (made on migrate); staff name it and
+    assign stores to it."""
 
-    list_display = ["code", "name", "download_watermark", "last_download_at"]
+    list_display = ["code", "name"]
     search_fields = ["code", "name"]
-    readonly_fields = ["download_watermark", "last_download_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["code"] if obj is not None else []
 
 
 @admin.register(Channel)
@@ -64,6 +73,10 @@ class ChannelAdmin(RunJobsPermissionMixin, admin.ModelAdmin):
     search_fields = ["code", "name"]
     raw_id_fields = ["default_customer"]
     actions = [_channel_job_action(kind, label) for kind, label in CHANNEL_JOBS]
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        channel_configuration_push(channels=[obj])
 
 
 @admin.register(NumberSequence)
@@ -76,12 +89,3 @@ class NumberSequenceAdmin(admin.ModelAdmin):
 class AffiliationAdmin(admin.ModelAdmin):
     list_display = ["name"]
     search_fields = ["name"]
-
-
-@admin.register(ConversionTrigger)
-class ConversionTriggerAdmin(ReadOnlyAdmin):
-    """Per channel: is a near-real-time conversion queued or running, and one waiting?"""
-
-    list_display = ["channel", "state", "rerun", "changed_at", "runs", "last_job_run"]
-    list_select_related = ["channel", "last_job_run"]
-    list_filter = ["state"]

@@ -9,10 +9,10 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from hqcommerce.models import IdempotencyRecord, Prospect
+from channels_app.errors import HQError
+from hqcommerce.models import Prospect
 from hqcommerce.models.partners import ProspectStatus
 from hqcommerce.services.access import can_run_jobs
-from hqcommerce.services.errors import HQError
 from hqcommerce.services.partners import prospect_approve, prospect_reject
 
 from .base import ReadOnlyAdmin
@@ -88,11 +88,3 @@ class ProspectAdmin(ReadOnlyAdmin):
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/hqcommerce/prospect/reject.html", context)
-
-
-@admin.register(IdempotencyRecord)
-class IdempotencyRecordAdmin(ReadOnlyAdmin):
-    list_display = ["scope", "key", "endpoint", "status_code", "created_at"]
-    search_fields = ["key", "scope"]
-    list_filter = ["endpoint", "status_code"]
-    date_hierarchy = "created_at"

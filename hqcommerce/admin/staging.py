@@ -11,17 +11,17 @@ from django.http import HttpResponseRedirect
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from hqcommerce.models import AsyncStagingRecord
-from hqcommerce.models.jobs import JobKind, TriggeredBy
-from hqcommerce.models.staging import StagingOperation, StagingStatus
-from hqcommerce.services.customers import channel_defaults
-from hqcommerce.services.errors import CustomerValidationError
-from hqcommerce.services.jobs import job_enqueue
-from hqcommerce.services.validation import (
+from channels_app.errors import CustomerValidationError
+from channels_app.validation import (
     address_clean,
     customer_changes_shape_errors,
     customer_payload_clean,
 )
+from hqcommerce.models import AsyncStagingRecord
+from hqcommerce.models.jobs import JobKind, TriggeredBy
+from hqcommerce.models.staging import StagingOperation, StagingStatus
+from hqcommerce.services.customers import channel_defaults
+from hqcommerce.services.jobs import job_enqueue
 
 from .base import RunJobsPermissionMixin, can_run_jobs, message_job_queued
 from .customers import PossibleDuplicateFilter

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_standardized_errors.handler import ExceptionHandler
 from rest_framework import exceptions, serializers, status
 
-from hqcommerce.services.errors import (
+from channels_app.errors import (
     ConflictError,
     HQError,
     InputValidationError,

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.response import Response
 
-from hqcommerce.models import IdempotencyRecord
+from channels_app.models import IdempotencyRecord, Store
 
 from .exceptions import Unprocessable
 from .permissions import request_device_key
@@ -35,9 +35,12 @@ def _replay(record: IdempotencyRecord, request_hash: str) -> Response:
     )
 
 
-def idempotent(request, *, endpoint: str, perform: Callable[[], Response]) -> Response:
-    """Run `perform` once per (caller, key); its work and the stored response commit together,
-    so a concurrent retry either waits and replays, or finds the stored response."""
+def idempotent(
+    request, *, channel: Store, endpoint: str, perform: Callable[[], Response]
+) -> Response:
+    """Run `perform` once per (caller, key); its work and the stored response commit together
+    in the store's channel database, so a concurrent retry either waits and replays, or
+    finds the stored response."""
     key = request.headers.get(HEADER)
     if key is None:
         return perform()
@@ -47,13 +50,15 @@ def idempotent(request, *, endpoint: str, perform: Callable[[], Response]) -> Re
     digest = hashlib.sha256(
         (endpoint + json.dumps(request.data, sort_keys=True, default=str)).encode()
     ).hexdigest()
-    existing = IdempotencyRecord.objects.filter(scope=scope, key=key).first()
+    alias = channel._state.db
+    records = IdempotencyRecord.objects.using(alias)
+    existing = records.filter(scope=scope, key=key).first()
     if existing is not None:
         return _replay(existing, digest)
     try:
-        with transaction.atomic():
+        with transaction.atomic(using=alias):
             response = perform()
-            IdempotencyRecord.objects.create(
+            records.create(
                 scope=scope,
                 key=key,
                 endpoint=endpoint,
@@ -62,5 +67,5 @@ def idempotent(request, *, endpoint: str, perform: Callable[[], Response]) -> Re
                 response=response.data,
             )
     except IntegrityError:
-        return _replay(IdempotencyRecord.objects.get(scope=scope, key=key), digest)
+        return _replay(records.get(scope=scope, key=key), digest)
     return response

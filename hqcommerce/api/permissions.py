@@ -3,12 +3,12 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
-from hqcommerce.models import DeviceKey
+from channels_app.models import StoreDeviceKey
 from hqcommerce.services.access import RUN_JOBS_PERMISSION
 
 
-def request_device_key(request) -> DeviceKey | None:
-    return request.auth if isinstance(request.auth, DeviceKey) else None
+def request_device_key(request) -> StoreDeviceKey | None:
+    return request.auth if isinstance(request.auth, StoreDeviceKey) else None
 
 
 class IsDeviceOrStaff(BasePermission):

@@ -20,6 +20,7 @@ API_JOB_KINDS = {
     "convert": JobKind.CONVERT,
     "sync-orders": JobKind.ORDER_SYNC,
     "post-statements": JobKind.STATEMENT_POSTING,
+    "1070": JobKind.CHANNEL_CONFIGURATION,
 }
 JOB_KIND_NAMES = {kind: name for name, kind in API_JOB_KINDS.items()}
 
@@ -220,6 +221,10 @@ class SyncStatusOutput(serializers.Serializer):
     statements_blocked = serializers.IntegerField()
     partner_requests_pending = serializers.IntegerField()
     prospects_awaiting_approval = serializers.IntegerField()
+    unreachable = serializers.CharField(
+        help_text="Why the channel's database did not answer ('' when it did); its counts of "
+        "what is still in the store (pending upload, completed) are then 0."
+    )
 
 
 class PartnerRequestInput(StrictSerializer):

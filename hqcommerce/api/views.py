@@ -13,11 +13,13 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from channels_app.models import Store
 from channels_app.selectors import (
     channel_customer_view,
     channel_customers_page,
     cursor_decode,
     partner_request_view,
+    store_of,
 )
 from channels_app.services.pos import (
     pos_address_add,
@@ -28,7 +30,7 @@ from channels_app.services.pos import (
 )
 from hqcommerce.models import Channel, JobRun
 from hqcommerce.models.jobs import JobKind, TriggeredBy
-from hqcommerce.selectors import sync_status
+from hqcommerce.selectors import partner_request_decision, sync_status
 from hqcommerce.services.jobs import job_enqueue
 
 from . import serializers as s
@@ -54,11 +56,12 @@ class ChannelScopedMixin:
     """Every channel-scoped view resolves its channel here: a device only ever sees its own;
     another channel's records are simply not found (404)."""
 
-    def scoped_channels(self, request) -> list[Channel] | None:
+    def scoped_channels(self, request) -> list[str] | None:
         key = request_device_key(request)
-        return [key.channel] if key is not None else None
+        return [key.channel.code] if key is not None else None
 
-    def request_channel(self, request, code: str | None = None) -> Channel:
+    def request_channel(self, request, code: str | None = None) -> Store:
+        """The store the request works on, as its channel database knows it."""
         key = request_device_key(request)
         if key is not None:
             if code and code.strip().upper() != key.channel.code:
@@ -76,10 +79,10 @@ class ChannelScopedMixin:
         )
         if channel is None:
             raise exceptions.NotFound(_("Channel %(code)r not found.") % {"code": code})
-        return channel
+        return store_of(channel)
 
 
-def _customer_or_404(channel: Channel, ref: str) -> dict:
+def _customer_or_404(channel: Store, ref: str) -> dict:
     view = channel_customer_view(channel=channel, ref=ref)
     if view is None:
         raise exceptions.NotFound(
@@ -141,7 +144,7 @@ class CustomerListCreateView(ChannelScopedMixin, APIView):
             )
             return Response(s.CustomerOutput(view).data, status=status.HTTP_201_CREATED)
 
-        return idempotent(request, endpoint="customers_create", perform=perform)
+        return idempotent(request, channel=channel, endpoint="customers_create", perform=perform)
 
 
 @extend_validation_errors(["required"], field_name="channel", methods=["get"])
@@ -209,7 +212,11 @@ class TransactionCreateView(ChannelScopedMixin, APIView):
             {**line, "quantity": str(line["quantity"]), "unit_price": str(line["unit_price"])}
             for line in payload["lines"]
         ]
-        before = channel.transactions.filter(transaction_id=payload["transaction_id"]).exists()
+        before = (
+            channel.transactions.using(channel._state.db)
+            .filter(transaction_id=payload["transaction_id"])
+            .exists()
+        )
         sale = pos_transaction_record(channel=channel, data=payload)
         code = status.HTTP_200_OK if before else status.HTTP_201_CREATED
         return Response(s.TransactionOutput(sale).data, status=code)
@@ -233,7 +240,9 @@ class PartnerRequestCreateView(ChannelScopedMixin, APIView):
             view = partner_request_view(channel=channel, ref=str(created.async_id))
             return Response(s.PartnerRequestOutput(view).data, status=status.HTTP_201_CREATED)
 
-        return idempotent(request, endpoint="partner_requests_create", perform=perform)
+        return idempotent(
+            request, channel=channel, endpoint="partner_requests_create", perform=perform
+        )
 
 
 class PartnerRequestDetailView(ChannelScopedMixin, APIView):
@@ -242,6 +251,8 @@ class PartnerRequestDetailView(ChannelScopedMixin, APIView):
         """The request's status and, once approved, the new customer's account number."""
         channel = self.request_channel(request)
         view = partner_request_view(channel=channel, ref=ref)
+        if view is not None:
+            view = partner_request_decision(view)
         if view is None:
             raise exceptions.NotFound(
                 _("No partner request %(ref)r in channel %(code)s.")

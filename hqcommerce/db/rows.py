@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Sequence
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.utils import timezone
 
 _UNSET = object()
@@ -34,10 +34,12 @@ def rows_insert(
     rows: Iterable[Sequence],
     *,
     ignore_conflicts: bool = False,
+    using: str = DEFAULT_DB_ALIAS,
 ) -> int:
     """INSERT each row (values in `columns` order, FKs by their `_id` attname). Returns the
     number of rows inserted (`ignore_conflicts` skips rows a unique key already holds).
     Must run inside the caller's transaction like any other write."""
+    connection = connections[using]
     meta = model._meta
     given = [meta.get_field(name) for name in columns]
     named = {f.attname for f in given}
@@ -93,22 +95,23 @@ def rows_insert(
     target = f"{quote(meta.db_table)} ({', '.join(quote(n) for n in names)})"
     if connection.vendor == "postgresql":
         if not ignore_conflicts:
-            return _copy(target, values)
+            return _copy(target, values, using=using)
         columns = ", ".join(quote(n) for n in names)
         return execute_from_temp(
             meta.db_table,
             names,
             values,
             f"INSERT INTO {target} SELECT {columns} FROM {{rows}} ON CONFLICT DO NOTHING",
+            using=using,
         )
     head = f"INSERT INTO {target} VALUES "
     if ignore_conflicts:
-        return chunked_execute(head, " ON CONFLICT DO NOTHING", values)
-    chunked_execute(head, "", values)
+        return chunked_execute(head, " ON CONFLICT DO NOTHING", values, using=using)
+    chunked_execute(head, "", values, using=using)
     return len(values)
 
 
-def _copy(target: str, values: Sequence[tuple]) -> int:
+def _copy(target: str, values: Sequence[tuple], *, using: str = DEFAULT_DB_ALIAS) -> int:
     """PostgreSQL's COPY: the rows stream to the server with no SQL to parse.
 
     A multi-row INSERT makes psycopg rewrite every `%s` placeholder of a statement of
@@ -116,7 +119,10 @@ def _copy(target: str, values: Sequence[tuple]) -> int:
     COPY has no ON CONFLICT: inserts that may hit a unique key COPY into a temporary table
     first (copy_to_temp).
     """
-    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {target} FROM STDIN") as copy:
+    with (
+        connections[using].cursor() as cursor,
+        cursor.cursor.copy(f"COPY {target} FROM STDIN") as copy,
+    ):
         for row in values:
             copy.write_row(row)
     return len(values)
@@ -126,10 +132,13 @@ _temp_tables = itertools.count()
 _ANALYZE_TEMP_ROWS = 100
 
 
-def copy_to_temp(table: str, columns: Sequence[str], values: Sequence[tuple]) -> str:
+def copy_to_temp(
+    table: str, columns: Sequence[str], values: Sequence[tuple], *, using: str = DEFAULT_DB_ALIAS
+) -> str:
     """PostgreSQL: COPY rows into a new temporary table with these columns of `table` (same
     types, no constraints), dropped at commit; returns its name. For the statements COPY
     cannot do itself: INSERT ... ON CONFLICT and UPDATE ... FROM read the rows from it."""
+    connection = connections[using]
     if not connection.in_atomic_block:
         raise RuntimeError("copy_to_temp must run inside the caller's transaction")
     quote = connection.ops.quote_name
@@ -140,7 +149,7 @@ def copy_to_temp(table: str, columns: Sequence[str], values: Sequence[tuple]) ->
             f"CREATE TEMPORARY TABLE {name} ON COMMIT DROP AS "
             f"SELECT {listed} FROM {quote(table)} WITH NO DATA"
         )
-    _copy(f"{name} ({listed})", values)
+    _copy(f"{name} ({listed})", values, using=using)
     if len(values) >= _ANALYZE_TEMP_ROWS:
         # Autovacuum never analyzes temporary tables; without statistics PostgreSQL guessed
         # the join behind the temp-id mapping badly (a quarter second per 1,000 rows).
@@ -149,16 +158,25 @@ def copy_to_temp(table: str, columns: Sequence[str], values: Sequence[tuple]) ->
     return name
 
 
-def execute_from_temp(table: str, columns: Sequence[str], values: Sequence[tuple], sql: str) -> int:
+def execute_from_temp(
+    table: str,
+    columns: Sequence[str],
+    values: Sequence[tuple],
+    sql: str,
+    *,
+    using: str = DEFAULT_DB_ALIAS,
+) -> int:
     """PostgreSQL: copy_to_temp, then one statement reading the rows from `{rows}` (its
     alias-free name). Returns the rows the statement changed."""
-    temp = copy_to_temp(table, columns, values)
-    with connection.cursor() as cursor:
+    temp = copy_to_temp(table, columns, values, using=using)
+    with connections[using].cursor() as cursor:
         cursor.execute(sql.format(rows=temp))
         return max(cursor.rowcount, 0)
 
 
-def objects_insert(objs: Sequence[models.Model], *, ignore_conflicts: bool = False) -> int:
+def objects_insert(
+    objs: Sequence[models.Model], *, ignore_conflicts: bool = False, using: str = DEFAULT_DB_ALIAS
+) -> int:
     """`rows_insert` for unsaved instances already built (their primary keys stay unset).
 
     On PostgreSQL, Django 5.2's bulk_create sends columns as arrays for UNNEST, and
@@ -185,14 +203,18 @@ def objects_insert(objs: Sequence[models.Model], *, ignore_conflicts: bool = Fal
         [f.attname for f in fields],
         [tuple(get(obj) for get in getters) for obj in objs],
         ignore_conflicts=ignore_conflicts,
+        using=using,
     )
 
 
-def chunked_execute(head: str, tail: str, values: Sequence[tuple]) -> int:
+def chunked_execute(
+    head: str, tail: str, values: Sequence[tuple], *, using: str = DEFAULT_DB_ALIAS
+) -> int:
     """`head` + as many `(%s, ...)` groups as the backend allows per statement + `tail`.
     Returns the rows the statements changed."""
     if not values:
         return 0
+    connection = connections[using]
     width = len(values[0])
     # PostgreSQL takes at most 65535 parameters per statement; SQLite's limit is in ops.
     size = max(min(connection.ops.bulk_batch_size(["x"] * width, values), 60000 // width), 1)

@@ -17,7 +17,7 @@ import logging
 import time
 from collections.abc import Iterable
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connections, models, router
 
 logger = logging.getLogger(__name__)
 
@@ -29,8 +29,9 @@ CHANGED_SHARE = 0.5
 CHECK_SECONDS = 1.0
 
 
-def stale_tables(tables: Iterable[str]) -> list[str]:
+def stale_tables(tables: Iterable[str], *, using: str = DEFAULT_DB_ALIAS) -> list[str]:
     """The tables among `tables` whose statistics are missing or far behind their rows."""
+    connection = connections[using]
     tables = list(tables)
     if connection.vendor != "postgresql" or not tables:
         return []
@@ -48,13 +49,14 @@ def stale_tables(tables: Iterable[str]) -> list[str]:
     )
 
 
-def statistics_refresh(tables: Iterable[str]) -> list[str]:
+def statistics_refresh(tables: Iterable[str], *, using: str = DEFAULT_DB_ALIAS) -> list[str]:
     """ANALYZE the stale ones among `tables`; returns those analyzed.
 
     SKIP_LOCKED: a table that autovacuum (or another job) is analyzing right now is skipped,
     never waited for. ANALYZE takes no lock that blocks the POS's reads or writes.
     """
-    stale = stale_tables(tables)
+    connection = connections[using]
+    stale = stale_tables(tables, using=using)
     if stale:
         quote = connection.ops.quote_name
         started = time.monotonic()
@@ -65,17 +67,26 @@ def statistics_refresh(tables: Iterable[str]) -> list[str]:
 
 
 class StatisticsKeeper:
-    """Call `refresh()` before each batch: it checks at most every CHECK_SECONDS."""
+    """Call `refresh()` before each batch: it checks at most every CHECK_SECONDS. Each
+    model's table is looked at in the database it lives in now (HQ's, or the channel
+    database the job is working on)."""
 
     def __init__(self, *models_: type[models.Model]) -> None:
-        self.tables = [m._meta.db_table for m in models_]
-        self._checked_at: float | None = None
+        self.models = models_
+        self._checked_at: dict[str, float] = {}
 
     def refresh(self) -> list[str]:
-        if connection.vendor != "postgresql":
-            return []
+        by_alias: dict[str, list[str]] = {}
+        for model in self.models:
+            by_alias.setdefault(router.db_for_write(model), []).append(model._meta.db_table)
+        analyzed = []
         now = time.monotonic()
-        if self._checked_at is not None and now - self._checked_at < CHECK_SECONDS:
-            return []
-        self._checked_at = now
-        return statistics_refresh(self.tables)
+        for alias, tables in by_alias.items():
+            if connections[alias].vendor != "postgresql":
+                continue
+            checked = self._checked_at.get(alias)
+            if checked is not None and now - checked < CHECK_SECONDS:
+                continue
+            self._checked_at[alias] = now
+            analyzed += statistics_refresh(tables, using=alias)
+        return analyzed

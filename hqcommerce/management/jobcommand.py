@@ -8,10 +8,16 @@ from django.core.management.base import CommandError
 from django.utils.translation import gettext_lazy as _
 from tqdm import tqdm
 
+from channels_app.errors import HQError
 from hqcommerce.management.base import ProjectCommand
 from hqcommerce.models.jobs import JobStatus, TriggeredBy
-from hqcommerce.services.errors import HQError
-from hqcommerce.services.jobs import job_enqueue, job_run_create, job_run_execute
+from hqcommerce.services.jobs import (
+    HQUnreachableError,
+    hq_reachable,
+    job_enqueue,
+    job_run_create,
+    job_run_execute,
+)
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_BAD_ARGS = 0, 1, 2
 
@@ -42,6 +48,13 @@ class JobCommand(ProjectCommand):
         return {}
 
     def handle(self, *args, **options):
+        try:
+            with hq_reachable():
+                self._handle(options)
+        except HQUnreachableError as exc:
+            raise CommandError(str(exc), returncode=EXIT_SOME_FAILED) from exc
+
+    def _handle(self, options) -> None:
         try:
             if options["queue"]:
                 run = job_enqueue(

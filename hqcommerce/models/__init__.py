@@ -1,4 +1,4 @@
-from .api import DeviceKey, IdempotencyRecord
+from .api import DeviceKey
 from .customers import (
     Affiliation,
     ContactPerson,
@@ -8,7 +8,7 @@ from .customers import (
     CustomerAttribute,
     CustomerContact,
 )
-from .jobs import ConversionTrigger, JobLock, JobRun
+from .jobs import JobLock, JobRun
 from .organization import (
     Channel,
     ChannelDatabase,
@@ -26,7 +26,6 @@ __all__ = [
     "Channel",
     "ChannelDatabase",
     "ContactPerson",
-    "ConversionTrigger",
     "Customer",
     "CustomerAddress",
     "CustomerAffiliation",
@@ -34,7 +33,6 @@ __all__ = [
     "CustomerContact",
     "DeviceKey",
     "FunctionalityProfile",
-    "IdempotencyRecord",
     "JobLock",
     "JobRun",
     "LoyaltyCard",

@@ -1,8 +1,8 @@
-"""What the REST API keeps: device keys (one per POS register) and idempotency records."""
+"""Device keys (one per POS register): HQ is where they are created and revoked; each is
+written through to its store's channel database, where the POS authenticates."""
 
 from __future__ import annotations
 
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.models import AbstractAPIKey
@@ -47,27 +47,3 @@ class DeviceKey(AbstractAPIKey):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.channel_id} ({self.prefix}…)"
-
-
-class IdempotencyRecord(models.Model):
-    """The first response to a request sent with an Idempotency-Key, for its retries."""
-
-    scope = models.CharField(
-        max_length=80, help_text=_("The device or user that sent the key."), verbose_name=_("scope")
-    )
-    key = models.CharField(max_length=255, verbose_name=_("key"))
-    endpoint = models.CharField(max_length=100, verbose_name=_("endpoint"))
-    request_hash = models.CharField(max_length=64, verbose_name=_("request hash"))
-    status_code = models.PositiveSmallIntegerField(verbose_name=_("status code"))
-    response = models.JSONField(encoder=DjangoJSONEncoder, verbose_name=_("response"))
-    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
-
-    class Meta:
-        verbose_name = _("idempotency record")
-        verbose_name_plural = _("idempotency records")
-        constraints = [
-            models.UniqueConstraint(fields=["scope", "key"], name="idempotency_unique_key")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.scope}:{self.key}"

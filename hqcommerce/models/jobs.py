@@ -9,7 +9,6 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 
 class JobKind(models.TextChoices):
@@ -19,6 +18,7 @@ class JobKind(models.TextChoices):
     CONVERT = "convert", _("Convert async customers (P-job + sync + 1010)")
     ORDER_SYNC = "order_sync", _("Synchronize orders")
     STATEMENT_POSTING = "statement_posting", _("Statement posting (EOD)")
+    CHANNEL_CONFIGURATION = "configuration", _("1070 (Channel configuration)")
 
 
 class JobStatus(models.TextChoices):
@@ -84,6 +84,12 @@ class JobRun(models.Model):
     )
     task_id = models.CharField(_("django-q2 task id"), max_length=32, blank=True)
     error_summary = models.TextField(blank=True, verbose_name=_("error summary"))
+    unreachable = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=_("Channel databases this run could not reach, with the reason."),
+        verbose_name=_("unreachable channel databases"),
+    )
 
     class Meta:
         verbose_name = _("job run")
@@ -125,61 +131,6 @@ class JobRun(models.Model):
 
         end = self.finished_at or timezone.now()
         return (end - self.started_at).total_seconds()
-
-
-class TriggerState(models.TextChoices):
-    IDLE = "idle", _("Idle")
-    QUEUED = "queued", _("Queued")
-    RUNNING = "running", _("Running")
-
-
-class ConversionTrigger(models.Model):
-    """Coalesces near-real-time conversions: per channel at most one queued or running
-    convert, plus one waiting (`rerun`) for records that arrive while it runs.
-
-    Lives in the database so it holds across many web and worker processes.
-    """
-
-    channel = models.OneToOneField(
-        "hqcommerce.Channel",
-        on_delete=models.CASCADE,
-        primary_key=True,
-        related_name="trigger",
-        verbose_name=_("channel"),
-    )
-    state = models.CharField(
-        max_length=10,
-        choices=TriggerState.choices,
-        default=TriggerState.IDLE,
-        verbose_name=pgettext_lazy("conversion trigger", "state"),
-    )
-    rerun = models.BooleanField(default=False, verbose_name=_("rerun"))
-    changed_at = models.DateTimeField(auto_now=True, verbose_name=_("changed at"))
-    runs = models.PositiveIntegerField(default=0, verbose_name=_("runs"))
-    last_job_run = models.ForeignKey(
-        JobRun,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("last job run"),
-    )
-
-    class Meta:
-        verbose_name = _("conversion trigger")
-        verbose_name_plural = _("conversion triggers")
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(state__in=TriggerState.values), name="trigger_state_valid"
-            ),
-            models.CheckConstraint(
-                condition=Q(state=TriggerState.RUNNING) | Q(rerun=False),
-                name="trigger_rerun_only_while_running",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.channel_id}: {self.state}{' + rerun' if self.rerun else ''}"
 
 
 class JobLock(models.Model):

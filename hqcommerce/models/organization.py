@@ -49,22 +49,17 @@ DEFAULT_CHANNEL_DATABASE = "DEFAULT"
 
 
 class ChannelDatabase(models.Model):
-    """A channel database (D365's term): the stores it serves share one copy of the HQ
-    customers, which 1010 writes once per database, not once per store.
+    """A channel database (D365's term; one per scale unit): the stores it serves share one
+    copy of the HQ customers, which 1010 writes once per database, not once per store.
 
-    `download_watermark` is the last HQ customer version 1010 applied to this database.
+    Its `code` names an entry of CHANNEL_DATABASE_URLS (a row is made for each on migrate);
+    what it has received from HQ (its download watermarks) is kept in the database itself.
     """
 
     code = models.CharField(
         max_length=20, unique=True, validators=[channel_code_validator], verbose_name=_("code")
     )
     name = models.CharField(max_length=100, verbose_name=_("name"))
-    download_watermark = models.PositiveBigIntegerField(
-        default=0, verbose_name=_("download watermark")
-    )
-    last_download_at = models.DateTimeField(
-        null=True, blank=True, verbose_name=_("last download at")
-    )
 
     class Meta:
         verbose_name = _("channel database")
@@ -73,6 +68,13 @@ class ChannelDatabase(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} – {self.name}"
+
+    @property
+    def database_alias(self) -> str:
+        """The Django alias of this channel database (CHANNEL_DATABASE_URLS)."""
+        from channels_app.databases import channel_database_alias
+
+        return channel_database_alias(self.code)
 
 
 def default_channel_database() -> int:
@@ -116,6 +118,17 @@ class Channel(models.Model):
         ),
         verbose_name=_("default customer"),
     )
+    # The P-job's progress for this store: the last upload counter it wrote to staging,
+    # moved in the same HQ transaction as those staging rows.
+    upload_watermark = models.PositiveBigIntegerField(
+        default=0, editable=False, verbose_name=_("upload watermark")
+    )
+    last_upload_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("last upload at")
+    )
+    last_upload_rows = models.PositiveIntegerField(
+        default=0, editable=False, verbose_name=_("rows in last upload")
+    )
 
     class Meta:
         verbose_name = _("channel")
@@ -124,6 +137,11 @@ class Channel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} – {self.name}"
+
+    @property
+    def database_alias(self) -> str:
+        """The Django alias of the channel database that serves this store."""
+        return self.channel_database.database_alias
 
 
 class NumberSequence(models.Model):

@@ -20,6 +20,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from channels_app.errors import CustomerValidationError
+from channels_app.validation import (
+    ChannelDefaults,
+    CleanCustomer,
+    CleanPartnerRequest,
+    address_clean,
+    customer_payload_clean,
+    partner_request_clean,
+)
 from hqcommerce.db.stats import StatisticsKeeper
 from hqcommerce.models import AsyncStagingRecord, Channel, Customer, CustomerContact, JobRun
 from hqcommerce.models.staging import StagingOperation, StagingStatus
@@ -31,7 +40,6 @@ from .customers import (
     customer_update,
     customers_create,
 )
-from .errors import CustomerValidationError
 from .jobs import (
     JobResult,
     JobTracker,
@@ -41,14 +49,6 @@ from .jobs import (
     job_batch_size,
 )
 from .partners import prospect_create
-from .validation import (
-    ChannelDefaults,
-    CleanCustomer,
-    CleanPartnerRequest,
-    address_clean,
-    customer_payload_clean,
-    partner_request_clean,
-)
 
 logger = logging.getLogger(__name__)
 

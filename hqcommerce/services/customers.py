@@ -10,6 +10,17 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from channels_app.errors import HQError
+from channels_app.validation import (
+    ChannelDefaults,
+    CleanAddress,
+    CleanCustomer,
+    address_clean,
+    customer_changes_clean,
+    customer_payload_clean,
+    normalize_email,
+    normalize_phone,
+)
 from hqcommerce.db.rows import objects_insert, rows_insert
 from hqcommerce.models import (
     Affiliation,
@@ -23,19 +34,8 @@ from hqcommerce.models import (
 )
 from hqcommerce.models.customers import ADDRESS_ROW_FIELDS
 
-from .errors import HQError, HQUnavailableError
 from .number_sequences import number_sequence_allocate
 from .replication import replication_versions_allocate
-from .validation import (
-    ChannelDefaults,
-    CleanAddress,
-    CleanCustomer,
-    address_clean,
-    customer_changes_clean,
-    customer_payload_clean,
-    normalize_email,
-    normalize_phone,
-)
 
 
 class CustomerNotFoundError(HQError):
@@ -196,19 +196,11 @@ def customers_create(*, items: Sequence[NewCustomer]) -> list[Customer]:
     return customers
 
 
-def realtime_service_check() -> None:
-    """The real-time service is HQ's door for sync-mode stores; when it is closed they fall
-    back to async mode (HQ_REALTIME_ENABLED=0 simulates an outage)."""
-    if not settings.HQ_REALTIME_ENABLED:
-        raise HQUnavailableError(_("HQ's real-time service is unreachable."))
-
-
 def customer_create_realtime(*, channel: Channel, payload: dict) -> Customer:
     """The sync-mode POS path: HQ validates and creates the customer while the POS waits.
 
     Raises CustomerValidationError for a payload that breaks a rule, so the cashier can fix it.
     """
-    realtime_service_check()
     data = customer_payload_clean(payload, defaults=channel_defaults(channel))
     with transaction.atomic():
         (customer,) = customers_create(
@@ -302,13 +294,11 @@ def customer_get(*, account_number: str) -> Customer:
 
 
 def customer_update_realtime(*, account_number: str, changes: dict) -> Customer:
-    realtime_service_check()
     customer = customer_get(account_number=account_number)
     customer_update(customer=customer, changes=changes)
     return customer
 
 
 def customer_address_add_realtime(*, account_number: str, address: dict) -> CustomerAddress:
-    realtime_service_check()
     customer = customer_get(account_number=account_number)
     return customer_address_add(customer=customer, address=address_clean(address))

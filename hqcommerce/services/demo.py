@@ -10,15 +10,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from channels_app.models import AsyncCustomerAddress
+from channels_app.selectors import store_of
 from channels_app.services.pos import (
     pos_customer_create,
     pos_partner_request_create,
     pos_transaction_record,
 )
+from channels_app.validation import ChannelDefaults, customer_payload_clean
 from hqcommerce.models import Channel, Customer, FunctionalityProfile
 
+from .configuration import channel_configuration_push
 from .customers import NewCustomer, customers_create
-from .validation import ChannelDefaults, customer_payload_clean
 
 FIRST = [
     "Ana",
@@ -166,6 +168,9 @@ def demo_seed(*, channels: int, async_customers: int, seed: int = 1) -> DemoSumm
                 },
             )
             stores.append(store)
+    # The stores' channel databases learn them (as 1070 would), so their POS can work.
+    channel_configuration_push(channels=stores)
+    stores = [store_of(store) for store in stores]
 
     invalid = duplicates = sales = 0
     today = timezone.localdate().isoformat()
@@ -220,9 +225,11 @@ def demo_seed(*, channels: int, async_customers: int, seed: int = 1) -> DemoSumm
                     }
                 ],
             }
-            address = AsyncCustomerAddress.objects.filter(
-                customer__async_id=created.async_id
-            ).first()
+            address = (
+                AsyncCustomerAddress.objects.using(store._state.db)
+                .filter(customer__async_id=created.async_id)
+                .first()
+            )
             if address is not None and sale["kind"] == "customer_order":
                 sale["address_async_id"] = str(address.async_id)
             pos_transaction_record(channel=store, data=sale)

@@ -1,12 +1,17 @@
-"""POS register keys: one channel each, stored hashed, shown once."""
+"""POS register keys: one channel each, stored hashed, shown once.
+
+HQ creates and revokes them; each change is written through to the store's channel
+database at once when it answers (where the POS authenticates), else at the next 1070.
+"""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from channels_app.errors import InputValidationError
 from hqcommerce.models import DeviceKey
 
-from .errors import InputValidationError
+from .configuration import channel_configuration_push
 from .jobs import channels_resolve
 
 
@@ -15,8 +20,11 @@ def device_key_create(*, channel_code: str, name: str) -> tuple[DeviceKey, str]:
     if not 1 <= len(name) <= 50:
         raise InputValidationError({"name": [_("1 to 50 characters.")]})
     (channel,) = channels_resolve([channel_code])
-    return DeviceKey.objects.create_key(name=name, channel=channel)
+    key, secret = DeviceKey.objects.create_key(name=name, channel=channel)
+    channel_configuration_push(channels=[channel])
+    return key, secret
 
 
 def device_key_revoke(*, key: DeviceKey) -> None:
     DeviceKey.objects.filter(pk=key.pk).update(revoked=True)
+    channel_configuration_push(channels=[key.channel])

@@ -4,8 +4,10 @@ As in D365, 1010 writes to channel databases, not to each store: the stores a da
 serves share its copy, so 20 stores on one database cost one copy per customer, not 20.
 Per database, customers whose replication version is above its download watermark (and at
 most the committed head, see replication.py) are sent in version order; the database upserts
-its copy and maps its stores' temporary ids to account numbers. Each batch commits with the
-watermark it moves, so a crash resends at most one batch, which the upsert absorbs.
+its copy and maps its stores' temporary ids to account numbers. The watermark lives in the
+channel database and each batch commits with it, in that database's own transaction, so a
+crash between HQ's read and the channel write resends at most one batch, which the upsert
+absorbs. A channel database that does not answer is reported and caught up by a later run.
 """
 
 from __future__ import annotations
@@ -13,12 +15,16 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
 
+from channels_app.databases import ChannelDatabaseUnavailable, reaching
 from channels_app.models import AsyncCustomer, ChannelCustomer
-from channels_app.services.replica import channel_database_apply
+from channels_app.services.replica import (
+    DISTRIBUTION,
+    WatermarkMoved,
+    customers_download,
+    download_watermark,
+)
 from hqcommerce.db.stats import StatisticsKeeper
 from hqcommerce.models import (
     Channel,
@@ -33,6 +39,7 @@ from hqcommerce.models import (
 )
 from hqcommerce.models.customers import ADDRESS_ROW_FIELDS, ContactKind
 
+from .faults import DISTRIBUTION_BETWEEN_HQ_READ_AND_CHANNEL_WRITE, crash_point
 from .jobs import (
     JobResult,
     JobTracker,
@@ -42,10 +49,6 @@ from .jobs import (
     job_batch_size,
 )
 from .replication import replication_head
-
-
-class _WatermarkMoved(Exception):
-    pass
 
 
 def _children(ids: list[int]) -> dict[str, dict[int, list]]:
@@ -125,19 +128,15 @@ def _pending(after: int, upto: int):
     return Customer.objects.filter(replication_version__gt=after, replication_version__lte=upto)
 
 
-def _apply_to_database(database: ChannelDatabase, snapshots: list[dict], watermark: int, upto: int):
-    """Upsert the snapshots above this database's watermark; move it to `upto` in the same
-    transaction. Optimistic: if another 1010 moved it first, this does nothing."""
+def _apply_to_database(alias: str, snapshots: list[dict], watermark: int, upto: int):
+    """Upsert the snapshots above this database's watermark and move it to `upto`, in one
+    transaction of that database. Optimistic: if another 1010 moved it first, this raises
+    WatermarkMoved and does nothing."""
     subset = [snap for snap in snapshots if snap["version"] > watermark]
     if not subset:
         return None
-    with transaction.atomic():
-        applied = channel_database_apply(database=database, snapshots=subset)
-        moved = ChannelDatabase.objects.filter(pk=database.pk, download_watermark=watermark).update(
-            download_watermark=upto, last_download_at=timezone.now()
-        )
-        if not moved:
-            raise _WatermarkMoved
+    crash_point(DISTRIBUTION_BETWEEN_HQ_READ_AND_CHANNEL_WRITE)
+    applied = customers_download(alias=alias, snapshots=subset, expected=watermark, to=upto)
     return applied, len(subset)
 
 
@@ -163,11 +162,16 @@ def distribution_run(
             "code"
         )
     )
-    watermarks: dict[int, int] = {}
+    watermarks: dict[str, int] = {}
     for database in targets:
-        watermarks[database.pk] = database.download_watermark
-        tracker.add_total(_pending(database.download_watermark, head).count())
-    if not targets:
+        try:
+            with reaching(database.database_alias) as alias:
+                watermarks[alias] = download_watermark(alias=alias, job=DISTRIBUTION)
+        except ChannelDatabaseUnavailable as exc:
+            tracker.database_unreachable(exc.code, exc.reason)
+            continue
+        tracker.add_total(_pending(watermarks[alias], head).count())
+    if not watermarks:
         return tracker.result
     cursor = min(watermarks.values())
     statistics = StatisticsKeeper(
@@ -177,38 +181,48 @@ def distribution_run(
         CustomerAttribute,
         ContactPerson,
         CustomerAffiliation,
-        ChannelCustomer,
-        AsyncCustomer,
     )
-    while True:
+    # Checked per channel database, in the database being written (see _send).
+    channel_statistics = StatisticsKeeper(ChannelCustomer, AsyncCustomer)
+    while watermarks:
         statistics.refresh()
         batch = list(_pending(cursor, head).order_by("replication_version")[:size])
         if not batch:
             break
         upto = batch[-1].replication_version
         snapshots = customer_snapshots(batch)
-        for database in targets:
-            watermark = watermarks[database.pk]
-            if dry_run:
-                behind = sum(1 for snap in snapshots if snap["version"] > watermark)
-                tracker.advance(processed=behind, created=behind)
-                watermarks[database.pk] = max(watermark, upto)
-                continue
-            for _attempt in range(5):  # another 1010 may be moving this watermark too
-                try:
-                    outcome = _apply_to_database(database, snapshots, watermark, upto)
-                    break
-                except _WatermarkMoved:
-                    watermark = ChannelDatabase.objects.get(pk=database.pk).download_watermark
-                    watermarks[database.pk] = watermark
-                    if watermark >= upto:
-                        outcome = None
-                        break
-            else:
-                raise RuntimeError(f"1010 could not move the watermark of {database.code}")
-            watermarks[database.pk] = max(watermarks[database.pk], upto)
-            if outcome is not None:
-                applied, count = outcome
-                tracker.advance(processed=count, created=applied.created, skipped=applied.updated)
+        for alias in list(watermarks):
+            try:
+                with reaching(alias):
+                    channel_statistics.refresh()
+                    _send(alias, snapshots, upto, watermarks, tracker, dry_run)
+            except ChannelDatabaseUnavailable as exc:
+                tracker.database_unreachable(exc.code, exc.reason)
+                del watermarks[alias]
         cursor = upto
     return tracker.result
+
+
+def _send(alias: str, snapshots, upto: int, watermarks: dict[str, int], tracker, dry_run) -> None:
+    watermark = watermarks[alias]
+    if dry_run:
+        behind = sum(1 for snap in snapshots if snap["version"] > watermark)
+        tracker.advance(processed=behind, created=behind)
+        watermarks[alias] = max(watermark, upto)
+        return
+    for _attempt in range(5):  # another 1010 may be moving this watermark too
+        try:
+            outcome = _apply_to_database(alias, snapshots, watermark, upto)
+            break
+        except WatermarkMoved:
+            watermark = download_watermark(alias=alias, job=DISTRIBUTION)
+            watermarks[alias] = watermark
+            if watermark >= upto:
+                outcome = None
+                break
+    else:
+        raise RuntimeError(f"1010 could not move the watermark of {alias}")
+    watermarks[alias] = max(watermarks[alias], upto)
+    if outcome is not None:
+        applied, count = outcome
+        tracker.advance(processed=count, created=applied.created, skipped=applied.updated)

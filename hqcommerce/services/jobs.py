@@ -12,7 +12,7 @@ import gc
 import logging
 import time
 from collections.abc import Callable, Iterable
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -24,10 +24,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from channels_app.errors import HQError, UnknownChannelError
 from hqcommerce.models import Channel, JobLock, JobRun
 from hqcommerce.models.jobs import JobKind, JobStatus, TriggeredBy
-
-from .errors import HQError, UnknownChannelError
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +73,9 @@ class JobResult:
     # (done, total) as the tracker last saw it; written with the outcome, because the
     # tracker writes progress to the database at most every HQ_PROGRESS_WRITE_SECONDS.
     progress: tuple[int, int] | None = None
+    # Channel databases the run could not reach: {code: reason}. The run went on with the
+    # others; a later run catches these up.
+    unreachable: dict[str, str] = field(default_factory=dict)
 
     def add(self, *, processed=0, created=0, skipped=0, failed=0, errors: Iterable[str] = ()):
         self.processed += processed
@@ -92,6 +94,7 @@ class JobResult:
             failed=other.failed,
             errors=other.errors,
         )
+        self.unreachable.update(other.unreachable)
 
 
 class JobTracker:
@@ -122,6 +125,16 @@ class JobTracker:
         self.done += processed
         self.total = max(self.total, self.done)
         self._write()
+
+    def database_unreachable(self, code: str, exc: BaseException) -> None:
+        """A channel database did not answer: report it and go on with the others."""
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        logger.warning("channel database %s unreachable: %s", code, reason)
+        self.result.unreachable[code] = reason
+        if self.job_run is not None:
+            JobRun.objects.filter(pk=self.job_run.pk).update(
+                unreachable=dict(self.result.unreachable)
+            )
 
     def set_done(self, done: int) -> None:
         """For runs whose progress is not a record count (the pipeline's steps)."""
@@ -157,9 +170,13 @@ class JobTracker:
 def channels_resolve(codes: Iterable[str] | None) -> list[Channel]:
     """The channels a job works on: the given codes (all must exist) or every channel."""
     if not codes:
-        return list(Channel.objects.select_related("profile").order_by("pk"))
+        return list(Channel.objects.select_related("profile", "channel_database").order_by("pk"))
     codes = list(dict.fromkeys(code.strip().upper() for code in codes))
-    channels = list(Channel.objects.select_related("profile").filter(code__in=codes).order_by("pk"))
+    channels = list(
+        Channel.objects.select_related("profile", "channel_database")
+        .filter(code__in=codes)
+        .order_by("pk")
+    )
     missing = sorted(set(codes) - {c.code for c in channels})
     if missing:
         raise UnknownChannelError(missing)
@@ -167,6 +184,7 @@ def channels_resolve(codes: Iterable[str] | None) -> list[Channel]:
 
 
 def _service_for(kind: str) -> Callable[..., JobResult]:
+    from .configuration import channel_configuration_run
     from .customer_sync import customer_sync_run
     from .distribution import distribution_run
     from .order_sync import order_sync_run
@@ -181,6 +199,7 @@ def _service_for(kind: str) -> Callable[..., JobResult]:
         JobKind.CONVERT: convert_run,
         JobKind.ORDER_SYNC: order_sync_run,
         JobKind.STATEMENT_POSTING: statement_post_run,
+        JobKind.CHANNEL_CONFIGURATION: channel_configuration_run,
     }[JobKind(kind)]
 
 
@@ -283,6 +302,16 @@ def _record_outcome(run: JobRun, *, status: str, result: JobResult | None, error
                 )
                 % {"count": more}
             )
+        for code, reason in result.unreachable.items():
+            lines.insert(
+                0,
+                _(
+                    "Channel database %(code)s was unreachable (%(reason)s); it is caught up "
+                    "by a later run."
+                )
+                % {"code": code, "reason": reason},
+            )
+        fields["unreachable"] = result.unreachable
         error = error or "\n".join(lines)
     fields["error_summary"] = error
     JobRun.objects.filter(pk=run.pk).update(**fields)
@@ -314,6 +343,32 @@ def job_runs_fail_stale() -> int:
 
 class JobBusyError(HQError):
     pass
+
+
+class HQUnreachableError(HQError):
+    """HQ's own database did not answer: the job cannot even record itself."""
+
+
+@contextmanager
+def hq_reachable():
+    """A job started while HQ's database is down fails at once with a message that says so
+    (and the worker or command that started it goes on); what it committed before stays."""
+    from django.db import InterfaceError, OperationalError
+
+    try:
+        yield
+    except (OperationalError, InterfaceError) as exc:
+        with suppress(Exception):
+            connections["default"].close()
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise HQUnreachableError(
+            _(
+                "HQ's database is unreachable (%(reason)s); the job stopped where its last "
+                "batch committed. The next schedule runs it again, or start it again when HQ "
+                "is back."
+            )
+            % {"reason": reason}
+        ) from exc
 
 
 def _lock(run: JobRun) -> None:
@@ -433,7 +488,8 @@ def _execute(run: JobRun, service, progress: ProgressCallback | None) -> JobRun:
             % {"type": exc.__class__.__name__, "exc": exc},
         )
     else:
-        status = JobStatus.PARTIALLY_FAILED if result.failed else JobStatus.SUCCEEDED
+        failed = result.failed or result.unreachable
+        status = JobStatus.PARTIALLY_FAILED if failed else JobStatus.SUCCEEDED
         _finish(run, status=status, result=result)
     run.refresh_from_db()
     return run

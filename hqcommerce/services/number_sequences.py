@@ -5,9 +5,8 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from channels_app.errors import ConfigurationError, NumberSequenceExhaustedError
 from hqcommerce.models import NumberSequence
-
-from .errors import ConfigurationError, NumberSequenceExhaustedError
 
 # The sequences the product needs; created on first use if missing (a new or flushed
 # database), then editable in the admin.

@@ -13,12 +13,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from channels_app.errors import HQError
+from channels_app.validation import CleanAddress, CleanContact, CleanCustomer, CleanPartnerRequest
 from hqcommerce.models import Customer, Prospect
 from hqcommerce.models.partners import ProspectStatus
 
 from .customers import NewCustomer, channel_defaults, customers_create
-from .errors import HQError
-from .validation import CleanAddress, CleanContact, CleanCustomer, CleanPartnerRequest
 
 
 class ProspectDecisionError(HQError):
@@ -94,7 +94,7 @@ def prospect_approve(*, prospect: Prospect, user=None) -> Customer:
         defaults = channel_defaults(prospect.channel)
         contacts = [CleanContact("email", prospect.email, prospect.normalized_email, True)]
         if prospect.phone:
-            from .validation import normalize_phone
+            from channels_app.validation import normalize_phone
 
             contacts.append(
                 CleanContact("phone", prospect.phone, normalize_phone(prospect.phone), True)

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from channels_app.errors import HQError
 from hqcommerce.models import JobRun
 from hqcommerce.models.jobs import JobKind, JobStatus, TriggeredBy
 
-from .errors import HQError
 from .jobs import (
     JobResult,
     JobTracker,
@@ -72,6 +72,7 @@ def _convert(*, channels, dry_run, job_run, progress) -> JobResult:
                 skipped=step.skipped,
                 failed=step.failed,
                 errors=[line for line in step.error_summary.splitlines() if line][:20],
+                unreachable=dict(step.unreachable),
             )
         )
         if step.status == JobStatus.FAILED:

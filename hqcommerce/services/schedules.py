@@ -1,4 +1,5 @@
-"""The recurring schedules of the three conversion jobs (django-q2 Schedule rows)."""
+"""The recurring schedules of the jobs (django-q2 Schedule rows): the three conversion jobs,
+order sync and 1070 every interval; statement posting daily."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ SCHEDULED_JOBS = (
     ("Synchronize customers and channel requests", JobKind.CUSTOMER_SYNC, 1),
     ("1010 (Customers)", JobKind.DISTRIBUTION, 2),
     ("Synchronize orders", JobKind.ORDER_SYNC, 2),
+    # Configuration goes down first, so a store set up since the last cycle can sell.
+    ("1070 (Channel configuration)", JobKind.CHANNEL_CONFIGURATION, 0),
 )
 DAILY_JOBS = (("Statement posting (EOD)", JobKind.STATEMENT_POSTING, 2),)
 

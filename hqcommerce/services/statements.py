@@ -15,10 +15,10 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from channels_app.errors import InputValidationError
 from hqcommerce.models import Channel, JobRun, SalesOrder, Statement, UploadedTransaction
 from hqcommerce.models.sales import StatementStatus, TransactionStatus
 
-from .errors import InputValidationError
 from .jobs import JobResult, JobTracker, ProgressCallback, channels_resolve, heap_frozen
 from .references import reference_resolve, references_sync
 from .sales import NewOrder, sales_orders_create

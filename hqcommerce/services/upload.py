@@ -1,9 +1,11 @@
-"""P-job: upload each channel's new async records and sales to HQ.
+"""P-job: upload each store's new async records and sales from its channel database to HQ.
 
-Per channel, records above the upload watermark are read in counter order and written to
-staging in batches; each batch commits together with the watermark it moves. The staging
-table's unique key ignores a re-uploaded record, so a crash between two batches, a second
-P-job, or a re-run never duplicates anything.
+Per store, records above the store's upload watermark (kept in HQ) are read from the channel
+database in counter order and written to HQ staging in batches; each batch commits in one HQ
+transaction together with the watermark it moves. The staging table's unique key ignores a
+re-uploaded record, so a crash between the channel read and the HQ write, between two
+batches, a second P-job, or a re-run never duplicates anything: exactly once without a
+distributed transaction. A channel database that does not answer is reported and skipped.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 
+from channels_app.databases import ChannelDatabaseUnavailable, reaching
 from channels_app.models import (
     AsyncAddress,
     AsyncCustomer,
@@ -28,12 +31,14 @@ from channels_app.models import (
     ChannelTransaction,
     PartnerRequest,
 )
+from channels_app.validation import CUSTOMER_TEXT_FIELDS
 from hqcommerce.db.rows import rows_insert
 from hqcommerce.db.stats import StatisticsKeeper
 from hqcommerce.models import AsyncStagingRecord, Channel, JobRun, UploadedTransaction
 from hqcommerce.models.customers import ADDRESS_ROW_FIELDS
 from hqcommerce.models.staging import StagingOperation
 
+from .faults import PJOB_BETWEEN_CHANNEL_READ_AND_HQ_WRITE, crash_point
 from .jobs import (
     JobResult,
     JobTracker,
@@ -42,7 +47,6 @@ from .jobs import (
     heap_frozen,
     job_batch_size,
 )
-from .validation import CUSTOMER_TEXT_FIELDS
 
 
 class _WatermarkMoved(Exception):
@@ -236,29 +240,48 @@ SOURCES = (
 
 def _pending(source: _Source, channel: Channel, after: int, upto: int):
     return source.model.objects.filter(
-        channel=channel, upload_counter__gt=after, upload_counter__lte=upto
+        channel_id=channel.pk, upload_counter__gt=after, upload_counter__lte=upto
     )
 
 
-def _state(channel: Channel) -> ChannelReplicationState:
-    state, _created = ChannelReplicationState.objects.get_or_create(channel=channel)
-    return state
+@dataclass
+class _Head:
+    upload_watermark: int  # HQ's: what staging holds
+    upload_counter: int  # the channel database's: the last counter given
 
 
-def _head(channel: Channel) -> ChannelReplicationState:
-    """The channel's watermark and head, read once every POS write that has taken a counter
-    has committed.
+def _head(channel: Channel, alias: str) -> _Head:
+    """HQ's watermark for the store, and the store's counter read once every POS write that
+    has taken a counter has committed.
 
     A POS write takes its counter (a row lock on PostgreSQL) before it asks whether a queued
     conversion covers it. If that run's P-job read the head while the write was still open,
     it would stop below the write's record, and the trigger would never come back for it.
     Locking the row waits for such a write (a millisecond); SQLite serializes writes anyway.
     """
-    state = _state(channel)
-    if not connection.features.has_select_for_update:
-        return state
-    with transaction.atomic():
-        return ChannelReplicationState.objects.select_for_update(no_key=True).get(channel=channel)
+    watermark = Channel.objects.values_list("upload_watermark", flat=True).get(pk=channel.pk)
+    states = ChannelReplicationState.objects.using(alias).filter(channel_id=channel.pk)
+    if connections[alias].features.has_select_for_update:
+        with transaction.atomic(using=alias):
+            counter = (
+                states.select_for_update(no_key=True)
+                .values_list("upload_counter", flat=True)
+                .first()
+            )
+    else:
+        counter = states.values_list("upload_counter", flat=True).first()
+    return _Head(watermark, counter or 0)
+
+
+def _uploaded_mark(channel: Channel, alias: str, upto: int) -> None:
+    """Stamp `uploaded_at` on the store's records HQ now holds (what the POS and the admin
+    show). Best effort after HQ's commit: the watermark, not this stamp, says what is
+    uploaded, so a stamp missed by a crash is made by the next run."""
+    now = timezone.now()
+    for model in (AsyncCustomer, ChannelTransaction, PartnerRequest):
+        model.objects.using(alias).filter(
+            channel_id=channel.pk, upload_counter__lte=upto, uploaded_at=None
+        ).update(uploaded_at=now)
 
 
 def _next_batch(
@@ -293,10 +316,11 @@ def _next_batch(
 
 
 def _upload_batch(channel: Channel, batch: list, watermark: int) -> tuple[int, int]:
+    """One HQ transaction: the staging rows and the watermark they move."""
     now = timezone.now()
     created = skipped = 0
     # The HQ rows (payloads included) are built before the transaction: on SQLite it
-    # holds the single write lock the stores' POS requests wait for.
+    # holds the single write lock other jobs wait for.
     work = []
     for source in SOURCES:
         rows = [row for s, row in batch if s is source]
@@ -304,20 +328,18 @@ def _upload_batch(channel: Channel, batch: list, watermark: int) -> tuple[int, i
             values = [source.to_hq(channel, row) for row in rows]
             columns = list(values[0])
             work.append((source, rows, columns, [[v[name] for name in columns] for v in values]))
-    with transaction.atomic():
+    crash_point(PJOB_BETWEEN_CHANNEL_READ_AND_HQ_WRITE)
+    with transaction.atomic(using=DEFAULT_DB_ALIAS):
         for source, rows, columns, values in work:
             # A re-uploaded record hits the staging unique key and is skipped.
             inserted = rows_insert(source.hq_model, columns, values, ignore_conflicts=True)
-            already = len(rows) - inserted
-            if source.model in (AsyncCustomer, ChannelTransaction, PartnerRequest):
-                source.model.objects.filter(
-                    pk__any=[row.pk for row in rows], uploaded_at=None
-                ).update(uploaded_at=now)
-            created += len(rows) - already
-            skipped += already
-        moved = ChannelReplicationState.objects.filter(
-            channel=channel, upload_watermark=watermark
-        ).update(upload_watermark=batch[-1][1].upload_counter, last_upload_at=now)
+            created += inserted
+            skipped += len(rows) - inserted
+        moved = Channel.objects.filter(pk=channel.pk, upload_watermark=watermark).update(
+            upload_watermark=batch[-1][1].upload_counter,
+            last_upload_at=now,
+            last_upload_rows=len(batch),
+        )
         if not moved:
             raise _WatermarkMoved
     return created, skipped
@@ -332,17 +354,6 @@ def pjob_run(
     progress: ProgressCallback | None = None,
 ) -> JobResult:
     tracker = JobTracker(job_run, progress, dry_run=dry_run)
-    size = job_batch_size()
-    plan = []
-    for channel in channels_resolve(channels):
-        state = _head(channel)
-        remaining = {
-            source: _pending(source, channel, state.upload_watermark, state.upload_counter).count()
-            for source in SOURCES
-        }
-        tracker.add_total(sum(remaining.values()))
-        plan.append((channel, state, remaining))
-
     statistics = StatisticsKeeper(
         *(source.model for source in SOURCES),
         AsyncCustomerAddress,
@@ -350,25 +361,65 @@ def pjob_run(
         AsyncCustomerAffiliation,
         AsyncCustomerAttribute,
     )
-    for channel, state, remaining in plan:
-        watermark, head = state.upload_watermark, state.upload_counter
-        while True:
-            if remaining is not None and not any(n > 0 for n in remaining.values()):
-                break
-            statistics.refresh()
-            batch = _next_batch(channel, watermark, head, size, remaining)
-            if not batch:
-                break
-            if dry_run:
-                tracker.advance(processed=len(batch), created=len(batch))
-                watermark = batch[-1][1].upload_counter
-                continue
-            try:
-                created, skipped = _upload_batch(channel, batch, watermark)
-            except _WatermarkMoved:
-                # Another P-job uploaded part of this range: the counts no longer hold.
-                watermark, remaining = _state(channel).upload_watermark, None
-                continue
-            watermark = batch[-1][1].upload_counter
-            tracker.advance(processed=len(batch), created=created, skipped=skipped)
+    selected = channels_resolve(channels)
+    by_database: dict[str, list[Channel]] = {}
+    for channel in selected:
+        by_database.setdefault(channel.database_alias, []).append(channel)
+    plans = []
+    for alias, stores in by_database.items():
+        try:
+            with reaching(alias):
+                for channel in stores:
+                    head = _head(channel, alias)
+                    remaining = {
+                        source: _pending(
+                            source, channel, head.upload_watermark, head.upload_counter
+                        ).count()
+                        for source in SOURCES
+                    }
+                    tracker.add_total(sum(remaining.values()))
+                    plans.append((alias, channel, head, remaining))
+        except ChannelDatabaseUnavailable as exc:
+            tracker.database_unreachable(exc.code, exc.reason)
+            plans = [plan for plan in plans if plan[0] != alias]
+    down: set[str] = set()
+    for alias, channel, head, remaining in plans:
+        if alias in down:
+            continue
+        try:
+            with reaching(alias):
+                _upload_channel(channel, alias, head, remaining, tracker, statistics, dry_run)
+        except ChannelDatabaseUnavailable as exc:
+            down.add(alias)
+            tracker.database_unreachable(exc.code, exc.reason)
     return tracker.result
+
+
+def _upload_channel(channel, alias, head, remaining, tracker, statistics, dry_run) -> None:
+    size = job_batch_size()
+    watermark, upto = head.upload_watermark, head.upload_counter
+    if not dry_run:
+        _uploaded_mark(channel, alias, watermark)
+    while True:
+        if remaining is not None and not any(n > 0 for n in remaining.values()):
+            break
+        statistics.refresh()
+        batch = _next_batch(channel, watermark, upto, size, remaining)
+        if not batch:
+            break
+        if dry_run:
+            tracker.advance(processed=len(batch), created=len(batch))
+            watermark = batch[-1][1].upload_counter
+            continue
+        try:
+            created, skipped = _upload_batch(channel, batch, watermark)
+        except _WatermarkMoved:
+            # Another P-job uploaded part of this range: the counts no longer hold.
+            watermark = Channel.objects.values_list("upload_watermark", flat=True).get(
+                pk=channel.pk
+            )
+            remaining = None
+            continue
+        watermark = batch[-1][1].upload_counter
+        _uploaded_mark(channel, alias, watermark)
+        tracker.advance(processed=len(batch), created=created, skipped=skipped)

@@ -53,7 +53,7 @@ def test_async_store_creates_a_pending_customer(device, channel):
     assert body["status"] == "pending_sync"
     assert body["account_number"] is None
     assert body["id"] == body["async_id"]
-    assert AsyncCustomer.objects.get(async_id=body["async_id"]).channel == channel
+    assert AsyncCustomer.objects.get(async_id=body["async_id"]).channel_id == channel.pk
 
 
 def test_create_answers_exactly_what_a_later_lookup_shows(device):
@@ -91,11 +91,15 @@ def test_sync_store_gets_the_account_number_at_once(db):
     assert Customer.objects.get(account_number=body["account_number"])
 
 
-def test_sync_store_falls_back_to_async_when_hq_is_unreachable(db, settings):
-    settings.HQ_REALTIME_ENABLED = False
-    store = SyncChannelFactory()
+@pytest.mark.django_db(transaction=True)
+def test_sync_store_falls_back_to_async_when_hq_database_is_down():
+    from tests.reliability.helpers import database_down
 
-    response = device_client(store).post("/api/v1/customers/", NEW, format="json")
+    store = SyncChannelFactory()
+    client = device_client(store)
+
+    with database_down("default"):
+        response = client.post("/api/v1/customers/", NEW, format="json")
 
     assert response.status_code == 201
     assert response.json()["status"] == "pending_sync"

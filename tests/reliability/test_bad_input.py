@@ -9,10 +9,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from channels_app.errors import UnknownChannelError
 from channels_app.models import AsyncCustomer
 from hqcommerce.models import AsyncStagingRecord, Customer, CustomerAddress, CustomerContact
 from hqcommerce.services.customer_sync import customer_sync_run
-from hqcommerce.services.errors import UnknownChannelError
 from hqcommerce.services.jobs import job_enqueue
 
 CORRUPT_PAYLOADS = [
@@ -78,8 +78,8 @@ def test_unknown_channels_are_refused_everywhere(db):
 
 
 def test_malformed_field_values_at_the_pos_are_refused_before_storing(channel):
+    from channels_app.errors import CustomerValidationError
     from channels_app.services.pos import pos_customer_create
-    from hqcommerce.services.errors import CustomerValidationError
 
     for data in (
         {"first_name": "x" * 61},

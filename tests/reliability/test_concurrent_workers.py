@@ -93,7 +93,7 @@ def test_a_pjob_waits_for_a_pos_write_that_has_taken_its_counter(settings):
 
     def pos_write() -> None:
         try:
-            with transaction.atomic():
+            with transaction.atomic(using=store.database_alias):
                 async_customer_create(channel=store, data={"first_name": "Open", "last_name": "T"})
                 counter_taken.set()
                 commit.wait(10)

@@ -21,6 +21,7 @@ from channels_app.models import (
 )
 from channels_app.selectors import channel_customer_copies
 from channels_app.services.pos import pos_customer_create, pos_transaction_record
+from channels_app.services.replica import download_watermark
 from hqcommerce.models import (
     AsyncStagingRecord,
     ChannelDatabase,
@@ -31,7 +32,7 @@ from hqcommerce.models import (
     UploadedTransaction,
 )
 from hqcommerce.services.replication import replication_head
-from tests.factories import ChannelFactory
+from tests.factories import ChannelDatabaseFactory, ChannelFactory
 
 from .helpers import start
 
@@ -85,7 +86,8 @@ def _run_to_completion() -> None:
 @pytest.mark.django_db(transaction=True)
 def test_jobs_killed_at_random_moments_leave_exactly_the_expected_state():
     rng = random.Random(SEED)
-    stores = [ChannelFactory(), ChannelFactory()]
+    # Two scale units: a store in each channel database.
+    stores = [ChannelFactory(), ChannelFactory(channel_database=ChannelDatabaseFactory())]
     trials = []
     for trial in range(TRIALS):
         _add_work(rng, stores, trial)
@@ -107,11 +109,18 @@ def test_jobs_killed_at_random_moments_leave_exactly_the_expected_state():
     invalid = set(
         AsyncStagingRecord.objects.filter(status="failed").values_list("async_id", flat=True)
     )
-    everyone = set(AsyncCustomer.objects.values_list("async_id", flat=True))
+    everyone = {
+        guid
+        for store in stores
+        for guid in AsyncCustomer.objects.using(store.database_alias).values_list(
+            "async_id", flat=True
+        )
+    }
+    sales = sum(ChannelTransaction.objects.using(s.database_alias).count() for s in stores)
     valid = everyone - invalid
     # No lost upload, no upload twice.
     assert AsyncStagingRecord.objects.count() == len(everyone), context
-    assert UploadedTransaction.objects.count() == ChannelTransaction.objects.count(), context
+    assert UploadedTransaction.objects.count() == sales, context
     # Every valid customer converted exactly once, with its own account number.
     converted = Counter(
         Customer.objects.exclude(origin_async_id=None).values_list("origin_async_id", flat=True)
@@ -120,15 +129,20 @@ def test_jobs_killed_at_random_moments_leave_exactly_the_expected_state():
     assert max(converted.values()) == 1, context
     assert Customer.objects.values("account_number").distinct().count() == Customer.objects.count()
     # ... mapped in its channel, and copied to every channel.
-    assert not AsyncCustomer.objects.filter(async_id__in=valid, account_number="").exists(), context
     for store in stores:
+        unmapped = AsyncCustomer.objects.using(store.database_alias).filter(
+            async_id__in=valid, account_number=""
+        )
+        assert not unmapped.exists(), context
         assert channel_customer_copies(store).count() == Customer.objects.count()
-    # Watermarks consistent with what moved.
+    # Watermarks consistent with what moved, on both sides of each bridge.
     head = replication_head()
-    for state in ChannelReplicationState.objects.all():
-        assert state.upload_watermark == state.upload_counter, context
+    for store in stores:
+        store.refresh_from_db()
+        state = ChannelReplicationState.objects.using(store.database_alias).get(channel_id=store.pk)
+        assert store.upload_watermark == state.upload_counter, context
     for database in ChannelDatabase.objects.filter(channels__isnull=False).distinct():
-        assert database.download_watermark == head, context
+        assert download_watermark(alias=database.database_alias, job="1010") == head, context
     # One sales order per completed sale; sales of invalid customers wait with a reason.
     assert (
         SalesOrder.objects.count() == UploadedTransaction.objects.filter(status="completed").count()
@@ -148,3 +162,90 @@ def test_jobs_killed_at_random_moments_leave_exactly_the_expected_state():
             )
             assert {b["record"] for b in blocked.blocking} <= {str(i) for i in invalid}
     assert Statement.objects.filter(status="posted").count() <= 2 * len(stores)
+
+
+def _killed_at(point: str, command: str) -> None:
+    proc = start(command, HQ_CRASH_AT=point, **JOB_ENV)
+    proc.communicate(timeout=120)
+    assert proc.returncode == -signal.SIGKILL, f"{command} was not killed at {point}"
+    time.sleep(1.2)  # the killed run's heartbeat goes stale, so its lock is released
+
+
+def _rerun(command: str) -> None:
+    proc = start(command, **JOB_ENV)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode in (0, 1), (out, err)
+    assert "succeeded" in out or "partially failed" in out, (out, err)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_pjob_killed_between_the_channel_read_and_the_hq_write_loses_and_doubles_nothing():
+    from hqcommerce.services.faults import PJOB_BETWEEN_CHANNEL_READ_AND_HQ_WRITE
+
+    stores = [ChannelFactory(), ChannelFactory(channel_database=ChannelDatabaseFactory())]
+    _add_work(random.Random(1), stores, 0)
+
+    _killed_at(PJOB_BETWEEN_CHANNEL_READ_AND_HQ_WRITE, "run_pjob")
+    assert not AsyncStagingRecord.objects.exists()
+    _rerun("run_pjob")
+
+    created = sum(AsyncCustomer.objects.using(s.database_alias).count() for s in stores)
+    sales = sum(ChannelTransaction.objects.using(s.database_alias).count() for s in stores)
+    assert AsyncStagingRecord.objects.count() == created == 50
+    assert UploadedTransaction.objects.count() == sales
+    for store in stores:
+        store.refresh_from_db()
+        counter = ChannelReplicationState.objects.using(store.database_alias).get(
+            channel_id=store.pk
+        )
+        assert store.upload_watermark == counter.upload_counter
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_1010_killed_between_the_hq_read_and_the_channel_write_loses_and_doubles_nothing():
+    from hqcommerce.services.customer_sync import customer_sync_run
+    from hqcommerce.services.faults import DISTRIBUTION_BETWEEN_HQ_READ_AND_CHANNEL_WRITE
+    from hqcommerce.services.upload import pjob_run
+
+    stores = [ChannelFactory(), ChannelFactory(channel_database=ChannelDatabaseFactory())]
+    _add_work(random.Random(2), stores, 0)
+    pjob_run()
+    customer_sync_run()
+
+    _killed_at(DISTRIBUTION_BETWEEN_HQ_READ_AND_CHANNEL_WRITE, "run_1010")
+    for store in stores:
+        assert not channel_customer_copies(store).exists()
+        assert download_watermark(alias=store.database_alias, job="1010") == 0
+    _rerun("run_1010")
+
+    head = replication_head()
+    for store in stores:
+        copies = channel_customer_copies(store)
+        assert copies.count() == Customer.objects.count()
+        assert copies.values("account_number").distinct().count() == copies.count()
+        assert download_watermark(alias=store.database_alias, job="1010") == head
+        converted = set(Customer.objects.values_list("origin_async_id", flat=True))
+        unmapped = AsyncCustomer.objects.using(store.database_alias).filter(
+            async_id__in=converted, account_number=""
+        )
+        assert not unmapped.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_1070_killed_between_the_hq_read_and_the_channel_write_is_repaired_by_the_next():
+    from channels_app.models import Store, StoreDeviceKey
+    from hqcommerce.models import DeviceKey
+    from hqcommerce.services.faults import CONFIGURATION_BETWEEN_HQ_READ_AND_CHANNEL_WRITE
+
+    store = ChannelFactory(configured=False, channel_database=ChannelDatabaseFactory())
+    DeviceKey.objects.create_key(name="R1", channel=store)  # not written through
+
+    _killed_at(CONFIGURATION_BETWEEN_HQ_READ_AND_CHANNEL_WRITE, "run_1070")
+    assert not Store.objects.using(store.database_alias).filter(pk=store.pk).exists()
+    _rerun("run_1070")
+
+    assert Store.objects.using(store.database_alias).get(pk=store.pk).code == store.code
+    assert (
+        StoreDeviceKey.objects.using(store.database_alias).filter(channel_id=store.pk).count() == 1
+    )
+    assert download_watermark(alias=store.database_alias, job="1070") == 1

@@ -1,12 +1,12 @@
 import pytest
 
+from channels_app.errors import NumberSequenceExhaustedError
+from channels_app.validation import ChannelDefaults, customer_payload_clean
 from hqcommerce.models import AsyncStagingRecord, Customer, NumberSequence
 from hqcommerce.models.staging import StagingStatus
 from hqcommerce.services.customer_sync import customer_sync_run
 from hqcommerce.services.customers import NewCustomer, customers_create
-from hqcommerce.services.errors import NumberSequenceExhaustedError
 from hqcommerce.services.upload import pjob_run
-from hqcommerce.services.validation import ChannelDefaults, customer_payload_clean
 from tests.factories import ChannelFactory
 
 BAD_EMAIL = [{"kind": "email", "value": "not-an-email"}]

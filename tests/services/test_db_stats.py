@@ -7,7 +7,7 @@ import re
 import time
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 
 from channels_app.services.pos import pos_customer_create
 from hqcommerce.db import stats
@@ -31,15 +31,15 @@ def _load_attributes(channel, count: int) -> Customer:
     return customer
 
 
-def _until_stale(table: str) -> list[str]:
+def _until_stale(table: str, using: str = "default") -> list[str]:
     """The server publishes a backend's row counts up to a second after its commit."""
-    with connection.cursor() as cursor:
+    with connections[using].cursor() as cursor:
         cursor.execute("SELECT pg_stat_force_next_flush()")
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        with connection.cursor() as cursor:
+        with connections[using].cursor() as cursor:
             cursor.execute("SELECT pg_stat_clear_snapshot()")
-        found = stale_tables([table])
+        found = stale_tables([table], using=using)
         if found:
             return found
         time.sleep(0.2)
@@ -127,12 +127,12 @@ def test_the_p_job_analyzes_a_freshly_loaded_backlog_before_reading_it(channel):
         ],
     )
     tables = [AsyncCustomer._meta.db_table, AsyncCustomerContact._meta.db_table]
-    assert _until_stale(tables[1]) == [tables[1]]
+    assert _until_stale(tables[1], using=channel.database_alias) == [tables[1]]
 
     result = pjob_run(channels=[channel.code])
 
     assert result.processed == 1500 and result.failed == 0
-    with connection.cursor() as cursor:
+    with connections[channel.database_alias].cursor() as cursor:
         cursor.execute("SELECT relname, reltuples FROM pg_class WHERE relname = ANY(%s)", [tables])
         assert {name: rows >= 1500 for name, rows in cursor.fetchall()} == dict.fromkeys(
             tables, True

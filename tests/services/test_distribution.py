@@ -1,7 +1,8 @@
 from django.db import transaction
 
-from channels_app.models import AsyncCustomer, ChannelCustomer
+from channels_app.models import AsyncCustomer, ChannelCustomer, DownloadState
 from channels_app.selectors import channel_customer_copies
+from channels_app.services.replica import download_watermark
 from hqcommerce.models import ChannelDatabase, Customer
 from hqcommerce.services.customer_sync import customer_sync_run
 from hqcommerce.services.distribution import distribution_run
@@ -41,7 +42,7 @@ def test_1010_brings_the_customer_to_every_channel(channel, make_async_customer)
     for other in others:
         copy = channel_customer_copies(other).get(async_id=async_id)
         assert copy.origin_channel_code == channel.code
-    assert not AsyncCustomer.objects.filter(channel__in=others).exists()
+    assert not AsyncCustomer.objects.filter(channel_id__in=[o.pk for o in others]).exists()
 
 
 def test_stores_sharing_a_channel_database_share_one_copy(channel, make_async_customer):
@@ -55,8 +56,12 @@ def test_stores_sharing_a_channel_database_share_one_copy(channel, make_async_cu
     assert channel_customer_copies(neighbour).get().async_id == async_id
 
 
+def _watermark(database) -> int:
+    return download_watermark(alias=database.database_alias, job="1010")
+
+
 def test_1010_writes_one_copy_per_channel_database_and_maps_each_store(db, make_async_customer):
-    first_db, second_db = ChannelDatabaseFactory(), ChannelDatabaseFactory()
+    first_db, second_db = ChannelDatabase.objects.get(code="DEFAULT"), ChannelDatabaseFactory()
     store_a = ChannelFactory(channel_database=first_db)
     store_b = ChannelFactory(channel_database=first_db)
     store_c = ChannelFactory(channel_database=second_db)
@@ -68,18 +73,18 @@ def test_1010_writes_one_copy_per_channel_database_and_maps_each_store(db, make_
 
     assert result.processed == 6  # three customers, two databases
     for database in (first_db, second_db):
-        assert ChannelCustomer.objects.filter(channel_database=database).count() == 3
-        database.refresh_from_db()
-        assert database.download_watermark == replication_head()
+        assert ChannelCustomer.objects.using(database.database_alias).count() == 3
+        assert _watermark(database) == replication_head()
     for store, async_id in created.items():
         account = Customer.objects.get(origin_async_id=async_id).account_number
-        assert AsyncCustomer.objects.get(channel=store, async_id=async_id).account_number == account
+        mine = AsyncCustomer.objects.using(store.database_alias).get(async_id=async_id)
+        assert mine.account_number == account
         for viewer in (store_a, store_b, store_c):
             assert channel_customer_copies(viewer).filter(account_number=account).exists()
 
 
 def test_1010_for_one_store_updates_only_its_channel_database(db, make_async_customer):
-    first_db, second_db = ChannelDatabaseFactory(), ChannelDatabaseFactory()
+    first_db, second_db = ChannelDatabase.objects.get(code="DEFAULT"), ChannelDatabaseFactory()
     store_a = ChannelFactory(channel_database=first_db)
     store_c = ChannelFactory(channel_database=second_db)
     make_async_customer(store_a)
@@ -90,8 +95,7 @@ def test_1010_for_one_store_updates_only_its_channel_database(db, make_async_cus
 
     assert channel_customer_copies(store_a).count() == 1
     assert not channel_customer_copies(store_c).exists()
-    second_db.refresh_from_db()
-    assert second_db.download_watermark == 0
+    assert _watermark(second_db) == 0
 
 
 def test_second_1010_run_changes_nothing(channel, make_async_customer):
@@ -112,14 +116,13 @@ def test_1010_moves_the_watermark_with_each_batch(channel, make_async_customer, 
     result = distribution_run(channels=[channel.code])
 
     assert result.processed == 5
-    channel.channel_database.refresh_from_db()
-    assert channel.channel_database.download_watermark == replication_head()
+    assert _watermark(channel.channel_database) == replication_head()
 
 
 def test_a_lost_watermark_resends_and_the_channel_copy_absorbs_it(channel, make_async_customer):
     _convert_without_1010(channel, make_async_customer, count=2)
     distribution_run()
-    ChannelDatabase.objects.filter(pk=channel.channel_database_id).update(download_watermark=0)
+    DownloadState.objects.using(channel.database_alias).update(watermark=0)
 
     result = distribution_run()
 

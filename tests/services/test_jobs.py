@@ -1,9 +1,9 @@
 import pytest
 from django_q.models import Schedule
 
+from channels_app.errors import UnknownChannelError
 from hqcommerce.models import JobRun
 from hqcommerce.models.jobs import JobKind, JobStatus, TriggeredBy
-from hqcommerce.services.errors import UnknownChannelError
 from hqcommerce.services.jobs import job_enqueue, job_run_create, job_run_execute
 from hqcommerce.services.schedules import schedules_install
 from hqcommerce.tasks import run_job, run_scheduled_job
@@ -95,7 +95,7 @@ def test_schedules_install_is_idempotent_and_keeps_edited_intervals(db):
     again = schedules_install(minutes=15)
 
     assert not any(created for _, created in again)
-    assert Schedule.objects.count() == 5
+    assert Schedule.objects.count() == 6
     assert Schedule.objects.get(name="Statement posting (EOD)").schedule_type == Schedule.DAILY
     assert Schedule.objects.get(name="1010 (Customers)").minutes == 5
     assert set(Schedule.objects.values_list("func", flat=True)) == {

@@ -3,10 +3,10 @@ from decimal import Decimal
 
 import pytest
 
+from channels_app.errors import ConflictError, InputValidationError, PendingCustomerError
 from channels_app.services.pos import pos_transaction_record
 from hqcommerce.models import AsyncStagingRecord, Customer, SalesOrder, UploadedTransaction
 from hqcommerce.services.customer_sync import customer_sync_run
-from hqcommerce.services.errors import ConflictError, InputValidationError, PendingCustomerError
 from hqcommerce.services.order_sync import order_sync_run
 from hqcommerce.services.pipeline import convert_run
 from hqcommerce.services.upload import pjob_run

@@ -1,12 +1,12 @@
 import pytest
 from django.contrib.auth.models import Group, User
 
+from channels_app.errors import CustomerValidationError
 from channels_app.selectors import channel_customer_copies
 from channels_app.services.pos import pos_partner_request_create
 from hqcommerce.models import AsyncStagingRecord, Customer, Prospect
 from hqcommerce.services.customer_sync import customer_sync_run
 from hqcommerce.services.distribution import distribution_run
-from hqcommerce.services.errors import CustomerValidationError
 from hqcommerce.services.partners import (
     ProspectDecisionError,
     prospect_approve,

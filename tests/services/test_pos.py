@@ -1,10 +1,10 @@
 import pytest
 
+from channels_app.errors import CustomerValidationError, HQUnavailableError
 from channels_app.models import AsyncCustomer, ChannelReplicationState
-from channels_app.selectors import channel_customer_copies
+from channels_app.selectors import channel_customer_copies, store_of
 from channels_app.services import pos
 from hqcommerce.models import Customer
-from hqcommerce.services.errors import CustomerValidationError, HQUnavailableError
 from tests.factories import CustomerDataFactory
 
 
@@ -28,7 +28,7 @@ def test_async_mode_store_saves_customer_under_guid_pending_sync(channel):
     assert result.account_number is None
     assert result.display_id == "Pending sync"
     stored = AsyncCustomer.objects.get(async_id=result.async_id)
-    assert stored.channel == channel
+    assert stored.channel_id == channel.pk
     assert stored.first_name == "Ana"
     assert stored.is_pending_sync
     assert stored.addresses.count() == 1
@@ -36,10 +36,15 @@ def test_async_mode_store_saves_customer_under_guid_pending_sync(channel):
     assert not Customer.objects.exists()
 
 
-def test_sync_mode_store_falls_back_to_async_when_hq_is_unreachable(sync_channel):
-    result = pos.pos_customer_create(
-        channel=sync_channel, data=CustomerDataFactory(), hq_unreachable=True
-    )
+@pytest.mark.django_db(transaction=True)
+def test_sync_mode_store_falls_back_to_async_when_hq_database_is_down():
+    from tests.factories import SyncChannelFactory
+    from tests.reliability.helpers import database_down
+
+    sync_channel = SyncChannelFactory()
+    store = store_of(sync_channel)
+    with database_down("default"):
+        result = pos.pos_customer_create(channel=store, data=CustomerDataFactory())
 
     assert result.status == pos.PENDING_SYNC
     assert AsyncCustomer.objects.filter(async_id=result.async_id).exists()
@@ -47,10 +52,11 @@ def test_sync_mode_store_falls_back_to_async_when_hq_is_unreachable(sync_channel
 
 
 def test_failed_real_time_call_falls_back_to_async(sync_channel, monkeypatch):
-    def unreachable(**kwargs):
-        raise HQUnavailableError("connection refused")
+    class Unreachable:
+        def customer_create(self, **kwargs):
+            raise HQUnavailableError("connection refused")
 
-    monkeypatch.setattr(pos, "customer_create_realtime", unreachable)
+    monkeypatch.setattr(pos, "hq_service", Unreachable)
 
     result = pos.pos_customer_create(channel=sync_channel, data=CustomerDataFactory())
 
@@ -79,7 +85,7 @@ def test_async_records_get_increasing_upload_counters_per_channel(channel, make_
     ids = [make_async_customer(channel) for _ in range(3)]
     counters = [AsyncCustomer.objects.get(async_id=i).upload_counter for i in ids]
     assert counters == [1, 2, 3]
-    assert ChannelReplicationState.objects.get(channel=channel).upload_counter == 3
+    assert ChannelReplicationState.objects.get(channel_id=channel.pk).upload_counter == 3
 
 
 @pytest.mark.parametrize("returning", [True, False], ids=["update-returning", "plain-update"])
@@ -87,8 +93,8 @@ def test_each_channel_record_takes_the_next_counter_from_a_new_or_existing_state
     channel, monkeypatch, returning
 ):
     """Counters are 1, 2, 3 per channel whether the database can UPDATE ... RETURNING or not."""
-    monkeypatch.setattr(pos, "_update_returning", lambda: returning)
-    ChannelReplicationState.objects.filter(channel=channel).delete()
+    monkeypatch.setattr(pos, "_update_returning", lambda alias: returning)
+    ChannelReplicationState.objects.filter(channel_id=channel.pk).delete()
 
     created = [
         pos.pos_customer_create(channel=channel, data=CustomerDataFactory()) for _ in range(3)
@@ -96,4 +102,4 @@ def test_each_channel_record_takes_the_next_counter_from_a_new_or_existing_state
 
     counters = [AsyncCustomer.objects.get(async_id=r.async_id).upload_counter for r in created]
     assert counters == [1, 2, 3]
-    assert ChannelReplicationState.objects.get(channel=channel).upload_counter == 3
+    assert ChannelReplicationState.objects.get(channel_id=channel.pk).upload_counter == 3

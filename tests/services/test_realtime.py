@@ -2,12 +2,13 @@
 
 import pytest
 
-from channels_app.models import AsyncCustomer
+from channels_app.models import AsyncCustomer, ConversionTrigger, TriggerState
 from channels_app.selectors import channel_customer_copies
-from hqcommerce.models import ConversionTrigger, Customer, JobRun
-from hqcommerce.models.jobs import TriggerState
+from hqcommerce.models import Customer, JobRun
 from hqcommerce.services import jobs as jobs_service
+from hqcommerce.services.configuration import channel_configuration_push
 from hqcommerce.services.jobs import job_run_execute
+from hqcommerce.services.realtime import auto_convert_poll
 from hqcommerce.tasks import run_scheduled_job
 from tests.factories import ChannelFactory
 
@@ -31,10 +32,13 @@ def worker(monkeypatch, settings):
 
 
 def _create(channel, make_async_customer, n, django_capture_on_commit_callbacks, **kw):
+    """Stores create customers; after each, HQ's trigger watcher polls (as it does every
+    HQ_TRIGGER_POLL_SECONDS)."""
     ids = []
     for _ in range(n):
+        ids.append(make_async_customer(channel, **kw))
         with django_capture_on_commit_callbacks(execute=True):
-            ids.append(make_async_customer(channel, **kw))
+            auto_convert_poll()
     return ids
 
 
@@ -60,7 +64,7 @@ def test_a_burst_queues_one_conversion_per_channel_and_draining_converts_all(
     assert not AsyncCustomer.objects.filter(account_number="").exists()
     assert set(ConversionTrigger.objects.values_list("state", flat=True)) == {TriggerState.IDLE}
     # Each trigger names the run that served it, and counts it.
-    assert set(ConversionTrigger.objects.values_list("last_job_run", "runs")) == {(run.pk, 1)}
+    assert set(ConversionTrigger.objects.values_list("last_job_run_id", "runs")) == {(run.pk, 1)}
 
 
 def test_records_arriving_while_a_run_is_running_get_exactly_one_more_run(
@@ -71,12 +75,12 @@ def test_records_arriving_while_a_run_is_running_get_exactly_one_more_run(
     assert len(queue) == 1
     # The worker has picked the run up and is converting.
     JobRun.objects.update(status="running")
-    ConversionTrigger.objects.filter(channel=channel).update(state=TriggerState.RUNNING)
+    ConversionTrigger.objects.filter(channel_id=channel.pk).update(state=TriggerState.RUNNING)
 
     late = _create(channel, make_async_customer, 10, django_capture_on_commit_callbacks)
 
     assert len(queue) == 1  # still one: the others wait as a single rerun
-    trigger = ConversionTrigger.objects.get(channel=channel)
+    trigger = ConversionTrigger.objects.get(channel_id=channel.pk)
     assert (trigger.state, trigger.rerun) == (TriggerState.RUNNING, True)
     from hqcommerce.services.realtime import auto_convert_finished
 
@@ -103,7 +107,7 @@ def test_a_failing_record_is_not_retried_in_a_loop(
 
     assert queue == []
     assert JobRun.objects.filter(kind="convert").count() == 1
-    assert ConversionTrigger.objects.get(channel=channel).state == TriggerState.IDLE
+    assert ConversionTrigger.objects.get(channel_id=channel.pk).state == TriggerState.IDLE
 
 
 def test_with_the_worker_stopped_nothing_is_lost_and_the_schedule_converts(
@@ -141,6 +145,7 @@ def test_disabling_the_trigger_falls_back_to_schedules_only(
     queue, _ = worker
     channel.profile.auto_convert = False
     channel.profile.save()
+    channel_configuration_push(channels=[channel])  # as saving it in the admin does
 
     _create(channel, make_async_customer, 3, django_capture_on_commit_callbacks)
 
@@ -152,13 +157,13 @@ def test_a_failure_to_queue_never_loses_the_pos_write(
     channel, make_async_customer, worker, monkeypatch, django_capture_on_commit_callbacks
 ):
     queue, drain = worker
-    from hqcommerce.services import realtime
+    from channels_app.services import pos
 
     def broken(channel):
-        raise RuntimeError("broker down")
+        raise RuntimeError("trigger table unavailable")
 
     with monkeypatch.context() as patch:
-        patch.setattr(realtime, "_enqueue", broken)
+        patch.setattr(pos, "conversion_request", broken)
         (guid,) = _create(channel, make_async_customer, 1, django_capture_on_commit_callbacks)
 
     assert AsyncCustomer.objects.filter(async_id=guid).exists()
@@ -175,8 +180,9 @@ def test_other_async_records_trigger_too(
     channel, worker, record_sale, django_capture_on_commit_callbacks
 ):
     queue, _ = worker
+    record_sale(channel, kind="cash_and_carry")
     with django_capture_on_commit_callbacks(execute=True):
-        record_sale(channel, kind="cash_and_carry")
+        auto_convert_poll()
     assert len(queue) == 1
 
 
@@ -236,15 +242,22 @@ def test_a_covered_pos_write_learns_it_with_its_counter_in_one_statement(
 ):
     """Under load nearly every write finds a run queued: it must not pay a round trip of its
     own to learn that."""
-    from django.db import connection
+    from django.conf import settings
+    from django.db import connections
     from django.test.utils import CaptureQueriesContext
 
     queue, _drain = worker
     _create(channel, make_async_customer, 1, django_capture_on_commit_callbacks)
     assert len(queue) == 1
 
-    with CaptureQueriesContext(connection) as queries:
-        _create(channel, make_async_customer, 1, django_capture_on_commit_callbacks)
+    store_database = connections[settings.CHANNEL_DATABASES["DEFAULT"]]
+    with (
+        CaptureQueriesContext(store_database) as queries,
+        CaptureQueriesContext(connections["default"]) as hq_queries,
+    ):
+        make_async_customer(channel)
+
+    assert hq_queries.captured_queries == []  # the POS never touches HQ
 
     trigger_table = ConversionTrigger._meta.db_table
     touching = [q["sql"] for q in queries.captured_queries if trigger_table in q["sql"]]

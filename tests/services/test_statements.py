@@ -2,13 +2,13 @@ import datetime as dt
 
 import pytest
 
+from channels_app.errors import InputValidationError
+from channels_app.validation import ChannelDefaults, customer_payload_clean
 from hqcommerce.models import AsyncStagingRecord, Customer, SalesOrder, Statement
 from hqcommerce.models.sales import StatementStatus
 from hqcommerce.services.customers import NewCustomer, customers_create
-from hqcommerce.services.errors import InputValidationError
 from hqcommerce.services.statements import statement_post_run
 from hqcommerce.services.upload import pjob_run
-from hqcommerce.services.validation import ChannelDefaults, customer_payload_clean
 
 BAD_NAME = {"first_name": "", "last_name": ""}
 

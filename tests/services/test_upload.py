@@ -1,8 +1,8 @@
-from django.db import connection
+from django.db import connections
 from django.test.utils import CaptureQueriesContext
 
 from channels_app.models import AsyncCustomer, ChannelReplicationState
-from hqcommerce.models import AsyncStagingRecord, JobRun, UploadedTransaction
+from hqcommerce.models import AsyncStagingRecord, Channel, JobRun, UploadedTransaction
 from hqcommerce.models.jobs import JobStatus, TriggeredBy
 from hqcommerce.services.jobs import job_run_create, job_run_execute
 from hqcommerce.services.upload import pjob_run
@@ -25,8 +25,9 @@ def test_pjob_uploads_async_customers_with_their_records_to_staging(channel, mak
     assert record.payload["attributes"] == [{"name": "VIP", "value": "yes"}]
     assert record.payload["addresses"][0]["city"] == "Madrid"
     assert AsyncCustomer.objects.get(async_id=async_id).uploaded_at is not None
-    state = ChannelReplicationState.objects.get(channel=channel)
-    assert state.upload_watermark == state.upload_counter == 1
+    state = ChannelReplicationState.objects.get(channel_id=channel.pk)
+    channel.refresh_from_db()
+    assert channel.upload_watermark == state.upload_counter == 1
 
 
 def test_second_pjob_run_uploads_nothing(channel, make_async_customer):
@@ -44,7 +45,7 @@ def test_reupload_after_a_lost_watermark_duplicates_nothing(channel, make_async_
     for _ in range(3):
         make_async_customer(channel)
     pjob_run()
-    ChannelReplicationState.objects.filter(channel=channel).update(upload_watermark=0)
+    Channel.objects.filter(pk=channel.pk).update(upload_watermark=0)
 
     result = pjob_run()
 
@@ -80,7 +81,7 @@ def test_pjob_uploads_in_batches(channel, make_async_customer, settings):
         make_async_customer(channel)
 
     assert pjob_run().created == 5
-    assert ChannelReplicationState.objects.get(channel=channel).upload_watermark == 5
+    assert Channel.objects.get(pk=channel.pk).upload_watermark == 5
 
 
 def test_dry_run_writes_nothing_but_its_job_run(channel, make_async_customer):
@@ -92,7 +93,7 @@ def test_dry_run_writes_nothing_but_its_job_run(channel, make_async_customer):
     assert run.status == JobStatus.SUCCEEDED
     assert (run.processed, run.progress_done, run.progress_total) == (1, 1, 1)
     assert not AsyncStagingRecord.objects.exists()
-    assert ChannelReplicationState.objects.get(channel=channel).upload_watermark == 0
+    assert Channel.objects.get(pk=channel.pk).upload_watermark == 0
     assert AsyncCustomer.objects.get().uploaded_at is None
     assert JobRun.objects.count() == 1
 
@@ -118,8 +119,8 @@ def test_pjob_uploads_every_kind_in_counter_order_across_batches(
     )
     assert operations == ["create", "add_address", "create", "update", "create"]
     assert UploadedTransaction.objects.count() == 1
-    state = ChannelReplicationState.objects.get(channel=channel)
-    assert state.upload_watermark == state.upload_counter == 6
+    state = ChannelReplicationState.objects.get(channel_id=channel.pk)
+    assert Channel.objects.get(pk=channel.pk).upload_watermark == state.upload_counter == 6
 
 
 def test_pjob_reads_only_the_kinds_it_has_records_of(channel, make_async_customer):
@@ -128,7 +129,7 @@ def test_pjob_reads_only_the_kinds_it_has_records_of(channel, make_async_custome
     for _ in range(3):
         make_async_customer(channel)
 
-    with CaptureQueriesContext(connection) as queries:
+    with CaptureQueriesContext(connections[channel.database_alias]) as queries:
         assert pjob_run().created == 3
 
     others = ("asyncaddress", "asynccustomeredit", "partnerrequest", "channeltransaction")

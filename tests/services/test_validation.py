@@ -1,7 +1,7 @@
 import pytest
 
-from hqcommerce.services.errors import CustomerValidationError
-from hqcommerce.services.validation import (
+from channels_app.errors import CustomerValidationError
+from channels_app.validation import (
     ChannelDefaults,
     customer_payload_clean,
     customer_payload_shape_errors,

@@ -1,9 +1,9 @@
 from django.core.management.base import CommandError
 from django.utils.translation import gettext_lazy as _
 
+from channels_app.errors import HQError
 from hqcommerce.management.base import ProjectCommand
 from hqcommerce.services.devices import device_key_create
-from hqcommerce.services.errors import HQError
 
 
 class Command(ProjectCommand):

@@ -9,7 +9,10 @@ from hqcommerce.management.base import ProjectCommand
 
 
 class Command(ProjectCommand):
-    help = _("Start the web server and one django-q2 worker together; Ctrl-C stops both.")
+    help = _(
+        "Start the web server, one django-q2 worker and the trigger watcher together; "
+        "Ctrl-C stops them all."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
@@ -22,10 +25,11 @@ class Command(ProjectCommand):
         manage = [sys.executable, "manage.py"]
         processes = [
             subprocess.Popen([*manage, "qcluster"]),
+            subprocess.Popen([*manage, "watch_triggers"]),
             subprocess.Popen([*manage, "runserver", options["addrport"]]),
         ]
         self.stdout.write(
-            _("Web server on http://%(addrport)s/admin/ and one worker.")
+            _("Web server on http://%(addrport)s/admin/, one worker and the trigger watcher.")
             % {"addrport": options["addrport"]}
         )
         try:

@@ -3,9 +3,9 @@ import json
 from django.core.management.base import CommandError
 from django.utils.translation import gettext_lazy as _
 
+from channels_app.errors import HQError
 from hqcommerce.management.base import ProjectCommand
 from hqcommerce.selectors import sync_status
-from hqcommerce.services.errors import HQError
 from hqcommerce.services.jobs import channels_resolve
 
 COLUMNS = [

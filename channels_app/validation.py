@@ -21,14 +21,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.utils.translation import gettext as _
 
+from channels_app.errors import CustomerValidationError
 from hqcommerce.models.customers import (
     AddressPurpose,
     ContactKind,
     PartyType,
     ReceiptPreference,
 )
-
-from .errors import CustomerValidationError
 
 # Choices' `.values` builds a new list on every access; validation runs per record.
 _PARTY_TYPES = tuple(PartyType.values)

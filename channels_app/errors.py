@@ -25,6 +25,10 @@ class UnknownChannelError(HQError):
         )
 
 
+class StoreNotConfiguredError(HQError):
+    """A store HQ knows that its channel database has not received yet (1070 brings it)."""
+
+
 class HQUnavailableError(HQError):
     """The real-time call to HQ failed; the POS falls back to async creation."""
 

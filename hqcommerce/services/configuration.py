@@ -1,0 +1,115 @@
+"""1070 (Channel configuration): HQ's configuration of each store, sent down to its channel
+database, so the POS works from it without asking HQ (D365's 1070 and 1090 jobs).
+
+What goes down, per store: its code and name, its functionality profile's switches (async
+creation, near-real-time conversion), what new customers inherit from its default customer,
+and its registers' device keys (hashed). Each run sends every store of each database it
+touches: a few rows a store, so a missed run is simply repaired by the next. HQ also writes
+one store through at once (`channel_configuration_push`) when staff change it or one of its
+keys, if its database answers; otherwise the next run brings it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from channels_app.databases import ChannelDatabaseUnavailable, reaching
+from channels_app.services.config import configuration_apply
+from hqcommerce.models import Channel, DeviceKey, JobRun
+
+from .customers import channel_defaults
+from .faults import CONFIGURATION_BETWEEN_HQ_READ_AND_CHANNEL_WRITE, crash_point
+from .jobs import JobResult, JobTracker, ProgressCallback, channels_resolve, heap_frozen
+
+logger = logging.getLogger(__name__)
+
+
+def store_configuration(channel: Channel) -> dict:
+    """What the channel database keeps of this store."""
+    defaults = channel_defaults(channel)
+    return {
+        "id": channel.pk,
+        "code": channel.code,
+        "name": channel.name,
+        "create_customer_async": channel.profile.create_customer_async,
+        "auto_convert": channel.profile.auto_convert,
+        "default_party_type": defaults.party_type,
+        "default_customer_group": defaults.customer_group,
+        "default_currency": defaults.currency,
+        "default_language": defaults.language,
+        "default_receipt_preference": defaults.receipt_preference,
+        "default_affiliations": list(defaults.affiliations),
+    }
+
+
+def _keys(channels: Iterable[Channel]) -> list[dict]:
+    return list(
+        DeviceKey.objects.filter(channel__in=list(channels)).values(
+            "id", "channel_id", "prefix", "hashed_key", "created", "name", "revoked", "expiry_date"
+        )
+    )
+
+
+def _stores(channels: Iterable[Channel]) -> list[Channel]:
+    return list(
+        Channel.objects.filter(pk__in=[c.pk for c in channels]).select_related(
+            "profile", "default_customer", "channel_database"
+        )
+    )
+
+
+@heap_frozen
+def channel_configuration_run(
+    *,
+    channels: list[str] | None = None,
+    dry_run: bool = False,
+    job_run: JobRun | None = None,
+    progress: ProgressCallback | None = None,
+) -> JobResult:
+    """Send every store of each channel database that serves the selected stores."""
+    tracker = JobTracker(job_run, progress, dry_run=dry_run)
+    selected = channels_resolve(channels)
+    databases = {c.channel_database_id for c in selected}
+    stores = _stores(Channel.objects.filter(channel_database_id__in=databases))
+    by_alias: dict[str, list[Channel]] = {}
+    for store in stores:
+        by_alias.setdefault(store.database_alias, []).append(store)
+    tracker.add_total(len(stores))
+    for alias, members in sorted(by_alias.items()):
+        if dry_run:
+            tracker.advance(processed=len(members), created=len(members))
+            continue
+        try:
+            _send(alias, members, complete=True)
+        except ChannelDatabaseUnavailable as exc:
+            tracker.database_unreachable(exc.code, exc.reason)
+            continue
+        tracker.advance(processed=len(members), created=len(members))
+    return tracker.result
+
+
+def _send(alias: str, members: list[Channel], *, complete: bool) -> None:
+    stores, keys = [store_configuration(c) for c in members], _keys(members)
+    crash_point(CONFIGURATION_BETWEEN_HQ_READ_AND_CHANNEL_WRITE)
+    with reaching(alias):
+        configuration_apply(alias=alias, stores=stores, keys=keys, complete=complete)
+
+
+def channel_configuration_push(*, channels: Iterable[Channel]) -> list[str]:
+    """Write these stores' configuration and keys through to their channel databases now.
+
+    Best effort: a database that does not answer is logged and left to the next 1070 run.
+    Returns the codes of the databases that could not be reached.
+    """
+    missed = []
+    by_alias: dict[str, list[Channel]] = {}
+    for store in _stores(channels):
+        by_alias.setdefault(store.database_alias, []).append(store)
+    for alias, members in by_alias.items():
+        try:
+            _send(alias, members, complete=False)
+        except ChannelDatabaseUnavailable as exc:
+            logger.warning("%s; its stores get their configuration at the next 1070", exc)
+            missed.append(exc.code)
+    return missed
