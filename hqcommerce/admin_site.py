@@ -63,9 +63,16 @@ class HQAdminSite(admin.AdminSite):
             }
             for item in backlog
         ]
+        databases = channel_databases_status()
         context = {
             **self.each_context(request),
             "title": gettext("Synchronization dashboard"),
+            "databases": databases,
+            "databases_down": [db.code for db in databases if not db.reachable],
+            "fallbacks": sum(db.realtime_fallbacks for db in databases),
+            "last_fallback_at": max(
+                (db.last_fallback_at for db in databases if db.last_fallback_at), default=None
+            ),
             "rows": rows,
             "stage_names": [name for name, _count in backlog[0].stages] if backlog else [],
             "backlog_chart": charts.stacked_bars([(r["channel"], r["stages"]) for r in rows]),

@@ -95,31 +95,35 @@ def test_the_api_answers_framework_errors_in_the_requested_language(db):
     assert "credenciales" in response.json()["errors"][0]["detail"].lower()
 
 
-def test_on_sqlite_an_auto_run_pauses_after_each_commit_and_other_writers_do_not(
-    transactional_db, settings, monkeypatch
+def test_on_sqlite_an_auto_run_pauses_after_each_channel_commit_and_other_writers_do_not(
+    transactional_db, settings, monkeypatch, make_async_customer
 ):
-    """Fair turns at SQLite's single write lock: POS writes waiting while a near-real-time
-    conversion runs get in between its commits; web requests and bulk runs never pause."""
-    from django.db import connection, transaction
+    """Fair turns at a channel database's single SQLite write lock: POS writes waiting while a
+    near-real-time conversion writes that database get in between its commits; POS writes,
+    HQ's own commits and bulk runs never pause."""
+    from django.db import connections, transaction
 
     from hqcommerce.models import JobRun
     from hqcommerce.services import jobs
+    from tests.factories import ChannelFactory
 
-    if connection.vendor != "sqlite":
+    store = ChannelFactory()
+    channel_db = connections[store.database_alias]
+    if channel_db.vendor != "sqlite":
         pytest.skip("PostgreSQL has row locks; nothing to yield")
     pauses = []
     monkeypatch.setattr("hqcommerce.db.sqlite3.base.time.sleep", pauses.append)
     settings.HQ_SQLITE_JOB_YIELD_MS = 20
 
-    with transaction.atomic():  # a web request's transaction
+    make_async_customer(store)  # a POS write
+    with transaction.atomic():  # a back-office request's transaction
         JobRun.objects.create(kind="pjob", triggered_by="user")
+    for kind in ("pjob", "customer_sync"):
+        jobs.job_run_execute(jobs.job_run_create(kind=kind, triggered_by="command").pk)
     assert pauses == []
 
-    bulk = jobs.job_run_create(kind="pjob", triggered_by="command")
-    jobs.job_run_execute(bulk.pk)
-    assert pauses == []
-
-    auto = jobs.job_run_create(kind="pjob", triggered_by="auto")
-    jobs.job_run_execute(auto.pk)
+    auto = jobs.job_run_create(kind="distribution", triggered_by="auto")
+    jobs.job_run_execute(auto.pk)  # writes the store's channel database
     assert pauses and set(pauses) == {0.02}
-    assert connection.yield_after_commit == 0.0  # back to normal after the run
+    assert channel_db.yield_after_commit == 0.0  # back to normal after the run
+    assert connections["default"].yield_after_commit == 0.0

@@ -16,6 +16,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from channels_app.db.counters import counter_increment
 from channels_app.errors import (
     ConflictError,
     CustomerValidationError,
@@ -53,7 +54,7 @@ from channels_app.validation import (
 )
 
 from .replica import channel_customers_apply
-from .triggers import conversion_covered_sql, conversion_request, conversion_wanted
+from .triggers import conversion_request, conversion_wanted
 
 logger = logging.getLogger(__name__)
 SYNCED = "synced"
@@ -84,52 +85,16 @@ def upload_counter_next(*, channel: Store) -> int:
     if not connections[alias].in_atomic_block:
         raise RuntimeError("upload_counter_next must run inside the record's transaction")
     trigger = conversion_wanted(channel)
-    counter, covered = _counter_increment(alias, channel.pk, trigger=trigger)
+    counter, covered = counter_increment(alias, channel.pk, trigger=trigger)
     if counter is None:
         ChannelReplicationState.objects.using(alias).get_or_create(channel=channel)
-        counter, covered = _counter_increment(alias, channel.pk, trigger=trigger)
+        counter, covered = counter_increment(alias, channel.pk, trigger=trigger)
     # Every record that takes a counter is one the P-job will upload: ask for a (coalesced)
     # near-real-time conversion of this store in the same transaction, so the request
     # commits with the record, and on SQLite the POS takes the write lock only once.
     if trigger and not covered:
         _request_conversion(channel)
     return counter
-
-
-def _update_returning(alias: str) -> bool:
-    """PostgreSQL and SQLite 3.35+ (the version that brought RETURNING to both statements)."""
-    connection = connections[alias]
-    return connection.vendor == "postgresql" or connection.features.can_return_columns_from_insert
-
-
-def _counter_increment(alias: str, channel_id: int, *, trigger: bool) -> tuple[int | None, bool]:
-    """UPDATE ... RETURNING (SQLite 3.35+ and PostgreSQL): one statement on every POS write,
-    which with the trigger on also answers whether a queued conversion covers the write."""
-    connection = connections[alias]
-    table = connection.ops.quote_name(ChannelReplicationState._meta.db_table)
-    covered_sql, covered_params = (
-        conversion_covered_sql(alias, channel_id) if trigger else ("NULL", [])
-    )
-    if not (
-        connection.vendor == "postgresql" or connection.features.can_return_columns_from_insert
-    ):
-        state = ChannelReplicationState.objects.using(alias).filter(channel_id=channel_id)
-        if not state.update(upload_counter=F("upload_counter") + 1):
-            return None, False
-        counter = state.values_list("upload_counter", flat=True).get()
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {covered_sql}", covered_params)
-            return counter, bool(cursor.fetchone()[0])
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET upload_counter = upload_counter + 1 "
-            f"WHERE channel_id = %s RETURNING upload_counter, {covered_sql}",
-            [channel_id, *covered_params],
-        )
-        row = cursor.fetchone()
-    if row is None:
-        return None, False
-    return row[0], bool(row[1])
 
 
 def _fallback_count(channel: Store) -> None:

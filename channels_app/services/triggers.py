@@ -17,7 +17,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connections, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -32,26 +32,6 @@ def conversion_wanted(store: Store) -> bool:
 
 def _stale():
     return timezone.now() - timedelta(seconds=settings.HQ_TRIGGER_STALE_SECONDS)
-
-
-def conversion_covered_sql(alias: str, channel_id: int) -> tuple[str, list]:
-    """`EXISTS (...)` true when a conversion that will see a record written now is already
-    queued (or waiting to rerun), and its parameters. The POS puts it in the statement that
-    takes its upload counter, so under load a write pays no extra round trip for it."""
-    connection = connections[alias]
-    table = connection.ops.quote_name(ConversionTrigger._meta.db_table)
-    sql = (
-        f"EXISTS (SELECT 1 FROM {table} WHERE channel_id = %s AND changed_at >= %s "
-        "AND (state = %s OR (state = %s AND rerun = %s)))"
-    )
-    params = [
-        channel_id,
-        connection.ops.adapt_datetimefield_value(_stale()),
-        TriggerState.QUEUED.value,
-        TriggerState.RUNNING.value,
-        True,
-    ]
-    return sql, params
 
 
 def conversion_request(*, channel: Store) -> bool:

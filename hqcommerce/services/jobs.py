@@ -441,23 +441,32 @@ def job_batch_size() -> int:
 @contextmanager
 def _fair_writes(run: JobRun):
     """On SQLite, a near-real-time run writes in small transactions (HQ_AUTO_BATCH_SIZE
-    records) and pauses after each commit (hqcommerce/db/sqlite3), so a POS request never
-    waits long for the single write lock.
+    records) and pauses after each commit to a channel database (hqcommerce/db/sqlite3), so
+    a POS request never waits long for that database's single write lock. HQ's database
+    needs no pause: the POS never writes it.
 
     Only auto runs (and their steps, which run inside them): they exist because POS
     requests are writing right now. Scheduled and manual runs keep their full throughput.
     """
-    conn = connections["default"]
-    if run.triggered_by != TriggeredBy.AUTO or not hasattr(conn, "yield_after_commit"):
+    from channels_app.databases import channel_database_aliases
+
+    shared = [
+        connections[alias]
+        for alias in channel_database_aliases().values()
+        if hasattr(connections[alias], "yield_after_commit")
+    ]
+    if run.triggered_by != TriggeredBy.AUTO or not shared:
         yield
         return
-    previous = conn.yield_after_commit
-    conn.yield_after_commit = settings.HQ_SQLITE_JOB_YIELD_MS / 1000
+    previous = [conn.yield_after_commit for conn in shared]
+    for conn in shared:
+        conn.yield_after_commit = settings.HQ_SQLITE_JOB_YIELD_MS / 1000
     token = _batch_size.set(min(settings.HQ_AUTO_BATCH_SIZE, settings.HQ_JOB_BATCH_SIZE))
     try:
         yield
     finally:
-        conn.yield_after_commit = previous
+        for conn, before in zip(shared, previous, strict=True):
+            conn.yield_after_commit = before
         _batch_size.reset(token)
 
 

@@ -199,14 +199,17 @@ def test_the_channel_databases_page_shows_each_database_reachable_or_not(client)
 
     with database_down(there.database_alias):
         page = client.get("/admin/channel-databases/").content.decode()
+        dashboard = client.get("/admin/dashboard/").content.decode()
 
     default_row = page.split('data-database="DEFAULT"')[1].split("</tr>")[0]
     eu_row = page.split('data-database="EU"')[1].split("</tr>")[0]
     assert "Reachable" in default_row and here.code in default_row
     assert "rows, watermark" in default_row  # the last 1010 download, with its watermark
     assert "Unreachable" in eu_row and there.code in eu_row
-    dashboard = client.get("/admin/dashboard/").content.decode()
-    assert "Channel databases" in dashboard
+    summary = dashboard.split('id="channel-databases-summary"')[1].split("</p>")[0]
+    assert "unreachable: EU" in summary and "0 real-time fallbacks" in summary
+    there_row = dashboard.split(f'data-channel="{there.code}"')[1].split("</tr>")[0]
+    assert "Channel database unreachable" in there_row
 
 
 def test_a_job_started_while_hq_is_down_fails_at_once_with_a_clear_message():
@@ -227,3 +230,18 @@ def test_a_job_started_while_hq_is_down_fails_at_once_with_a_clear_message():
 
     assert tasks.run_scheduled_job("pjob") == JobStatus.SUCCEEDED
     assert AsyncStagingRecord.objects.count() == 1
+
+
+def test_a_key_made_while_its_channel_database_is_down_works_after_the_next_1070():
+    from django.core.management import call_command
+
+    store = ChannelFactory(channel_database=ChannelDatabaseFactory())
+    with database_down(store.database_alias):
+        _, secret = device_key_create(channel_code=store.code, name="POS-LATE")  # HQ answers
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {secret}")
+    assert client.get("/api/v1/health/").status_code == 401  # its database has not got it
+
+    call_command("run_1070")
+
+    assert client.get("/api/v1/health/").json() == {"ok": True, "channel": store.code}

@@ -93,7 +93,9 @@ def test_each_channel_record_takes_the_next_counter_from_a_new_or_existing_state
     channel, monkeypatch, returning
 ):
     """Counters are 1, 2, 3 per channel whether the database can UPDATE ... RETURNING or not."""
-    monkeypatch.setattr(pos, "_update_returning", lambda alias: returning)
+    from channels_app.db import counters
+
+    monkeypatch.setattr(counters, "_update_returning", lambda alias: returning)
     ChannelReplicationState.objects.filter(channel_id=channel.pk).delete()
 
     created = [
