@@ -128,12 +128,12 @@ def running_app(env: dict, *, workers: int = 2, qclusters: int = 1):
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while True:
             try:
-                urllib.request.urlopen(f"{base}/api/schema/", timeout=2)
+                urllib.request.urlopen(f"{base}/api/schema/", timeout=10)
                 break
-            except (urllib.error.URLError, ConnectionError):
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
                 if time.monotonic() > deadline:
                     raise RuntimeError("the app did not start") from None
                 time.sleep(0.3)

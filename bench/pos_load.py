@@ -41,10 +41,12 @@ SETUP = """
 import json
 from channels_app.services.bulk import async_customers_bulk_create
 from hqcommerce.models import Channel, FunctionalityProfile
+from hqcommerce.services.configuration import channel_configuration_push
 from hqcommerce.services.devices import device_key_create
 profile, _ = FunctionalityProfile.objects.get_or_create(name="Bench async", defaults={"create_customer_async": True})
 pos, _ = Channel.objects.get_or_create(code="POS01", defaults={"name": "POS", "profile": profile})
 backlog, _ = Channel.objects.get_or_create(code="BACKLOG", defaults={"name": "Backlog", "profile": profile})
+channel_configuration_push(channels=[pos, backlog])
 for start in range(0, %(backlog)d, 2000):
     async_customers_bulk_create(channel=backlog, rows=[
         {"first_name": f"B{i}", "last_name": "Backlog", "contacts": [{"kind": "email", "value": f"b{i}@bench.example"}]}

@@ -5,6 +5,11 @@ that fails stops the steps after it (django-q2's Chain would enqueue them anyway
 that fail validation do not fail the sync step: 1010 still distributes the others.
 The channel filter applies to the P-job and the sync; 1010 always runs for every channel,
 because a customer converted at one store must be findable at the others.
+
+Configuration is not a step: 1070 (`configuration.channel_configuration_run`, `run_1070`)
+sends the stores' settings and device keys to their channel databases on its own schedule,
+and saving a channel, a profile or a key writes that store through at once. A store must
+have it before its POS can record anything for this pipeline to convert.
 """
 
 from __future__ import annotations

@@ -275,13 +275,14 @@ def _head(channel: Channel, alias: str) -> _Head:
 
 def _uploaded_mark(channel: Channel, alias: str, upto: int) -> None:
     """Stamp `uploaded_at` on the store's records HQ now holds (what the POS and the admin
-    show). Best effort after HQ's commit: the watermark, not this stamp, says what is
-    uploaded, so a stamp missed by a crash is made by the next run."""
+    show), once per store and run. Best effort after HQ's commits: the watermark, not this
+    stamp, says what is uploaded, so a stamp missed by a crash is made by the next run."""
     now = timezone.now()
-    for model in (AsyncCustomer, ChannelTransaction, PartnerRequest):
-        model.objects.using(alias).filter(
-            channel_id=channel.pk, upload_counter__lte=upto, uploaded_at=None
-        ).update(uploaded_at=now)
+    with transaction.atomic(using=alias):  # one commit: the POS shares this database's WAL
+        for model in (AsyncCustomer, ChannelTransaction, PartnerRequest):
+            model.objects.using(alias).filter(
+                channel_id=channel.pk, upload_counter__lte=upto, uploaded_at=None
+            ).update(uploaded_at=now)
 
 
 def _next_batch(
@@ -398,8 +399,7 @@ def pjob_run(
 def _upload_channel(channel, alias, head, remaining, tracker, statistics, dry_run) -> None:
     size = job_batch_size()
     watermark, upto = head.upload_watermark, head.upload_counter
-    if not dry_run:
-        _uploaded_mark(channel, alias, watermark)
+    start = watermark
     while True:
         if remaining is not None and not any(n > 0 for n in remaining.values()):
             break
@@ -421,5 +421,6 @@ def _upload_channel(channel, alias, head, remaining, tracker, statistics, dry_ru
             remaining = None
             continue
         watermark = batch[-1][1].upload_counter
-        _uploaded_mark(channel, alias, watermark)
         tracker.advance(processed=len(batch), created=created, skipped=skipped)
+    if not dry_run and watermark > start:  # also stamps what a crashed run left unstamped
+        _uploaded_mark(channel, alias, watermark)
