@@ -15,12 +15,22 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+import pycountry
+from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channels_app.errors import InputValidationError
 from channels_app.validation import one_of, unknown_fields
 
 KINDS = ("cash_and_carry", "customer_order")
+# Bounds that keep every total the system computes inside its column: a line at most
+# 1e11 (quantity x price), a sale at most MAX_SALE_TOTAL (the transaction and sales order
+# columns hold 1e12), and a statement of a billion such sales (its column holds 1e18).
+MAX_QUANTITY = Decimal("100000")
+MAX_UNIT_PRICE = Decimal("1000000")
+MAX_SALE_TOTAL = Decimal("999999999.99")
+DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MODES = ("async", "sync")
 MAX_LINES = 200
 _TRANSACTION_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
@@ -91,11 +101,20 @@ def sale_clean(data: Any, *, default_currency: str) -> CleanSale:
     business_date = None
     if isinstance(raw_date, dt.date):
         business_date = raw_date
-    elif isinstance(raw_date, str):
+    elif isinstance(raw_date, str) and DATE_PATTERN.match(raw_date):
         with contextlib.suppress(ValueError):
             business_date = dt.date.fromisoformat(raw_date)
     if business_date is None:
         error("business_date", _("A date as YYYY-MM-DD."))
+    else:
+        window = settings.HQ_SALE_DATE_WINDOW_DAYS
+        today = timezone.localdate()
+        if abs((business_date - today).days) > window:
+            error(
+                "business_date",
+                _("Within %(days)d days of today (%(today)s).")
+                % {"days": window, "today": today.isoformat()},
+            )
     customer = data.get("customer") or ""
     if not isinstance(customer, str) or len(customer) > 64:
         error("customer", _("An account number or a temporary id."))
@@ -111,6 +130,8 @@ def sale_clean(data: Any, *, default_currency: str) -> CleanSale:
     currency = data.get("currency") or default_currency
     if not isinstance(currency, str) or not re.match(r"^[A-Z]{3}$", currency):
         error("currency", _("An ISO 4217 code such as EUR."))
+    elif pycountry.currencies.get(alpha_3=currency) is None:
+        error("currency", _("%(code)s is not an ISO 4217 currency.") % {"code": currency})
     lines_in = data.get("lines")
     lines: list[dict] = []
     if not isinstance(lines_in, list) or not 1 <= len(lines_in) <= MAX_LINES:
@@ -128,11 +149,11 @@ def sale_clean(data: Any, *, default_currency: str) -> CleanSale:
         if not isinstance(description, str) or len(description) > 100:
             error(f"{path}.description", _("At most 100 characters."))
         quantity = _decimal(line.get("quantity"))
-        if quantity is None or quantity == 0 or abs(quantity) > 1_000_000:
-            error(f"{path}.quantity", _("A non-zero number up to 1,000,000."))
+        if quantity is None or quantity == 0 or abs(quantity) > MAX_QUANTITY:
+            error(f"{path}.quantity", _("A non-zero number up to 100,000."))
         price = _decimal(line.get("unit_price"))
-        if price is None or price < 0 or price > 1_000_000_000:
-            error(f"{path}.unit_price", _("A number from 0 to 1,000,000,000."))
+        if price is None or price < 0 or price > MAX_UNIT_PRICE:
+            error(f"{path}.unit_price", _("A number from 0 to 1,000,000."))
         if quantity is not None and price is not None and not errors:
             amount = (quantity * price).quantize(_CENT, rounding=ROUND_HALF_UP)
             lines.append(
@@ -147,8 +168,10 @@ def sale_clean(data: Any, *, default_currency: str) -> CleanSale:
     if errors:
         raise InputValidationError(errors)
     total = sum((Decimal(line["amount"]) for line in lines), Decimal("0.00"))
-    if abs(total) >= Decimal("1e12"):
-        raise InputValidationError({"lines": [_("The total is too large.")]})
+    if abs(total) > MAX_SALE_TOTAL:
+        raise InputValidationError(
+            {"lines": [_("The sale's total is above %(max)s.") % {"max": f"{MAX_SALE_TOTAL:,}"}]}
+        )
     canonical = json.dumps(
         {**data, "business_date": business_date.isoformat()}, sort_keys=True, default=str
     )

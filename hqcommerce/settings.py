@@ -8,6 +8,7 @@ that needs nothing else installed.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -76,6 +77,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "drf_standardized_errors",
     "django_q",
+    "axes",
     "hqcommerce.apps.HqCommerceConfig",
     "channels_app",
 ]
@@ -89,7 +91,23 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it answers a locked-out login.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Admin logins are throttled by django-axes: after HQ_LOGIN_FAILURE_LIMIT wrong passwords for
+# one user from one address, that pair is locked out for HQ_LOGIN_COOLOFF_MINUTES. Attempts
+# are kept in HQ's database; staff unlock a pair by deleting its row under Axes › Access
+# attempts. (POS device keys have their own rate limit, HQ_API_RATE.)
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("HQ_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("HQ_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
 
 ROOT_URLCONF = "hqcommerce.urls"
 WSGI_APPLICATION = "hqcommerce.wsgi.application"
@@ -356,3 +374,5 @@ CHANNELS_HQ_SERVICE = "hqcommerce.services.realtime_service.service"
 # How often HQ's trigger watcher polls the channel databases for stores that asked for a
 # near-real-time conversion (manage.py watch_triggers; run_all starts it).
 HQ_TRIGGER_POLL_SECONDS = float(os.environ.get("HQ_TRIGGER_POLL_SECONDS", "0.5"))
+# A sale's business date must be within this many days of today (either way).
+HQ_SALE_DATE_WINDOW_DAYS = int(os.environ.get("HQ_SALE_DATE_WINDOW_DAYS", "31"))

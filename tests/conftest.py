@@ -7,6 +7,7 @@ from django.db import connection
 
 from channels_app.services.pos import pos_customer_create
 from hqcommerce.models import Channel
+from tests.dates import TODAY
 
 from .factories import ChannelFactory, CustomerDataFactory, SyncChannelFactory
 
@@ -84,7 +85,7 @@ def record_sale():
         data = {
             "transaction_id": extra.pop("transaction_id", f"T{next(counter)}"),
             "kind": kind,
-            "business_date": extra.pop("business_date", "2026-11-27"),
+            "business_date": extra.pop("business_date", TODAY),
             "lines": extra.pop(
                 "lines", [{"item_id": "SKU-1", "quantity": 2, "unit_price": "9.95"}]
             ),

@@ -21,6 +21,7 @@ from channels_app.errors import (
     ConflictError,
     CustomerValidationError,
     HQUnavailableError,
+    InputValidationError,
     PendingCustomerError,
     UnknownCustomerError,
 )
@@ -376,6 +377,17 @@ def pos_transaction_record(*, channel: Store, data: dict) -> ChannelTransaction:
     if existing is not None:
         return _same_or_conflict(existing, sale.fingerprint)
     target = _resolve(channel, sale.customer) if sale.customer else None
+    if sale.address_async_id is not None and not _customer_has_address(
+        channel, target, sale.address_async_id
+    ):
+        # Refused here: accepted, it would block every order-sync run at HQ.
+        raise InputValidationError(
+            {
+                "address_async_id": [
+                    _("Names no address of this sale's customer that this store knows.")
+                ]
+            }
+        )
     order_number = ""
     if sale.order_mode == "sync":
         if target.is_pending:
@@ -415,6 +427,33 @@ def pos_transaction_record(*, channel: Store, data: dict) -> ChannelTransaction:
             channel=channel, transaction_id=sale.transaction_id
         )
         return _same_or_conflict(existing, sale.fingerprint)
+
+
+def _customer_has_address(channel: Store, target: CustomerRef | None, address_id) -> bool:
+    """Is `address_id` an address of the sale's customer, as this store knows it: one it was
+    created with or added later here, or one in 1010's copy of it."""
+    if target is None:
+        return False
+    if target.async_id is not None and (
+        AsyncCustomerAddress.objects.filter(
+            customer__channel=channel, customer__async_id=target.async_id, async_id=address_id
+        ).exists()
+    ):
+        return True
+    added = AsyncAddress.objects.filter(channel=channel, async_id=address_id)
+    if target.account_number:
+        added = added.filter(target_account=target.account_number) | AsyncAddress.objects.filter(
+            channel=channel, async_id=address_id, target_async_id=target.async_id
+        )
+    else:
+        added = added.filter(target_async_id=target.async_id)
+    if added.exists():
+        return True
+    if target.account_number:
+        copy = channel_customer_copies(channel).filter(account_number=target.account_number)
+        data = copy.values_list("data", flat=True).first() or {}
+        return str(address_id) in {str(a.get("async_id")) for a in data.get("addresses", [])}
+    return False
 
 
 def _same_or_conflict(existing: ChannelTransaction, fingerprint: str) -> ChannelTransaction:

@@ -9,6 +9,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
+from channels_app.sales import DATE_PATTERN, MAX_QUANTITY, MAX_UNIT_PRICE
 from hqcommerce.models import JobRun
 from hqcommerce.models.customers import AddressPurpose, ContactKind, PartyType, ReceiptPreference
 from hqcommerce.models.jobs import JobKind
@@ -68,8 +69,37 @@ class StrictSerializer(PrototypeFieldsMixin, serializers.Serializer):
         return super().to_internal_value(data)
 
 
+class StringOnly:
+    """A text field takes a JSON string only: 12345 or 1e400 is not a name (DRF would store
+    "12345" and "inf")."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("not_a_string")
+        return super().to_internal_value(data)
+
+
+class StrictCharField(StringOnly, serializers.CharField):
+    default_error_messages = {"not_a_string": _("Must be text (a JSON string).")}
+
+
+class StrictRegexField(StringOnly, serializers.RegexField):
+    default_error_messages = {"not_a_string": _("Must be text (a JSON string).")}
+
+
+class StrictDateField(serializers.DateField):
+    """A date exactly as YYYY-MM-DD (Python also reads "20261201" as a date)."""
+
+    default_error_messages = {"not_iso": _("A date as YYYY-MM-DD.")}
+
+    def to_internal_value(self, value):
+        if not isinstance(value, str) or not DATE_PATTERN.match(value):
+            self.fail("not_iso")
+        return super().to_internal_value(value)
+
+
 def _text(max_length: int, **kwargs) -> serializers.CharField:
-    return serializers.CharField(
+    return StrictCharField(
         max_length=max_length, required=False, allow_blank=True, trim_whitespace=True, **kwargs
     )
 
@@ -78,26 +108,26 @@ class AddressInput(StrictSerializer):
     purpose = serializers.ChoiceField(choices=AddressPurpose.choices, required=False)
     is_primary = serializers.BooleanField(required=False)
     name = _text(100)
-    street = serializers.CharField(max_length=200)
-    city = serializers.CharField(max_length=60)
+    street = StrictCharField(max_length=200)
+    city = StrictCharField(max_length=60)
     state = _text(60)
     zip_code = _text(20)
-    country = serializers.CharField(max_length=3, help_text="ISO 3166 alpha-2 or alpha-3.")
+    country = StrictCharField(max_length=3, help_text="ISO 3166 alpha-2 or alpha-3.")
 
 
 class ContactInput(StrictSerializer):
     kind = serializers.ChoiceField(choices=ContactKind.choices)
-    value = serializers.CharField(max_length=254)
+    value = StrictCharField(max_length=254)
     is_primary = serializers.BooleanField(required=False)
 
 
 class AttributeInput(StrictSerializer):
-    name = serializers.CharField(max_length=60)
+    name = StrictCharField(max_length=60)
     value = _text(200)
 
 
 class CustomerCreateInput(StrictSerializer):
-    channel = serializers.CharField(
+    channel = StrictCharField(
         max_length=20, required=False, help_text="Back-office users only; a device uses its own."
     )
     party_type = serializers.ChoiceField(choices=PartyType.choices, required=False)
@@ -112,7 +142,7 @@ class CustomerCreateInput(StrictSerializer):
     addresses = AddressInput(many=True, required=False, max_length=20)
     contacts = ContactInput(many=True, required=False, max_length=20)
     affiliations = serializers.ListField(
-        child=serializers.CharField(max_length=60), required=False, max_length=20
+        child=StrictCharField(max_length=60), required=False, max_length=20
     )
     attributes = AttributeInput(many=True, required=False, max_length=20)
 
@@ -177,21 +207,33 @@ class AddressAdded(serializers.Serializer):
 
 
 class TransactionLineInput(StrictSerializer):
-    item_id = serializers.CharField(max_length=40)
+    item_id = StrictCharField(max_length=40)
     description = _text(100)
-    quantity = serializers.DecimalField(max_digits=12, decimal_places=3)
-    unit_price = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0)
+    quantity = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=3,
+        min_value=-MAX_QUANTITY,
+        max_value=MAX_QUANTITY,
+        help_text="Not zero; negative for a return.",
+    )
+    unit_price = serializers.DecimalField(
+        max_digits=14, decimal_places=2, min_value=0, max_value=MAX_UNIT_PRICE
+    )
 
 
 class TransactionInput(StrictSerializer):
-    channel = serializers.CharField(max_length=20, required=False)
-    transaction_id = serializers.RegexField(r"^[A-Za-z0-9._:-]{1,64}$", max_length=64)
+    channel = StrictCharField(max_length=20, required=False)
+    transaction_id = StrictRegexField(r"^[A-Za-z0-9._:-]{1,64}$", max_length=64)
     kind = serializers.ChoiceField(choices=["cash_and_carry", "customer_order"])
     order_mode = serializers.ChoiceField(choices=["async", "sync"], required=False)
-    business_date = serializers.DateField()
+    business_date = StrictDateField(
+        help_text="YYYY-MM-DD, within HQ_SALE_DATE_WINDOW_DAYS (31) days of today."
+    )
     customer = _text(64, help_text="Account number or temporary id.")
     address_async_id = serializers.UUIDField(required=False, allow_null=True)
-    currency = serializers.RegexField(r"^[A-Z]{3}$", required=False)
+    currency = StrictRegexField(
+        r"^[A-Z]{3}$", required=False, help_text="ISO 4217; default: the store's currency."
+    )
     lines = TransactionLineInput(many=True, min_length=1, max_length=200)
 
 
@@ -228,11 +270,11 @@ class SyncStatusOutput(serializers.Serializer):
 
 
 class PartnerRequestInput(StrictSerializer):
-    company_name = serializers.CharField(max_length=120)
-    tax_id = serializers.CharField(max_length=30)
+    company_name = StrictCharField(max_length=120)
+    tax_id = StrictCharField(max_length=30)
     contact_first_name = _text(60)
-    contact_last_name = serializers.CharField(max_length=60)
-    email = serializers.CharField(max_length=254)
+    contact_last_name = StrictCharField(max_length=60)
+    email = StrictCharField(max_length=254)
     phone = _text(254)
     street = _text(200)
     city = _text(60)
@@ -259,7 +301,7 @@ class PartnerRequestOutput(serializers.Serializer):
 class JobInput(StrictSerializer):
     kind = serializers.ChoiceField(choices=list(API_JOB_KINDS))
     channels = serializers.ListField(
-        child=serializers.CharField(max_length=20), required=False, max_length=100
+        child=StrictCharField(max_length=20), required=False, max_length=100
     )
     dry_run = serializers.BooleanField(required=False, default=False)
     retry_failed = serializers.BooleanField(required=False, help_text="sync-customers only.")

@@ -84,6 +84,12 @@ class JobRun(models.Model):
     )
     task_id = models.CharField(_("django-q2 task id"), max_length=32, blank=True)
     error_summary = models.TextField(blank=True, verbose_name=_("error summary"))
+    worker_host = models.CharField(
+        max_length=255, blank=True, editable=False, verbose_name=_("worker host")
+    )
+    worker_pid = models.PositiveIntegerField(
+        null=True, blank=True, editable=False, verbose_name=_("worker process id")
+    )
     unreachable = models.JSONField(
         default=dict,
         blank=True,

@@ -166,7 +166,7 @@ class Statement(models.Model):
         verbose_name=_("status"),
     )
     transaction_count = models.PositiveIntegerField(default=0, verbose_name=_("transaction count"))
-    total = models.DecimalField(max_digits=16, decimal_places=2, default=0, verbose_name=_("total"))
+    total = models.DecimalField(max_digits=20, decimal_places=2, default=0, verbose_name=_("total"))
     blocking = models.JSONField(
         default=list,
         blank=True,

@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group, Permission
 RUN_JOBS_PERMISSION = "hqcommerce.run_sync_jobs"
 READ_ONLY_GROUP = "Back office (read-only)"
 OPERATORS_GROUP = "Sync operators"
-APPS = ("hqcommerce", "channels_app", "django_q")
+APPS = ("hqcommerce", "channels_app", "django_q", "axes")
 
 
 def groups_ensure(**kwargs) -> None:
@@ -22,6 +22,12 @@ def groups_ensure(**kwargs) -> None:
             Permission.objects.filter(
                 content_type__app_label="hqcommerce",
                 codename__in=["run_sync_jobs", "change_asyncstagingrecord", "approve_partners"],
+            )
+        )
+        # Unlocking a login that django-axes locked after too many wrong passwords.
+        + list(
+            Permission.objects.filter(
+                content_type__app_label="axes", codename="delete_accessattempt"
             )
         )
     )

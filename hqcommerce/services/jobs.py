@@ -10,6 +10,8 @@ from __future__ import annotations
 import functools
 import gc
 import logging
+import os
+import socket
 import time
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager, suppress
@@ -341,6 +343,43 @@ def job_runs_fail_stale() -> int:
     return len(stale)
 
 
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    try:  # a killed process its parent has not reaped yet is a zombie: dead all the same
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+def job_runs_fail_dead() -> int:
+    """Mark failed, at once, the running jobs held by a process of this host that no longer
+    exists (SIGKILL, OOM, a deploy), releasing their locks: the next run need not wait
+    HQ_JOB_STALE_SECONDS for their heartbeat to go stale. Runs held on other hosts are left
+    to the heartbeat check."""
+    host = socket.gethostname()
+    holders = JobRun.objects.filter(
+        status=JobStatus.RUNNING, worker_host=host, worker_pid__isnull=False
+    ).values_list("pk", "worker_pid")
+    dead = [pk for pk, pid in holders if not _process_alive(pid)]
+    for pk in dead:
+        JobRun.objects.filter(pk=pk, status=JobStatus.RUNNING).update(
+            status=JobStatus.FAILED,
+            finished_at=timezone.now(),
+            error_summary=_(
+                "The worker process running this job died (it was killed or crashed). Nothing "
+                "it did is half-written; the next run goes on from its last committed batch."
+            ),
+        )
+        JobLock.objects.filter(job_run_id=pk).delete()
+    return len(dead)
+
+
 class JobBusyError(HQError):
     pass
 
@@ -383,6 +422,7 @@ def _lock(run: JobRun) -> None:
                 )
             return
         except IntegrityError:
+            job_runs_fail_dead()
             job_runs_fail_stale()
             # A lock whose run is no longer running belongs to nobody (defence in depth).
             JobLock.objects.exclude(job_run__status=JobStatus.RUNNING).delete()
@@ -417,7 +457,12 @@ def job_run_execute(job_run_id: int, *, progress: ProgressCallback | None = None
     """Run a queued job run to the end. A run that is not queued any more is left alone."""
     now = timezone.now()
     claimed = JobRun.objects.filter(pk=job_run_id, status=JobStatus.QUEUED).update(
-        status=JobStatus.RUNNING, started_at=now, heartbeat_at=now
+        status=JobStatus.RUNNING,
+        started_at=now,
+        heartbeat_at=now,
+        # Who holds it: a run whose process has died is released at once (job_runs_fail_dead).
+        worker_host=socket.gethostname(),
+        worker_pid=os.getpid(),
     )
     run = JobRun.objects.get(pk=job_run_id)
     if not claimed:

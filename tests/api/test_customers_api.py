@@ -114,6 +114,10 @@ def test_sync_store_falls_back_to_async_when_hq_database_is_down():
         ({**NEW, "contacts": [{"kind": "fax", "value": "1"}]}, "contacts.0.kind"),
         ({**NEW, "party_type": "robot"}, "party_type"),
         ({**NEW, "addresses": "Calle Sol"}, "addresses.non_field_errors"),
+        ({**NEW, "first_name": 12345}, "first_name"),
+        ({**NEW, "last_name": True}, "last_name"),
+        ({**NEW, "contacts": [{"kind": "email", "value": 5}]}, "contacts.0.value"),
+        ({**NEW, "affiliations": [7]}, "affiliations.0"),
     ],
 )
 def test_bad_input_answers_400_with_field_errors_and_writes_nothing(device, body, attr):
@@ -300,4 +304,47 @@ def test_oversized_and_malformed_bodies_are_refused(device, settings):
         "/api/v1/customers/", b'{"first_name": "\xff"}', content_type="application/json"
     )
     assert latin.status_code == 400
+    assert not AsyncCustomer.objects.exists()
+
+
+DEEP = "[" * 990 + "]" * 990
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("post", "/api/v1/customers/"),
+        ("post", "/api/v1/transactions/"),
+        ("post", "/api/v1/partner-requests/"),
+        ("post", "/api/v1/jobs/"),
+        ("patch", "/api/v1/customers/{ref}/"),
+        ("post", "/api/v1/customers/{ref}/addresses/"),
+    ],
+)
+def test_deeply_nested_json_answers_400_before_any_recursion(device, channel, method, path):
+    ref = device.post("/api/v1/customers/", NEW, format="json").json()["id"]
+    before = AsyncCustomer.objects.count()
+
+    response = getattr(device, method)(path.format(ref=ref), DEEP, content_type="application/json")
+
+    assert response.status_code == 400, response.content
+    assert "nested deeper" in response.json()["errors"][0]["detail"]
+    assert AsyncCustomer.objects.count() == before
+
+
+def test_json_depth_scan_reads_brackets_inside_strings_as_text():
+    from hqcommerce.api.parsers import json_depth_exceeds
+
+    assert not json_depth_exceeds(b'{"a": "' + b"[" * 100 + b'\\"' + b"[" * 100 + b'"}')
+    assert json_depth_exceeds(b'{"a": ' + b"[" * 17 + b"]" * 17 + b"}")
+    assert not json_depth_exceeds(b'{"a": ' + b"[" * 15 + b"]" * 15 + b"}")
+
+
+def test_a_huge_number_is_not_text(device):
+    body = '{"first_name": 1e400, "last_name": "Sol"}'
+
+    response = device.post("/api/v1/customers/", body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["attr"] == "first_name"
     assert not AsyncCustomer.objects.exists()

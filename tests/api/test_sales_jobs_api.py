@@ -6,12 +6,13 @@ from rest_framework.test import APIClient
 
 from hqcommerce.models import JobRun
 from tests.api.conftest import device_client
+from tests.dates import TODAY
 from tests.factories import ChannelFactory
 
 SALE = {
     "transaction_id": "R1-0001",
     "kind": "cash_and_carry",
-    "business_date": "2026-11-27",
+    "business_date": TODAY,
     "lines": [{"item_id": "SKU-1", "quantity": "2", "unit_price": "3.50"}],
 }
 
@@ -243,3 +244,59 @@ def test_a_device_key_cannot_open_the_admin(device):
 def test_health_answers_for_a_device_and_refuses_anonymous(device, channel):
     assert device.get("/api/v1/health/").json() == {"ok": True, "channel": channel.code}
     assert APIClient().get("/api/v1/health/").status_code == 401
+
+
+LINE = SALE["lines"][0]
+
+
+@pytest.mark.parametrize(
+    ("change", "attr"),
+    [
+        ({"currency": "ZZZ"}, "currency"),
+        ({"business_date": "0001-01-01"}, "business_date"),
+        ({"business_date": "9999-12-31"}, "business_date"),
+        ({"business_date": "20261201"}, "business_date"),
+        ({"business_date": 20261201}, "business_date"),
+        ({"lines": [{**LINE, "quantity": "1000000"}]}, "lines.0.quantity"),
+        ({"lines": [{**LINE, "unit_price": "999999999.99"}]}, "lines.0.unit_price"),
+        ({"lines": [{**LINE, "quantity": "100000", "unit_price": "1000000"}]}, "lines"),
+        ({"lines": [{**LINE, "item_id": 17}]}, "lines.0.item_id"),
+    ],
+)
+def test_a_sale_hq_would_refuse_is_a_400_at_the_door_and_writes_nothing(device, change, attr):
+    from channels_app.models import ChannelTransaction
+
+    response = device.post("/api/v1/transactions/", {**SALE, **change}, format="json")
+
+    assert response.status_code == 400, response.json()
+    assert attr in {error["attr"] for error in response.json()["errors"]}, response.json()
+    assert not ChannelTransaction.objects.exists()
+
+
+def test_an_order_naming_an_unknown_address_is_a_400_and_a_real_one_is_recorded(device):
+    import uuid
+
+    from channels_app.models import AsyncCustomerAddress, ChannelTransaction
+
+    customer = device.post(
+        "/api/v1/customers/",
+        {
+            "first_name": "Ana",
+            "addresses": [{"street": "Sol 1", "city": "Madrid", "country": "ES"}],
+        },
+        format="json",
+    ).json()["id"]
+    order = {**SALE, "kind": "customer_order", "customer": customer}
+
+    unknown = device.post(
+        "/api/v1/transactions/", {**order, "address_async_id": str(uuid.uuid4())}, format="json"
+    )
+    assert unknown.status_code == 400
+    assert unknown.json()["errors"][0]["attr"] == "address_async_id"
+    assert not ChannelTransaction.objects.exists()
+
+    address = AsyncCustomerAddress.objects.get(customer__async_id=customer).async_id
+    known = device.post(
+        "/api/v1/transactions/", {**order, "address_async_id": str(address)}, format="json"
+    )
+    assert known.status_code == 201

@@ -229,3 +229,43 @@ def test_dashboard_charts_draw_their_bars_in_every_language(live_server, chromiu
     ticks = page.query_selector_all("svg text.tick")
     assert len(ticks) >= 3
     _shot(page, f"dashboard-{locale[:2]}.png")
+
+
+def test_admin_login_locks_after_repeated_wrong_passwords_until_staff_unlock_it(
+    live_server, chromium, settings
+):
+    from axes.models import AccessAttempt
+
+    User.objects.create_superuser("cajera", "cajera@example.com", "s3cret-pass")
+    page = _new_page(chromium)
+
+    def attempt(password: str) -> None:
+        page.goto(f"{live_server.url}/admin/login/?next=/admin/")
+        page.fill("#id_username", "cajera")
+        page.fill("#id_password", password)
+        page.click("input[type=submit]")
+        page.wait_for_load_state()
+
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        attempt("wrong-password")
+    attempt("s3cret-pass")  # the right one, too late
+    assert page.query_selector("#locked-out") is not None
+    assert "/admin/login/" in page.url or "locked" in page.content().lower()
+    assert AccessAttempt.objects.filter(username="cajera").exists()
+
+    # Another staff member unlocks it in the admin: Axes › Access attempts, delete the row.
+    User.objects.create_superuser("jefe", "jefe@example.com", "s3cret-pass")
+    boss = _new_page(chromium)
+    _login(boss, live_server, "jefe")
+    boss.goto(f"{live_server.url}/admin/axes/accessattempt/")
+    boss.check("input.action-select")
+    boss.select_option("select[name=action]", "delete_selected")
+    boss.click("button[name=index]")
+    boss.click("input[type=submit]")  # "Yes, I'm sure"
+    boss.wait_for_selector(".messagelist")
+    assert not AccessAttempt.objects.filter(username="cajera").exists()
+
+    attempt("s3cret-pass")
+    page.wait_for_selector("#content")
+    assert page.query_selector("#locked-out") is None
+    assert "/admin/login/" not in page.url

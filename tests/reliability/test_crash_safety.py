@@ -32,6 +32,7 @@ from hqcommerce.models import (
     UploadedTransaction,
 )
 from hqcommerce.services.replication import replication_head
+from tests.dates import TODAY
 from tests.factories import ChannelDatabaseFactory, ChannelFactory
 
 from .helpers import start
@@ -67,7 +68,7 @@ def _add_work(rng: random.Random, stores, trial: int) -> None:
                     data={
                         "transaction_id": f"T{trial}-{store.code}-{i}",
                         "kind": "customer_order" if i % 10 == 0 else "cash_and_carry",
-                        "business_date": "2026-11-27",
+                        "business_date": TODAY,
                         "customer": str(result.async_id),
                         "lines": [{"item_id": "SKU", "quantity": 1, "unit_price": "2.00"}],
                     },
@@ -164,15 +165,19 @@ def test_jobs_killed_at_random_moments_leave_exactly_the_expected_state():
     assert Statement.objects.filter(status="posted").count() <= 2 * len(stores)
 
 
+# The killed run's heartbeat stays fresh for HQ_JOB_STALE_SECONDS (300 by default): the run
+# started at once after it goes on only because its lock dies with its process.
+AT_ONCE_ENV = {"HQ_JOB_BATCH_SIZE": "10", "HQ_JOB_LOCK_WAIT_SECONDS": "5"}
+
+
 def _killed_at(point: str, command: str) -> None:
-    proc = start(command, HQ_CRASH_AT=point, **JOB_ENV)
+    proc = start(command, HQ_CRASH_AT=point, **AT_ONCE_ENV)
     proc.communicate(timeout=120)
     assert proc.returncode == -signal.SIGKILL, f"{command} was not killed at {point}"
-    time.sleep(1.2)  # the killed run's heartbeat goes stale, so its lock is released
 
 
 def _rerun(command: str) -> None:
-    proc = start(command, **JOB_ENV)
+    proc = start(command, **AT_ONCE_ENV)
     out, err = proc.communicate(timeout=120)
     assert proc.returncode in (0, 1), (out, err)
     assert "succeeded" in out or "partially failed" in out, (out, err)
@@ -249,3 +254,26 @@ def test_a_1070_killed_between_the_hq_read_and_the_channel_write_is_repaired_by_
         StoreDeviceKey.objects.using(store.database_alias).filter(channel_id=store.pk).count() == 1
     )
     assert download_watermark(alias=store.database_alias, job="1070") == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_convert_killed_mid_run_and_started_again_at_once_completes():
+    """No stale-timeout wait: the lock of a run whose process died is released at once."""
+    from hqcommerce.services.faults import DISTRIBUTION_BETWEEN_HQ_READ_AND_CHANNEL_WRITE
+
+    stores = [ChannelFactory(), ChannelFactory(channel_database=ChannelDatabaseFactory())]
+    _add_work(random.Random(3), stores, 0)
+
+    _killed_at(DISTRIBUTION_BETWEEN_HQ_READ_AND_CHANNEL_WRITE, "convert_async_customers")
+    assert JobRun.objects.filter(kind="convert", status="running").exists()
+    started = time.monotonic()
+    _rerun("convert_async_customers")
+
+    assert time.monotonic() - started < 60
+    dead = JobRun.objects.filter(kind="convert").order_by("pk").first()
+    assert dead.status == "failed" and "died" in dead.error_summary
+    valid = Customer.objects.count()
+    assert valid == AsyncStagingRecord.objects.filter(status="completed").count()
+    assert Customer.objects.values("origin_async_id").distinct().count() == valid
+    for store in stores:
+        assert channel_customer_copies(store).count() == valid

@@ -10,6 +10,7 @@ from hqcommerce.services.customer_sync import customer_sync_run
 from hqcommerce.services.order_sync import order_sync_run
 from hqcommerce.services.pipeline import convert_run
 from hqcommerce.services.upload import pjob_run
+from tests.dates import TODAY
 
 BAD_EMAIL = [{"kind": "email", "value": "not-an-email"}]
 
@@ -83,7 +84,7 @@ def test_order_whose_customer_is_not_uploaded_stays_pending(channel):
         channel=channel,
         transaction_id="T-LOST",
         kind="customer_order",
-        business_date="2026-11-27",
+        business_date=TODAY,
         customer_async_id=missing,
         currency="USD",
         total="10.00",
@@ -189,7 +190,7 @@ def test_bad_sales_are_refused_with_the_field(channel, data, field):
     base = {
         "transaction_id": "T-1",
         "kind": "cash_and_carry",
-        "business_date": "2026-11-27",
+        "business_date": TODAY,
         "lines": [{"item_id": "A", "quantity": 1, "unit_price": 1}],
     }
     with pytest.raises(InputValidationError) as excinfo:

@@ -9,6 +9,7 @@ from hqcommerce.models.sales import StatementStatus
 from hqcommerce.services.customers import NewCustomer, customers_create
 from hqcommerce.services.statements import statement_post_run
 from hqcommerce.services.upload import pjob_run
+from tests.dates import TODAY, YESTERDAY
 
 BAD_NAME = {"first_name": "", "last_name": ""}
 
@@ -107,15 +108,15 @@ def test_anonymous_sales_post_on_the_default_customer_or_block_without_one(chann
 def test_statements_are_per_channel_and_business_date(channel, record_sale):
     channel.default_customer = _walk_in()
     channel.save()
-    record_sale(channel, kind="cash_and_carry", business_date="2026-11-26")
-    record_sale(channel, kind="cash_and_carry", business_date="2026-11-27")
+    record_sale(channel, kind="cash_and_carry", business_date=YESTERDAY)
+    record_sale(channel, kind="cash_and_carry", business_date=TODAY)
     pjob_run()
 
-    result = statement_post_run(business_date="2026-11-27")
+    result = statement_post_run(business_date=TODAY)
 
     assert result.created == 1
     assert list(Statement.objects.values_list("business_date", flat=True)) == [
-        dt.date(2026, 11, 27)
+        dt.date.fromisoformat(TODAY)
     ]
 
 
