@@ -95,6 +95,20 @@ class ChannelDatabaseRouter:
         return app_label != APP_LABEL
 
 
+def error_line(exc: BaseException) -> str:
+    """A database error as one line for a job run, a log or a dashboard cell."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def close_quietly(alias: str) -> None:
+    """Drop a connection that has failed: the next use reconnects."""
+    from django.db import connections
+
+    with suppress(Exception):  # already broken
+        connections[alias].close()
+
+
 class ChannelDatabaseUnavailable(Exception):
     """A channel database refused, dropped or timed out a connection."""
 
@@ -102,6 +116,7 @@ class ChannelDatabaseUnavailable(Exception):
         self.alias = alias
         self.code = next((c for c, a in settings.CHANNEL_DATABASES.items() if a == alias), alias)
         self.reason = reason
+        self.summary = error_line(reason)
         super().__init__(f"{self.code}: {reason}")
 
 
@@ -110,12 +125,11 @@ def reaching(alias: str) -> Iterator[str]:
     """Work on channel database `alias`, inside `channel_database(alias)`: a connection
     failure becomes ChannelDatabaseUnavailable, so a job tells it apart from HQ's own
     failures, reports that database and goes on with the others."""
-    from django.db import InterfaceError, OperationalError, connections
+    from django.db import InterfaceError, OperationalError
 
     try:
         with channel_database(alias):
             yield alias
     except (OperationalError, InterfaceError) as exc:
-        with suppress(Exception):  # already broken
-            connections[alias].close()
+        close_quietly(alias)
         raise ChannelDatabaseUnavailable(alias, exc) from exc

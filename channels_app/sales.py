@@ -15,13 +15,12 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-import pycountry
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channels_app.errors import InputValidationError
-from channels_app.validation import one_of, unknown_fields
+from channels_app.validation import is_currency, one_of, unknown_fields
 
 KINDS = ("cash_and_carry", "customer_order")
 # Bounds that keep every total the system computes inside its column: a line at most
@@ -130,7 +129,7 @@ def sale_clean(data: Any, *, default_currency: str) -> CleanSale:
     currency = data.get("currency") or default_currency
     if not isinstance(currency, str) or not re.match(r"^[A-Z]{3}$", currency):
         error("currency", _("An ISO 4217 code such as EUR."))
-    elif pycountry.currencies.get(alpha_3=currency) is None:
+    elif not is_currency(currency):
         error("currency", _("%(code)s is not an ISO 4217 currency.") % {"code": currency})
     lines_in = data.get("lines")
     lines: list[dict] = []

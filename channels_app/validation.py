@@ -169,7 +169,7 @@ def _country_alpha3(code: str) -> str | None:
 
 
 @cache
-def _is_currency(code: str) -> bool:
+def is_currency(code: str) -> bool:
     return len(code) == 3 and pycountry.currencies.get(alpha_3=code.upper()) is not None
 
 
@@ -245,7 +245,7 @@ def _check(payload: Any, defaults: ChannelDefaults) -> tuple[CleanCustomer | Non
     if party_type == PartyType.PERSON and not (text["first_name"] or text["last_name"]):
         errors.add_rule("last_name", _("A person needs a first or last name."))
     currency = (text["currency"] or defaults.currency).upper()
-    if not _is_currency(currency):
+    if not is_currency(currency):
         errors.add_rule(
             "currency", _("%(value)r is not an ISO 4217 currency code.") % {"value": currency}
         )

@@ -48,7 +48,9 @@ class ChannelSyncStatus:
         return data
 
 
-def sync_status(*, channels: list[Channel] | None = None) -> list[ChannelSyncStatus]:
+def sync_status(
+    *, channels: list[Channel] | None = None, known_down: dict[str, str] | None = None
+) -> list[ChannelSyncStatus]:
     """Per channel: how many async customers wait at each stage (a few queries in all).
 
     pending upload: created at the POS, not yet uploaded by the P-job;
@@ -59,6 +61,9 @@ def sync_status(*, channels: list[Channel] | None = None) -> list[ChannelSyncSta
     statements blocked: statements waiting on records that could not be synchronized;
     partner requests pending: B2B requests not yet prospects (not uploaded, or not synced);
     prospects awaiting approval: prospects staff have not decided on.
+
+    `known_down`: {alias: reason} of channel databases the caller has just found down; they
+    are not tried again (each try of a dead PostgreSQL server waits its connect timeout).
     """
     channel_qs = Channel.objects.select_related("channel_database").order_by("code")
     if channels is not None:
@@ -74,12 +79,16 @@ def sync_status(*, channels: list[Channel] | None = None) -> list[ChannelSyncSta
     for channel in channel_list:
         by_alias.setdefault(channel.database_alias, {})[channel.pk] = channel.upload_watermark
     for alias, watermarks in by_alias.items():
-        try:
-            with reaching(alias):
-                channel_side.update(stores_backlog(alias=alias, watermarks=watermarks))
-        except ChannelDatabaseUnavailable as exc:
+        reason = (known_down or {}).get(alias)
+        if reason is None:
+            try:
+                with reaching(alias):
+                    channel_side.update(stores_backlog(alias=alias, watermarks=watermarks))
+            except ChannelDatabaseUnavailable as exc:
+                reason = exc.summary
+        if reason is not None:
             for channel_id in watermarks:
-                unreachable[channel_id] = str(exc.reason).strip().splitlines()[0]
+                unreachable[channel_id] = reason
     staging = {
         row["channel"]: row
         for row in AsyncStagingRecord.objects.filter(
@@ -164,10 +173,11 @@ class ChannelBacklog:
         ]
 
 
-def dashboard_backlog() -> list[ChannelBacklog]:
+def dashboard_backlog(*, known_down: dict[str, str] | None = None) -> list[ChannelBacklog]:
     """Per channel: each stage's backlog and the oldest customer still pending sync."""
     return [
-        ChannelBacklog(status=row, oldest_pending_at=row.oldest_pending_at) for row in sync_status()
+        ChannelBacklog(status=row, oldest_pending_at=row.oldest_pending_at)
+        for row in sync_status(known_down=known_down)
     ]
 
 
@@ -265,11 +275,6 @@ class ChannelDatabaseStatus:
     realtime_fallbacks: int = 0
     last_fallback_at: object = None
 
-    @property
-    def download_lag(self):
-        """How long ago this database last received customers (None: never)."""
-        return timezone.now() - self.last_customers_at if self.last_customers_at else None
-
 
 def channel_databases_status() -> list[ChannelDatabaseStatus]:
     """Per configured channel database: reachable or not, its last upload and download, and
@@ -302,8 +307,7 @@ def channel_databases_status() -> list[ChannelDatabaseStatus]:
             with reaching(alias):
                 status = database_status(alias=alias)
         except ChannelDatabaseUnavailable as exc:
-            reason = str(exc.reason).strip().splitlines()[0] if str(exc.reason).strip() else ""
-            result.append(ChannelDatabaseStatus(**base, reachable=False, error=reason))
+            result.append(ChannelDatabaseStatus(**base, reachable=False, error=exc.summary))
             continue
         customers = status["downloads"].get("1010", {})
         configuration = status["downloads"].get("1070", {})

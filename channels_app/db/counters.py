@@ -13,7 +13,8 @@ from django.utils import timezone
 from channels_app.models import ChannelReplicationState, ConversionTrigger, TriggerState
 
 
-def _stale():
+def trigger_stale_before():
+    """A trigger unchanged since before this is presumed lost (its worker died)."""
     return timezone.now() - timedelta(seconds=settings.HQ_TRIGGER_STALE_SECONDS)
 
 
@@ -29,7 +30,7 @@ def conversion_covered_sql(alias: str, channel_id: int) -> tuple[str, list]:
     )
     params = [
         channel_id,
-        connection.ops.adapt_datetimefield_value(_stale()),
+        connection.ops.adapt_datetimefield_value(trigger_stale_before()),
         TriggerState.QUEUED.value,
         TriggerState.RUNNING.value,
         True,
@@ -51,9 +52,7 @@ def counter_increment(alias: str, channel_id: int, *, trigger: bool) -> tuple[in
     covered_sql, covered_params = (
         conversion_covered_sql(alias, channel_id) if trigger else ("NULL", [])
     )
-    if not (
-        connection.vendor == "postgresql" or connection.features.can_return_columns_from_insert
-    ):
+    if not _update_returning(alias):
         state = ChannelReplicationState.objects.using(alias).filter(channel_id=channel_id)
         if not state.update(upload_counter=F("upload_counter") + 1):
             return None, False

@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, connections, transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -191,6 +191,7 @@ def pos_customer_create(*, channel: Store, data: dict, register: str = "") -> Po
     Sync mode asks HQ in real time and returns the account number; async mode, or a sync-mode
     store that cannot reach HQ in time, saves the customer in channel data under a GUID.
     """
+    fallback = False
     if not channel.create_customer_async:
         errors = customer_payload_shape_errors(data)
         if errors:
@@ -202,8 +203,6 @@ def pos_customer_create(*, channel: Store, data: dict, register: str = "") -> Po
         else:
             channel_customers_apply(channel=channel, snapshots=[snapshot])
             return PosCustomerResult(SYNCED, snapshot["account_number"], None)
-    else:
-        fallback = False
     customer, addresses, contacts = _async_customer_write(
         channel=channel, data=data, register=register
     )
@@ -440,14 +439,13 @@ def _customer_has_address(channel: Store, target: CustomerRef | None, address_id
         ).exists()
     ):
         return True
-    added = AsyncAddress.objects.filter(channel=channel, async_id=address_id)
+    # Added later: recorded against its account, or against its GUID while it was pending.
+    owner = Q()
     if target.account_number:
-        added = added.filter(target_account=target.account_number) | AsyncAddress.objects.filter(
-            channel=channel, async_id=address_id, target_async_id=target.async_id
-        )
-    else:
-        added = added.filter(target_async_id=target.async_id)
-    if added.exists():
+        owner |= Q(target_account=target.account_number)
+    if target.async_id is not None:
+        owner |= Q(target_async_id=target.async_id)
+    if AsyncAddress.objects.filter(owner, channel=channel, async_id=address_id).exists():
         return True
     if target.account_number:
         copy = channel_customer_copies(channel).filter(account_number=target.account_number)

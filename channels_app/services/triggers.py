@@ -14,13 +14,13 @@ HQ_TRIGGER_STALE_SECONDS (a worker died) is re-armed by the next request.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from channels_app.db.counters import trigger_stale_before
 from channels_app.models import ConversionTrigger, Store, TriggerState
 
 logger = logging.getLogger(__name__)
@@ -28,10 +28,6 @@ logger = logging.getLogger(__name__)
 
 def conversion_wanted(store: Store) -> bool:
     return settings.HQ_AUTO_CONVERT and store.auto_convert
-
-
-def _stale():
-    return timezone.now() - timedelta(seconds=settings.HQ_TRIGGER_STALE_SECONDS)
 
 
 def conversion_request(*, channel: Store) -> bool:
@@ -43,7 +39,10 @@ def conversion_request(*, channel: Store) -> bool:
     for _attempt in range(3):
         claimed = triggers.filter(
             Q(state=TriggerState.IDLE)
-            | Q(state__in=[TriggerState.QUEUED, TriggerState.RUNNING], changed_at__lt=_stale())
+            | Q(
+                state__in=[TriggerState.QUEUED, TriggerState.RUNNING],
+                changed_at__lt=trigger_stale_before(),
+            )
         ).update(state=TriggerState.QUEUED, rerun=False, changed_at=timezone.now())
         if claimed:
             return True
@@ -95,7 +94,6 @@ def triggers_claim(*, alias: str, job_run_id: int) -> list[str]:
 def triggers_finish(*, alias: str, codes: list[str]) -> list[str]:
     """Back to idle, or queued again where records arrived during the run; the codes
     queued again."""
-    again = []
     with transaction.atomic(using=alias):
         running = ConversionTrigger.objects.using(alias).filter(
             channel__code__in=codes, state=TriggerState.RUNNING

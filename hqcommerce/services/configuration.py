@@ -20,7 +20,14 @@ from hqcommerce.models import Channel, DeviceKey, JobRun
 
 from .customers import channel_defaults
 from .faults import CONFIGURATION_BETWEEN_HQ_READ_AND_CHANNEL_WRITE, crash_point
-from .jobs import JobResult, JobTracker, ProgressCallback, channels_resolve, heap_frozen
+from .jobs import (
+    JobResult,
+    JobTracker,
+    ProgressCallback,
+    channels_by_database,
+    channels_resolve,
+    heap_frozen,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -72,18 +79,15 @@ def channel_configuration_run(
     selected = channels_resolve(channels)
     databases = {c.channel_database_id for c in selected}
     stores = _stores(Channel.objects.filter(channel_database_id__in=databases))
-    by_alias: dict[str, list[Channel]] = {}
-    for store in stores:
-        by_alias.setdefault(store.database_alias, []).append(store)
     tracker.add_total(len(stores))
-    for alias, members in sorted(by_alias.items()):
+    for alias, members in sorted(channels_by_database(stores).items()):
         if dry_run:
             tracker.advance(processed=len(members), created=len(members))
             continue
         try:
             _send(alias, members, complete=True)
         except ChannelDatabaseUnavailable as exc:
-            tracker.database_unreachable(exc.code, exc.reason)
+            tracker.database_unreachable(exc)
             continue
         tracker.advance(processed=len(members), created=len(members))
     return tracker.result
@@ -103,10 +107,7 @@ def channel_configuration_push(*, channels: Iterable[Channel]) -> list[str]:
     Returns the codes of the databases that could not be reached.
     """
     missed = []
-    by_alias: dict[str, list[Channel]] = {}
-    for store in _stores(channels):
-        by_alias.setdefault(store.database_alias, []).append(store)
-    for alias, members in by_alias.items():
+    for alias, members in channels_by_database(_stores(channels)).items():
         try:
             _send(alias, members, complete=False)
         except ChannelDatabaseUnavailable as exc:

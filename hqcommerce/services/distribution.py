@@ -168,7 +168,7 @@ def distribution_run(
             with reaching(database.database_alias) as alias:
                 watermarks[alias] = download_watermark(alias=alias, job=DISTRIBUTION)
         except ChannelDatabaseUnavailable as exc:
-            tracker.database_unreachable(exc.code, exc.reason)
+            tracker.database_unreachable(exc)
             continue
         tracker.add_total(_pending(watermarks[alias], head).count())
     if not watermarks:
@@ -197,7 +197,7 @@ def distribution_run(
                     channel_statistics.refresh()
                     _send(alias, snapshots, upto, watermarks, tracker, dry_run)
             except ChannelDatabaseUnavailable as exc:
-                tracker.database_unreachable(exc.code, exc.reason)
+                tracker.database_unreachable(exc)
                 del watermarks[alias]
         cursor = upto
     return tracker.result

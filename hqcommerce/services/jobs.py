@@ -14,18 +14,19 @@ import os
 import socket
 import time
 from collections.abc import Callable, Iterable
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import ParamSpec, TypeVar
 
 from django.conf import settings
-from django.db import IntegrityError, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from channels_app.databases import ChannelDatabaseUnavailable, close_quietly, error_line
 from channels_app.errors import HQError, UnknownChannelError
 from hqcommerce.models import Channel, JobLock, JobRun
 from hqcommerce.models.jobs import JobKind, JobStatus, TriggeredBy
@@ -128,9 +129,9 @@ class JobTracker:
         self.total = max(self.total, self.done)
         self._write()
 
-    def database_unreachable(self, code: str, exc: BaseException) -> None:
+    def database_unreachable(self, exc: ChannelDatabaseUnavailable) -> None:
         """A channel database did not answer: report it and go on with the others."""
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        code, reason = exc.code, exc.summary
         logger.warning("channel database %s unreachable: %s", code, reason)
         self.result.unreachable[code] = reason
         if self.job_run is not None:
@@ -167,6 +168,14 @@ class JobTracker:
             )
         if self.progress is not None:
             self.progress(self.done, self.total)
+
+
+def channels_by_database(channels: Iterable[Channel]) -> dict[str, list[Channel]]:
+    """{channel database alias: its channels}, in the order given."""
+    grouped: dict[str, list[Channel]] = {}
+    for channel in channels:
+        grouped.setdefault(channel.database_alias, []).append(channel)
+    return grouped
 
 
 def channels_resolve(codes: Iterable[str] | None) -> list[Channel]:
@@ -397,9 +406,8 @@ def hq_reachable():
     try:
         yield
     except (OperationalError, InterfaceError) as exc:
-        with suppress(Exception):
-            connections["default"].close()
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        close_quietly(DEFAULT_DB_ALIAS)
+        reason = error_line(exc)
         raise HQUnreachableError(
             _(
                 "HQ's database is unreachable (%(reason)s); the job stopped where its last "

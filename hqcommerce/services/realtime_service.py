@@ -20,6 +20,7 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, InterfaceError, connectio
 from django.db.utils import OperationalError
 from django.utils.translation import gettext as _
 
+from channels_app.databases import close_quietly
 from channels_app.errors import HQUnavailableError
 from channels_app.sales import CleanSale
 from hqcommerce.models import Channel
@@ -30,8 +31,6 @@ from .distribution import customer_snapshots
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
-# Counted for the dashboard: how often a store fell back to async mode since start.
-fallbacks = {"count": 0}
 
 
 @contextmanager
@@ -47,10 +46,10 @@ def _bounded() -> Iterator[None]:
                     cursor.execute("SET LOCAL lock_timeout = %s", [timeout_ms])
             yield
     except (OperationalError, InterfaceError) as exc:
-        _unavailable(connection, exc)
+        _unavailable(exc)
     except DatabaseError as exc:
         if _is_timeout(exc):
-            _unavailable(connection, exc)
+            _unavailable(exc)
         raise
 
 
@@ -59,13 +58,9 @@ def _is_timeout(exc: Exception) -> bool:
     return code in {"57014", "55P03"}  # query_canceled, lock_not_available
 
 
-def _unavailable(connection, exc: Exception) -> None:
-    # A broken connection is of no use to the next request: it will reconnect.
-    try:
-        connection.close()
-    except Exception:  # noqa: BLE001
-        connection.connection = None
-    fallbacks["count"] += 1
+def _unavailable(exc: Exception) -> None:
+    """Logged here; the store counts the fallback in its own database (pos.py)."""
+    close_quietly(DEFAULT_DB_ALIAS)
     logger.warning("HQ real-time service unavailable (%s); falling back to async mode", exc)
     raise HQUnavailableError(_("HQ's real-time service is unreachable.")) from exc
 

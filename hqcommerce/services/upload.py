@@ -43,6 +43,7 @@ from .jobs import (
     JobResult,
     JobTracker,
     ProgressCallback,
+    channels_by_database,
     channels_resolve,
     heap_frozen,
     job_batch_size,
@@ -362,12 +363,8 @@ def pjob_run(
         AsyncCustomerAffiliation,
         AsyncCustomerAttribute,
     )
-    selected = channels_resolve(channels)
-    by_database: dict[str, list[Channel]] = {}
-    for channel in selected:
-        by_database.setdefault(channel.database_alias, []).append(channel)
     plans = []
-    for alias, stores in by_database.items():
+    for alias, stores in channels_by_database(channels_resolve(channels)).items():
         try:
             with reaching(alias):
                 for channel in stores:
@@ -381,7 +378,7 @@ def pjob_run(
                     tracker.add_total(sum(remaining.values()))
                     plans.append((alias, channel, head, remaining))
         except ChannelDatabaseUnavailable as exc:
-            tracker.database_unreachable(exc.code, exc.reason)
+            tracker.database_unreachable(exc)
             plans = [plan for plan in plans if plan[0] != alias]
     down: set[str] = set()
     for alias, channel, head, remaining in plans:
@@ -392,7 +389,7 @@ def pjob_run(
                 _upload_channel(channel, alias, head, remaining, tracker, statistics, dry_run)
         except ChannelDatabaseUnavailable as exc:
             down.add(alias)
-            tracker.database_unreachable(exc.code, exc.reason)
+            tracker.database_unreachable(exc)
     return tracker.result
 
 

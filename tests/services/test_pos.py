@@ -105,3 +105,29 @@ def test_each_channel_record_takes_the_next_counter_from_a_new_or_existing_state
     counters = [AsyncCustomer.objects.get(async_id=r.async_id).upload_counter for r in created]
     assert counters == [1, 2, 3]
     assert ChannelReplicationState.objects.get(channel_id=channel.pk).upload_counter == 3
+
+
+def test_an_order_may_not_name_an_address_another_synced_customer_was_given_later(
+    channel, make_async_customer, record_sale
+):
+    """Addresses added to synced customers are recorded by account number; one customer's
+    address never passes as another's."""
+    from channels_app.errors import InputValidationError
+    from channels_app.services.pos import pos_address_add
+    from hqcommerce.services.pipeline import convert_run
+
+    first, second = make_async_customer(channel), make_async_customer(channel)
+    convert_run()
+    account_of = {
+        guid: Customer.objects.get(origin_async_id=guid).account_number for guid in (first, second)
+    }
+    added = pos_address_add(
+        channel=channel,
+        ref=account_of[first],
+        address={"street": "Sol 2", "city": "Madrid", "country": "ES"},
+    )
+
+    with pytest.raises(InputValidationError) as refused:
+        record_sale(channel, customer=account_of[second], address_async_id=str(added.async_id))
+    assert "address_async_id" in refused.value.errors
+    assert record_sale(channel, customer=account_of[first], address_async_id=str(added.async_id))
