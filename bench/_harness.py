@@ -152,11 +152,16 @@ def running_app(env: dict, *, workers: int = 2, qclusters: int = 1):
             p.wait()
 
 
-def call(method: str, url: str, key: str, body: dict | None = None) -> tuple[int, dict]:
+def call(
+    method: str, url: str, key: str, body: dict | None = None, headers: dict | None = None
+) -> tuple[int, dict]:
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(url, data=data, method=method)
-    request.add_header("Authorization", f"Api-Key {key}")
+    # A device key, or a whole scheme ("Token ...") for a staff user.
+    request.add_header("Authorization", key if " " in key else f"Api-Key {key}")
     request.add_header("Content-Type", "application/json")
+    for name, value in (headers or {}).items():
+        request.add_header(name, value)
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, json.loads(response.read() or b"{}")

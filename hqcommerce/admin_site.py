@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
@@ -21,6 +22,7 @@ from hqcommerce.selectors import (
     conversion_latency,
     converted_per_hour,
     dashboard_backlog,
+    history_growth,
 )
 from hqcommerce.services.access import can_run_jobs
 from hqcommerce.services.jobs import job_enqueue
@@ -56,6 +58,7 @@ class HQAdminSite(admin.AdminSite):
         backlog = dashboard_backlog(
             known_down={db.alias: db.error for db in databases if not db.reachable}
         )
+        down = {db.alias: db.error for db in databases if not db.reachable}
         now = timezone.now()
         rows = [
             {
@@ -82,6 +85,9 @@ class HQAdminSite(admin.AdminSite):
             "converted_chart": charts.columns(converted_per_hour(hours=hours, now=now)),
             "hours": hours,
             "latency": conversion_latency(hours=1, now=now),
+            "growth": history_growth(known_down=down),
+            "retention_days": settings.HQ_RETENTION_DAYS,
+            "idempotency_hours": settings.HQ_IDEMPOTENCY_TTL_HOURS,
             "recent_runs": JobRun.objects.filter(parent__isnull=True).order_by("-pk")[:8],
             "can_run_jobs": can_run_jobs(request),
             "dashboard_jobs": DASHBOARD_JOBS,

@@ -6,7 +6,7 @@ import math
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 
-from django.db.models import Count, Q
+from django.db.models import Count, Min, Q
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -332,4 +332,65 @@ def channel_databases_status() -> list[ChannelDatabaseStatus]:
                 ),
             )
         )
+    return result
+
+
+@dataclass(frozen=True)
+class DatabaseGrowth:
+    """One database's growing tables, for the dashboard's retention section."""
+
+    code: str  # "HQ" or a channel database's code
+    reachable: bool
+    error: str = ""
+    tables: tuple = ()
+
+    @property
+    def behind_days(self) -> float:
+        return max((t.past_retention_days for t in self.tables), default=0.0)
+
+
+def _hq_growth() -> tuple:
+    from channels_app.services.retention import TableGrowth, retention_cutoff
+    from hqcommerce.models import JobRun
+    from hqcommerce.models.jobs import FINISHED_STATUSES
+    from hqcommerce.services.purge import sales_done, staging_done
+
+    cutoff = retention_cutoff()
+    oldest = {
+        AsyncStagingRecord: staging_done(None, cutoff).aggregate(m=Min("completed_at"))["m"],
+        UploadedTransaction: sales_done(None, cutoff).aggregate(m=Min("uploaded_at"))["m"],
+        JobRun: JobRun.objects.filter(
+            parent__isnull=True, status__in=FINISHED_STATUSES, finished_at__lt=cutoff
+        ).aggregate(m=Min("finished_at"))["m"],
+    }
+    return tuple(
+        TableGrowth(
+            label=model._meta.label,
+            name=str(model._meta.verbose_name_plural),
+            rows=model.objects.count(),
+            past_retention_days=round((cutoff - at).total_seconds() / 86400, 2) if at else 0.0,
+        )
+        for model, at in oldest.items()
+    )
+
+
+def history_growth(*, known_down: dict[str, str] | None = None) -> list[DatabaseGrowth]:
+    """Row counts of each growing table per database (HQ's, then each channel database's)
+    and how far the oldest row the purge may remove is past retention: 0 when it keeps up.
+    A channel database known to be down (`known_down`: {alias: reason}) is not tried again."""
+    from channels_app.services.retention import channel_history_status
+
+    known_down = known_down or {}
+    result = [DatabaseGrowth("HQ", True, tables=_hq_growth())]
+    for code, alias in channel_database_aliases().items():
+        if alias in known_down:
+            result.append(DatabaseGrowth(code, False, known_down[alias]))
+            continue
+        try:
+            with reaching(alias):
+                tables = tuple(channel_history_status(alias=alias))
+        except ChannelDatabaseUnavailable as exc:
+            result.append(DatabaseGrowth(code, False, exc.summary))
+            continue
+        result.append(DatabaseGrowth(code, True, tables=tables))
     return result

@@ -352,6 +352,15 @@ HQ_AUTO_CONVERT = env_bool("HQ_AUTO_CONVERT", True)
 HQ_TRIGGER_STALE_SECONDS = int(os.environ.get("HQ_TRIGGER_STALE_SECONDS", "600"))
 # Auto runs start at least this far apart, so a stream of POS writes gathers into few runs.
 HQ_TRIGGER_MIN_INTERVAL_SECONDS = float(os.environ.get("HQ_TRIGGER_MIN_INTERVAL_SECONDS", "2"))
+# Retention (purge_history): how long an Idempotency-Key is remembered, and how long
+# finished history (completed staging records, job runs, posted sales, mapped channel
+# records) is kept. Unresolved and still referenced rows are never purged.
+HQ_IDEMPOTENCY_TTL_HOURS = float(os.environ.get("HQ_IDEMPOTENCY_TTL_HOURS", "24"))
+HQ_RETENTION_DAYS = float(os.environ.get("HQ_RETENTION_DAYS", "90"))
+if HQ_IDEMPOTENCY_TTL_HOURS < 0 or HQ_RETENTION_DAYS < 0:
+    raise ImproperlyConfigured("HQ_IDEMPOTENCY_TTL_HOURS and HQ_RETENTION_DAYS must be >= 0.")
+# Rows per purge transaction: short, so POS writes and other jobs are not held up.
+HQ_PURGE_BATCH_SIZE = int(os.environ.get("HQ_PURGE_BATCH_SIZE", "500"))
 # Requests per device (or per back-office user) before the API answers 429.
 HQ_API_RATE = os.environ.get("HQ_API_RATE", "1200/min")
 

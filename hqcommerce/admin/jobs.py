@@ -7,12 +7,14 @@ from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_q.models import Task
 
 from hqcommerce.models import JobRun
+from hqcommerce.services.purge import removed_lines
 
 from .base import ReadOnlyAdmin
 
@@ -110,6 +112,7 @@ class JobRunAdmin(ReadOnlyAdmin):
         ("triggered", "parent"),
         ("queued_at", "started_at", "finished_at", "heartbeat_at", "duration"),
         "task",
+        "rows_removed",
         "error_summary",
     ]
     readonly_fields = [
@@ -131,6 +134,7 @@ class JobRunAdmin(ReadOnlyAdmin):
         "heartbeat_at",
         "duration",
         "task",
+        "rows_removed",
         "error_summary",
     ]
     change_form_template = "admin/hqcommerce/jobrun/change_form.html"
@@ -155,6 +159,13 @@ class JobRunAdmin(ReadOnlyAdmin):
     def duration(self, obj: JobRun) -> str:
         seconds = obj.duration_seconds
         return "" if seconds is None else f"{seconds:.1f} s"
+
+    @admin.display(description=_("rows removed"))
+    def rows_removed(self, obj: JobRun) -> str:
+        """The purge's count per table (a dry run's: what it would remove)."""
+        if not obj.removed:
+            return "–"
+        return format_html_join(mark_safe("<br>"), "{}: {}", removed_lines(obj.removed))
 
     @admin.display(description=_("django-q2 task"))
     def task(self, obj: JobRun) -> str:

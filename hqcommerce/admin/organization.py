@@ -24,6 +24,7 @@ CHANNEL_JOBS = (
     (JobKind.ORDER_SYNC, _("Synchronize orders")),
     (JobKind.STATEMENT_POSTING, _("Post statements (EOD)")),
     (JobKind.CHANNEL_CONFIGURATION, _("Run 1070 (Channel configuration)")),
+    (JobKind.PURGE, _("Purge history (retention)")),
 )
 
 

@@ -1,4 +1,8 @@
-"""Idempotency-Key: a retried request gets the first response and creates nothing."""
+"""Idempotency-Key: a retried request gets the first response and creates nothing.
+
+A key is remembered for HQ_IDEMPOTENCY_TTL_HOURS (24, as Stripe does); a request that
+reuses a key after that is a new request, and the purge job deletes the expired records.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 
 from channels_app.models import IdempotencyRecord, Store
+from channels_app.services.retention import idempotency_expired_before
 
 from .exceptions import Unprocessable
 from .permissions import request_device_key
@@ -53,10 +58,13 @@ def idempotent(
     alias = channel._state.db
     records = IdempotencyRecord.objects.using(alias)
     existing = records.filter(scope=scope, key=key).first()
-    if existing is not None:
+    expired_before = idempotency_expired_before()
+    if existing is not None and existing.created_at >= expired_before:
         return _replay(existing, digest)
     try:
         with transaction.atomic(using=alias):
+            if existing is not None:  # expired: forgotten with the new request's commit
+                records.filter(pk=existing.pk, created_at__lt=expired_before).delete()
             response = perform()
             records.create(
                 scope=scope,

@@ -22,6 +22,7 @@ API_JOB_KINDS = {
     "sync-orders": JobKind.ORDER_SYNC,
     "post-statements": JobKind.STATEMENT_POSTING,
     "1070": JobKind.CHANNEL_CONFIGURATION,
+    "purge-history": JobKind.PURGE,
 }
 JOB_KIND_NAMES = {kind: name for name, kind in API_JOB_KINDS.items()}
 

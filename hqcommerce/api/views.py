@@ -290,6 +290,8 @@ class JobCreateView(ChannelScopedMixin, APIView):
         channels = v.get("channels") or None
         key = request_device_key(request)
         if key is not None:
+            if kind == JobKind.PURGE:  # deleting history is the back office's call
+                raise exceptions.PermissionDenied(_("Only staff can purge history."))
             if channels and {c.strip().upper() for c in channels} != {key.channel.code}:
                 raise exceptions.PermissionDenied(
                     _("A device can run jobs for its own channel only.")

@@ -108,6 +108,12 @@ class JobCommand(ProjectCommand):
         if run.dry_run:
             summary = _("[dry run] %(summary)s") % {"summary": summary}
         self.stdout.write(summary)
+        if run.removed:
+            from hqcommerce.services.purge import removed_lines
+
+            verb = _("would remove") if run.dry_run else _("removed")
+            for name, count in removed_lines(run.removed):
+                self.stdout.write(f"  {verb} {count} {name}")
         if run.error_summary and options["verbosity"] > 0:
             self.stderr.write(run.error_summary)
         if run.status != JobStatus.SUCCEEDED:

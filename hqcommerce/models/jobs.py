@@ -19,6 +19,7 @@ class JobKind(models.TextChoices):
     ORDER_SYNC = "order_sync", _("Synchronize orders")
     STATEMENT_POSTING = "statement_posting", _("Statement posting (EOD)")
     CHANNEL_CONFIGURATION = "configuration", _("1070 (Channel configuration)")
+    PURGE = "purge", _("Purge history (retention)")
 
 
 class JobStatus(models.TextChoices):
@@ -95,6 +96,12 @@ class JobRun(models.Model):
         blank=True,
         help_text=_("Channel databases this run could not reach, with the reason."),
         verbose_name=_("unreachable channel databases"),
+    )
+    removed = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=_("Purge history: rows removed per table (a dry run: rows it would remove)."),
+        verbose_name=_("rows removed"),
     )
 
     class Meta:

@@ -10,6 +10,7 @@ import signal
 PJOB_BETWEEN_CHANNEL_READ_AND_HQ_WRITE = "pjob:after-channel-read"
 DISTRIBUTION_BETWEEN_HQ_READ_AND_CHANNEL_WRITE = "1010:after-hq-read"
 CONFIGURATION_BETWEEN_HQ_READ_AND_CHANNEL_WRITE = "1070:after-hq-read"
+PURGE_AFTER_FIRST_BATCH = "purge:after-batch"
 
 
 def crash_point(name: str) -> None:

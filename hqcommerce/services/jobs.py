@@ -79,6 +79,8 @@ class JobResult:
     # Channel databases the run could not reach: {code: reason}. The run went on with the
     # others; a later run catches these up.
     unreachable: dict[str, str] = field(default_factory=dict)
+    # The purge's rows removed (or, dry, that would be) per table: {model label: rows}.
+    removed: dict[str, int] = field(default_factory=dict)
 
     def add(self, *, processed=0, created=0, skipped=0, failed=0, errors: Iterable[str] = ()):
         self.processed += processed
@@ -200,6 +202,7 @@ def _service_for(kind: str) -> Callable[..., JobResult]:
     from .distribution import distribution_run
     from .order_sync import order_sync_run
     from .pipeline import convert_run
+    from .purge import purge_run
     from .statements import statement_post_run
     from .upload import pjob_run
 
@@ -211,6 +214,7 @@ def _service_for(kind: str) -> Callable[..., JobResult]:
         JobKind.ORDER_SYNC: order_sync_run,
         JobKind.STATEMENT_POSTING: statement_post_run,
         JobKind.CHANNEL_CONFIGURATION: channel_configuration_run,
+        JobKind.PURGE: purge_run,
     }[JobKind(kind)]
 
 
@@ -323,6 +327,8 @@ def _record_outcome(run: JobRun, *, status: str, result: JobResult | None, error
                 % {"code": code, "reason": reason},
             )
         fields["unreachable"] = result.unreachable
+        if result.removed:
+            fields["removed"] = result.removed
         error = error or "\n".join(lines)
     fields["error_summary"] = error
     JobRun.objects.filter(pk=run.pk).update(**fields)
@@ -498,8 +504,9 @@ def _fair_writes(run: JobRun):
     a POS request never waits long for that database's single write lock. HQ's database
     needs no pause: the POS never writes it.
 
-    Only auto runs (and their steps, which run inside them): they exist because POS
-    requests are writing right now. Scheduled and manual runs keep their full throughput.
+    Only auto runs (and their steps, which run inside them), which exist because POS
+    requests are writing right now, and purges, which delete from the tables the POS
+    writes while it writes. Other scheduled and manual runs keep their full throughput.
     """
     from channels_app.databases import channel_database_aliases
 
@@ -508,7 +515,7 @@ def _fair_writes(run: JobRun):
         for alias in channel_database_aliases().values()
         if hasattr(connections[alias], "yield_after_commit")
     ]
-    if run.triggered_by != TriggeredBy.AUTO or not shared:
+    if not (run.triggered_by == TriggeredBy.AUTO or run.kind == JobKind.PURGE) or not shared:
         yield
         return
     previous = [conn.yield_after_commit for conn in shared]

@@ -1,5 +1,5 @@
 """The recurring schedules of the jobs (django-q2 Schedule rows): the three conversion jobs,
-order sync and 1070 every interval; statement posting daily."""
+order sync and 1070 every interval; statement posting and the purge daily, at night."""
 
 from __future__ import annotations
 
@@ -19,7 +19,11 @@ SCHEDULED_JOBS = (
     # Configuration goes down first, so a store set up since the last cycle can sell.
     ("1070 (Channel configuration)", JobKind.CHANNEL_CONFIGURATION, 0),
 )
-DAILY_JOBS = (("Statement posting (EOD)", JobKind.STATEMENT_POSTING, 2),)
+# (name, job, hour UTC): at night, purge after posting so posted sales can go.
+DAILY_JOBS = (
+    ("Statement posting (EOD)", JobKind.STATEMENT_POSTING, 2),
+    ("Purge history (retention)", JobKind.PURGE, 3),
+)
 
 
 def schedules_install(*, minutes: int) -> list[tuple[Schedule, bool]]:

@@ -283,3 +283,31 @@ def test_job_run_status_json_for_the_live_page(admin_client, channel, make_async
     assert data["progress_total"] == 3
     page = admin_client.get(reverse("admin:hqcommerce_jobrun_change", args=[run.pk]))
     assert b"job-progress" in page.content
+
+
+def test_dashboard_shows_each_databases_growing_tables(admin_client, channel, make_async_customer):
+    make_async_customer(channel)
+
+    page = admin_client.get(reverse("admin:dashboard")).content.decode()
+
+    section = page.split('id="growth"')[1].split("</table>")[0]
+    for code in ("HQ", "DEFAULT", "EU"):
+        assert f'data-database="{code}"' in section
+    row = section.split('data-table="channels_app.AsyncCustomer"')[1].split("</tr>")[0]
+    assert '<td class="num">1</td>' in row
+
+
+def test_a_purge_run_page_lists_the_rows_removed_per_table(admin_client, channel, settings):
+    from hqcommerce.services.jobs import job_run_create, job_run_execute
+
+    settings.HQ_IDEMPOTENCY_TTL_HOURS = 0
+    from channels_app.models import IdempotencyRecord
+
+    IdempotencyRecord.objects.create(
+        scope="user:1", key="k", endpoint="e", request_hash="h", status_code=201, response={}
+    )
+    run = job_run_execute(job_run_create(kind="purge", triggered_by="user").pk)
+
+    page = admin_client.get(reverse("admin:hqcommerce_jobrun_change", args=[run.pk]))
+
+    assert "idempotency records: 1" in page.content.decode()

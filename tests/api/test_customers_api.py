@@ -155,6 +155,31 @@ def test_idempotency_key_retry_returns_the_first_response_and_creates_nothing(de
     assert AsyncCustomer.objects.count() == 1
 
 
+def test_an_idempotency_key_older_than_its_ttl_is_a_new_request(device, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from channels_app.models import IdempotencyRecord
+
+    headers = {"HTTP_IDEMPOTENCY_KEY": "register-1-sale-43"}
+    first = device.post("/api/v1/customers/", NEW, format="json", **headers)
+    settings.HQ_IDEMPOTENCY_TTL_HOURS = 24
+    IdempotencyRecord.objects.update(created_at=timezone.now() - timedelta(hours=25))
+
+    later = device.post("/api/v1/customers/", NEW, format="json", **headers)
+
+    assert later.status_code == 201
+    assert "Idempotent-Replay" not in later.headers
+    assert later.json()["async_id"] != first.json()["async_id"]
+    assert AsyncCustomer.objects.count() == 2
+    record = IdempotencyRecord.objects.get()  # the new request's, remembered afresh
+    assert record.response["async_id"] == later.json()["async_id"]
+    again = device.post("/api/v1/customers/", NEW, format="json", **headers)
+    assert again.headers["Idempotent-Replay"] == "true"
+    assert AsyncCustomer.objects.count() == 2
+
+
 def test_idempotency_keys_are_per_device(channel, device):
     headers = {"HTTP_IDEMPOTENCY_KEY": "same"}
     device.post("/api/v1/customers/", NEW, format="json", **headers)

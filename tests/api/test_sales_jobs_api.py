@@ -300,3 +300,15 @@ def test_an_order_naming_an_unknown_address_is_a_400_and_a_real_one_is_recorded(
         "/api/v1/transactions/", {**order, "address_async_id": str(address)}, format="json"
     )
     assert known.status_code == 201
+
+
+def test_staff_purge_history_over_the_api_and_a_device_may_not(device, operator_client):
+    assert device.post("/api/v1/jobs/", {"kind": "purge-history"}, format="json").status_code == 403
+
+    response = operator_client.post(
+        "/api/v1/jobs/", {"kind": "purge-history", "dry_run": True}, format="json"
+    )
+
+    assert response.status_code == 202
+    run = JobRun.objects.get()
+    assert (run.kind, run.dry_run) == ("purge", True)

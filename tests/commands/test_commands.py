@@ -193,3 +193,25 @@ def test_install_schedules_and_demo_admin_commands(db, settings, tmp_path):
     _, second = _run("ensure_demo_admin")
     assert first == second
     assert first.startswith("Admin login: admin / ")
+
+
+def test_purge_history_dry_run_lists_what_it_would_remove_and_removes_nothing(
+    channel, make_async_customer, settings
+):
+    from hqcommerce.services.pipeline import convert_run
+
+    make_async_customer(channel)
+    convert_run()
+    settings.HQ_RETENTION_DAYS = 0
+
+    code, out = _run("purge_history", "--dry-run", "--channel", channel.code)
+
+    assert code == 0
+    assert "[dry run]" in out
+    assert "would remove 1 async customers" in out
+    assert "would remove 1 customer synchronization status" in out
+    assert AsyncCustomer.objects.count() == AsyncStagingRecord.objects.count() == 1
+    code, out = _run("purge_history")
+    assert code == 0
+    assert "removed 1 async customers" in out
+    assert not AsyncCustomer.objects.exists()

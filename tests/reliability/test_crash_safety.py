@@ -277,3 +277,54 @@ def test_a_convert_killed_mid_run_and_started_again_at_once_completes():
     assert Customer.objects.values("origin_async_id").distinct().count() == valid
     for store in stores:
         assert channel_customer_copies(store).count() == valid
+
+
+PURGE_ENV = {**AT_ONCE_ENV, "HQ_PURGE_BATCH_SIZE": "5", "HQ_RETENTION_DAYS": "0"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_purge_killed_after_its_first_batch_and_run_again_leaves_a_consistent_history():
+    from channels_app.models import AsyncCustomerContact
+    from hqcommerce.services.faults import PURGE_AFTER_FIRST_BATCH
+    from hqcommerce.services.order_sync import order_sync_run
+    from hqcommerce.services.pipeline import convert_run
+    from hqcommerce.services.statements import statement_post_run
+
+    stores = [ChannelFactory(), ChannelFactory(channel_database=ChannelDatabaseFactory())]
+    _add_work(random.Random(3), stores, 0)
+    convert_run()
+    order_sync_run()
+    statement_post_run()
+    unresolved = set(
+        AsyncStagingRecord.objects.exclude(status="completed").values_list("async_id", flat=True)
+    )
+    converted = dict(Customer.objects.values_list("origin_async_id", "account_number"))
+
+    proc = start("purge_history", HQ_CRASH_AT=PURGE_AFTER_FIRST_BATCH, **PURGE_ENV)
+    proc.communicate(timeout=120)
+    assert proc.returncode == -signal.SIGKILL
+    proc = start("purge_history", **PURGE_ENV)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, (out, err)
+
+    for store in stores:
+        alias = store.database_alias
+        left = AsyncCustomer.objects.using(alias).filter(channel_id=store.pk)
+        # Exactly the unresolved customers stay, each whole (with its contact).
+        assert set(left.values_list("async_id", flat=True)) == unresolved & set(
+            AsyncCustomer.objects.using(alias).values_list("async_id", flat=True)
+        )
+        for customer in left:
+            assert AsyncCustomerContact.objects.using(alias).filter(customer=customer).exists()
+        # Every converted temporary id still answers with its account number there.
+        copies = dict(
+            channel_customer_copies(store)
+            .filter(async_id__isnull=False)
+            .values_list("async_id", "account_number")
+        )
+        assert copies == converted
+    assert set(AsyncStagingRecord.objects.values_list("async_id", flat=True)) == unresolved
+    assert Customer.objects.count() == len(converted)
+    assert not UploadedTransaction.objects.filter(
+        kind="cash_and_carry", statement__status="posted"
+    ).exists()

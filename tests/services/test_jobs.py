@@ -95,8 +95,10 @@ def test_schedules_install_is_idempotent_and_keeps_edited_intervals(db):
     again = schedules_install(minutes=15)
 
     assert not any(created for _, created in again)
-    assert Schedule.objects.count() == 6
+    assert Schedule.objects.count() == 7
     assert Schedule.objects.get(name="Statement posting (EOD)").schedule_type == Schedule.DAILY
+    purge = Schedule.objects.get(name="Purge history (retention)")
+    assert (purge.schedule_type, purge.args, purge.next_run.hour) == (Schedule.DAILY, "'purge'", 3)
     assert Schedule.objects.get(name="1010 (Customers)").minutes == 5
     assert set(Schedule.objects.values_list("func", flat=True)) == {
         "hqcommerce.tasks.run_scheduled_job"
