@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint browser format clean bench bench-large bench-realtime messages makemessages gettext
+.PHONY: install run test lint browser format clean bench bench-large bench-realtime bench-retention messages makemessages gettext
 
 # The browser test drives Debian's Chromium; Playwright never downloads a browser.
 CHROMIUM := /usr/bin/chromium
@@ -53,6 +53,14 @@ bench-realtime: install
 	-psql -h 127.0.0.1 -U postgres -c "CREATE DATABASE hqbench" >/dev/null 2>&1
 	$(BIN)/python bench/realtime.py --rates 10,50 --seconds 60 --write-doc
 	$(BIN)/python bench/realtime.py --rates 10,50 --seconds 60 --database-url $(BENCH_PG) --write-doc
+
+# Retention: three rounds of 20,000 customers created, converted and purged under POS load,
+# on SQLite and PostgreSQL: about 5 minutes.
+bench-retention: install
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check gunicorn
+	-psql -h 127.0.0.1 -U postgres -c "CREATE DATABASE hqbench" >/dev/null 2>&1
+	$(BIN)/python bench/retention.py --rounds 3 --backlog 20000 --write-doc
+	$(BIN)/python bench/retention.py --rounds 3 --backlog 20000 --database-url $(BENCH_PG) --write-doc
 
 # Spanish catalogs: the .po files are the source, the .mo files are built (never committed).
 # compilemessages needs GNU gettext's msgfmt; installed from apt when missing.

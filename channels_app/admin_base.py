@@ -19,6 +19,11 @@ class ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
 
+    def get_readonly_fields(self, request, obj=None):
+        """Every field shown read-only (a form may not even name a non-editable one, such
+        as an address's GUID)."""
+        return self.fields or ()
+
     def has_add_permission(self, request, obj=None):
         return False
 

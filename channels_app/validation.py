@@ -451,6 +451,31 @@ def customer_changes_shape_errors(changes: Any) -> dict[str, list[str]]:
     return errors.shape
 
 
+def customer_changes_door_errors(changes: Any, *, current: dict | None) -> dict[str, list[str]]:
+    """What HQ would certainly refuse in an edit, checked at the POS: each changed field by
+    the rules of a new customer, and the name rule on the edited customer when its current
+    names are known (a pending customer's record, or the copy of a synced one). A broken
+    field the edit does not touch is HQ's to report, not a reason to refuse the edit.
+    """
+    shape = customer_changes_shape_errors(changes)
+    if shape:
+        return shape
+    try:  # names unknown: a stand-in, so only the changed fields are judged
+        customer_changes_clean(
+            changes, current=current or {"last_name": "-", "party_type": "person"}
+        )
+    except CustomerValidationError as exc:
+        relevant = set(changes)
+        if relevant & {"first_name", "middle_name", "last_name", "organization_name"}:
+            relevant |= {"last_name", "organization_name"}
+        return {
+            path: messages
+            for path, messages in exc.errors.items()
+            if re.split(r"[\[.]", path)[0] in relevant
+        }
+    return {}
+
+
 def customer_changes_clean(changes: Any, *, current: dict) -> dict[str, str]:
     """Validate an edit against the customer it changes; returns the normalized changes.
 
@@ -492,6 +517,15 @@ def customer_changes_clean(changes: Any, *, current: dict) -> dict[str, str]:
         else:
             result[key] = getattr(clean, key)
     return result
+
+
+def address_door_errors(address: Any) -> dict[str, list[str]]:
+    """An added address by HQ's rules (shape and content), at the POS."""
+    try:
+        address_clean(address)
+    except CustomerValidationError as exc:
+        return exc.errors
+    return {}
 
 
 def address_shape_errors(address: Any) -> dict[str, list[str]]:

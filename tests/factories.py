@@ -61,3 +61,18 @@ class CustomerDataFactory(factory.DictFactory):
             {"street": "Calle Mayor 1", "city": "Madrid", "zip_code": "28013", "country": "ES"}
         ]
     )
+
+
+def async_customer_stored(channel, data: dict):
+    """An async customer in the store's channel data, through the POS as a store creates it;
+    one that breaks HQ's rules (refused at the POS's door) through the bulk import, as an
+    import or a register on an older release would bring it. Its temporary id."""
+    from channels_app.errors import CustomerValidationError
+    from channels_app.services.bulk import async_customers_bulk_create
+    from channels_app.services.pos import pos_customer_create
+
+    try:
+        return pos_customer_create(channel=channel, data=data).async_id
+    except CustomerValidationError:
+        (customer,) = async_customers_bulk_create(channel=channel, rows=[data])
+        return customer.async_id

@@ -1,8 +1,11 @@
-"""Bulk creation of async customers: the POS service's rules, in a few statements.
+"""Bulk creation of async customers, in a few statements.
 
-For imports and benchmarks: the same shape validation as `pos.async_customer_create` and
-the same counter discipline (a block of upload counters taken under the channel's state
-row lock, held to commit), but one INSERT per table instead of one per customer.
+For imports and benchmarks: the shape validation of `pos.async_customer_create` (what could
+not be stored), not HQ's rules: an import brings what it has, and a record HQ refuses shows
+on the status page with its reason, to correct there, as a record from a register on an
+older release does. The same counter discipline as the POS (a block of upload counters
+taken under the channel's state row lock, held to commit), but one INSERT per table instead
+of one per customer, and the same near-real-time conversion request.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from channels_app.models import (
     Store,
 )
 from channels_app.selectors import on_store_database
+from channels_app.services.triggers import conversion_request, conversion_wanted
 from channels_app.validation import CUSTOMER_TEXT_FIELDS, customer_payload_shape_errors
 
 # party_type has a default of its own (below); the other text fields are stripped.
@@ -86,4 +90,7 @@ def async_customers_bulk_create(*, channel: Store, rows: Sequence[dict]) -> list
                 for a in data.get("attributes") or []
             ]
         )
+        # As every POS write: the store's near-real-time conversion, with these records.
+        if conversion_wanted(channel):
+            conversion_request(channel=channel)
     return customers

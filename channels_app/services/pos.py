@@ -48,10 +48,12 @@ from channels_app.selectors import (
 )
 from channels_app.validation import (
     EDITABLE_FIELDS,
-    address_shape_errors,
+    address_door_errors,
+    customer_changes_door_errors,
     customer_changes_shape_errors,
+    customer_payload_clean,
     customer_payload_shape_errors,
-    partner_request_shape_errors,
+    partner_request_clean,
 )
 
 from .replica import channel_customers_apply
@@ -192,10 +194,10 @@ def pos_customer_create(*, channel: Store, data: dict, register: str = "") -> Po
     store that cannot reach HQ in time, saves the customer in channel data under a GUID.
     """
     fallback = False
+    # HQ's rules, at the door: what the sync job would certainly refuse is a 400 now, while
+    # the clerk and the customer are still at the counter (the store's defaults are 1070's).
+    customer_payload_clean(data, defaults=store_defaults(channel))
     if not channel.create_customer_async:
-        errors = customer_payload_shape_errors(data)
-        if errors:
-            raise CustomerValidationError(errors)
         try:
             snapshot = hq_service().customer_create(channel_id=channel.pk, payload=data)
         except HQUnavailableError:
@@ -269,6 +271,9 @@ def pos_customer_update(*, channel: Store, ref: str, changes: dict) -> PosCustom
     if errors:
         raise CustomerValidationError(errors)
     target = _resolve(channel, ref)
+    errors = customer_changes_door_errors(changes, current=_current_payload(channel, target))
+    if errors:
+        raise CustomerValidationError(errors)
     if not target.is_pending and _realtime(channel):
         try:
             snapshot = hq_service().customer_update(
@@ -301,6 +306,38 @@ def pos_customer_update(*, channel: Store, ref: str, changes: dict) -> PosCustom
     return PosCustomerResult(PENDING_SYNC, target.account_number or None, target.async_id)
 
 
+def _current_payload(channel: Store, target: CustomerRef) -> dict | None:
+    """The customer as a payload, from the channel's own record or its copy of HQ's, so an
+    edit is judged on the whole customer as HQ will judge it."""
+    if target.is_pending:
+        own = AsyncCustomer.objects.filter(channel=channel, async_id=target.async_id).first()
+        if own is None:
+            return None
+        fields = ("party_type", "first_name", "middle_name", "last_name", "organization_name")
+        return {
+            **{key: getattr(own, key) for key in fields},
+            "contacts": [
+                {"kind": c.kind, "value": c.value, "is_primary": c.is_primary}
+                for c in own.contacts.order_by("pk")
+            ],
+        }
+    copy = channel_customer_copies(channel).filter(account_number=target.account_number).first()
+    if copy is None or not isinstance(copy.data, dict):
+        return None
+    data = copy.data
+    return {
+        "party_type": copy.party_type,
+        "customer_group": copy.customer_group,
+        "currency": copy.currency,
+        "language": copy.language,
+        **{
+            key: data.get(key) or ""
+            for key in ("first_name", "middle_name", "last_name", "organization_name")
+        },
+        "contacts": [c for c in data.get("contacts") or [] if isinstance(c, dict) and "kind" in c],
+    }
+
+
 def _apply_locally(channel: Store, async_id: uuid.UUID, changes: dict) -> None:
     customer = AsyncCustomer.objects.get(channel=channel, async_id=async_id)
     for key, value in changes.items():
@@ -330,7 +367,7 @@ class PosAddressResult:
 @on_store_database
 def pos_address_add(*, channel: Store, ref: str, address: dict) -> PosAddressResult:
     """Add an address to an async or synced customer (own GUID when recorded async)."""
-    errors = address_shape_errors(address)
+    errors = address_door_errors(address)
     if errors:
         raise CustomerValidationError(errors)
     target = _resolve(channel, ref)
@@ -490,9 +527,7 @@ def pos_partner_request_create(*, channel: Store, data: dict) -> PartnerRequest:
 
     HQ decides: the sync job makes it a prospect (or records why not) and staff approve it.
     """
-    errors = partner_request_shape_errors(data)
-    if errors:
-        raise CustomerValidationError(errors)
+    partner_request_clean(data)  # HQ's rules at the door; the sync job keeps duplicates
     with transaction.atomic(using=channel._state.db):
         counter = upload_counter_next(channel=channel)
         return PartnerRequest.objects.create(

@@ -88,6 +88,17 @@ class StrictRegexField(StringOnly, serializers.RegexField):
     default_error_messages = {"not_a_string": _("Must be text (a JSON string).")}
 
 
+class StrictBooleanField(serializers.BooleanField):
+    """JSON true or false only: DRF would also read "yes", "on", 1 and "0" as booleans."""
+
+    default_error_messages = {"not_a_boolean": _("Must be true or false (a JSON boolean).")}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("not_a_boolean")
+        return data
+
+
 class StrictDateField(serializers.DateField):
     """A date exactly as YYYY-MM-DD (Python also reads "20261201" as a date)."""
 
@@ -107,7 +118,7 @@ def _text(max_length: int, **kwargs) -> serializers.CharField:
 
 class AddressInput(StrictSerializer):
     purpose = serializers.ChoiceField(choices=AddressPurpose.choices, required=False)
-    is_primary = serializers.BooleanField(required=False)
+    is_primary = StrictBooleanField(required=False)
     name = _text(100)
     street = StrictCharField(max_length=200)
     city = StrictCharField(max_length=60)
@@ -119,7 +130,7 @@ class AddressInput(StrictSerializer):
 class ContactInput(StrictSerializer):
     kind = serializers.ChoiceField(choices=ContactKind.choices)
     value = StrictCharField(max_length=254)
-    is_primary = serializers.BooleanField(required=False)
+    is_primary = StrictBooleanField(required=False)
 
 
 class AttributeInput(StrictSerializer):
@@ -304,8 +315,8 @@ class JobInput(StrictSerializer):
     channels = serializers.ListField(
         child=StrictCharField(max_length=20), required=False, max_length=100
     )
-    dry_run = serializers.BooleanField(required=False, default=False)
-    retry_failed = serializers.BooleanField(required=False, help_text="sync-customers only.")
+    dry_run = StrictBooleanField(required=False, default=False)
+    retry_failed = StrictBooleanField(required=False, help_text="sync-customers only.")
     business_date = serializers.DateField(required=False, help_text="post-statements only.")
 
 

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.urls import reverse
 
-from hqcommerce.models import AsyncStagingRecord, Customer, JobRun
+from hqcommerce.models import AsyncStagingRecord, Customer, JobRun, SalesOrder
 from hqcommerce.models.jobs import JobStatus
 from hqcommerce.services.access import OPERATORS_GROUP, READ_ONLY_GROUP
 from hqcommerce.services.customer_sync import customer_sync_run
@@ -311,3 +311,45 @@ def test_a_purge_run_page_lists_the_rows_removed_per_table(admin_client, channel
     page = admin_client.get(reverse("admin:hqcommerce_jobrun_change", args=[run.pk]))
 
     assert "idempotency records: 1" in page.content.decode()
+
+
+def test_every_admin_page_answers_200_when_amounts_are_the_largest_the_api_accepts(
+    admin_client, channel, make_async_customer, record_sale
+):
+    """Stored data never breaks a page: 101 sales at the largest total a sale may have, one
+    return at the largest negative, posted to one statement and as orders."""
+    import html
+    import re
+
+    from django.contrib.admin import site
+
+    from hqcommerce.services.order_sync import order_sync_run
+    from hqcommerce.services.statements import statement_post_run
+
+    customer = make_async_customer(channel)
+    most = [{"item_id": "SKU-MAX", "quantity": 100_000, "unit_price": "9999.99"}]
+    for _ in range(101):
+        record_sale(channel, kind="cash_and_carry", customer=customer, lines=most)
+    record_sale(channel, kind="customer_order", customer=customer, lines=most)
+    record_sale(
+        channel,
+        kind="cash_and_carry",
+        customer=customer,
+        lines=[{"item_id": "SKU-RET", "quantity": -100_000, "unit_price": "9999.99"}],
+    )
+    convert_run()
+    statement_post_run()
+    order_sync_run()
+    assert SalesOrder.objects.count() == 103
+
+    opened = 0
+    for model in site._registry:
+        opts = model._meta
+        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+        page = admin_client.get(url)
+        assert page.status_code == 200, url
+        links = re.findall(rf'href="({re.escape(url)}[^"/?]+/change/[^"]*)"', page.content.decode())
+        for link in dict.fromkeys(links[:2]):
+            assert admin_client.get(html.unescape(link)).status_code == 200, link
+            opened += 1
+    assert opened >= 10

@@ -128,6 +128,49 @@ def test_bad_input_answers_400_with_field_errors_and_writes_nothing(device, body
     assert not AsyncCustomer.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("body", "attr"),
+    [
+        ({}, "last_name"),
+        ({"first_name": "   "}, "last_name"),
+        ({**NEW, "contacts": [{"kind": "email", "value": "bad@"}]}, "contacts[0].value"),
+        ({**NEW, "contacts": [{"kind": "phone", "value": "call me"}]}, "contacts[0].value"),
+        ({**NEW, "currency": "ZZZ"}, "currency"),
+        ({**NEW, "language": "english please"}, "language"),
+        (
+            {**NEW, "addresses": [{"street": "Sol 1", "city": "Madrid", "country": "XX"}]},
+            "addresses[0].country",
+        ),
+        ({"party_type": "organization", "first_name": "Ana"}, "organization_name"),
+    ],
+)
+def test_what_hq_would_refuse_is_a_400_at_the_async_stores_door(device, body, attr):
+    response = device.post("/api/v1/customers/", body, format="json")
+
+    assert response.status_code == 400, response.content
+    assert attr in _errors(response)
+    assert not AsyncCustomer.objects.exists()
+
+
+def test_an_edit_or_an_address_hq_would_refuse_is_a_400_at_the_door(device):
+    async_id = device.post("/api/v1/customers/", NEW, format="json").json()["async_id"]
+    url = f"/api/v1/customers/{async_id}/"
+
+    nameless = device.patch(url, {"first_name": "", "last_name": ""}, format="json")
+    bad_email = device.patch(url, {"email": "nobody@"}, format="json")
+    bad_country = device.post(
+        f"{url}addresses/", {"street": "Sol 1", "city": "Madrid", "country": "XX"}, format="json"
+    )
+
+    assert nameless.status_code == 400 and "last_name" in _errors(nameless)
+    assert bad_email.status_code == 400 and "email" in _errors(bad_email)
+    assert bad_country.status_code == 400 and "address.country" in _errors(bad_country)
+    from channels_app.models import AsyncAddress, AsyncCustomerEdit
+
+    assert not AsyncCustomerEdit.objects.exists() and not AsyncAddress.objects.exists()
+    assert device.get(url).json()["last_name"] == NEW["last_name"]
+
+
 def test_hq_rule_broken_in_sync_mode_answers_400_naming_the_field(db):
     store = SyncChannelFactory()
     body = {**NEW, "contacts": [{"kind": "email", "value": "bad@"}]}

@@ -46,9 +46,11 @@ def test_a_device_sees_only_its_own_channels_requests(device):
 
 
 def test_failed_request_shows_its_reason(device):
-    request_id = device.post(
-        "/api/v1/partner-requests/", {**REQUEST, "email": "bad"}, format="json"
-    ).json()["id"]
+    from channels_app.models import PartnerRequest
+
+    request_id = device.post("/api/v1/partner-requests/", REQUEST, format="json").json()["id"]
+    # The POS refuses a bad email now; a register on an older release stored one.
+    PartnerRequest.objects.filter(async_id=request_id).update(email="bad")
     convert_run()
 
     body = device.get(f"/api/v1/partner-requests/{request_id}/").json()

@@ -15,9 +15,9 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
 
-from channels_app.services.pos import pos_customer_create
 from hqcommerce.models import AsyncStagingRecord, Channel
 from hqcommerce.services.demo import demo_seed
+from tests.factories import async_customer_stored
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(settings.VAR_DIR) / "screenshots"
@@ -88,14 +88,14 @@ def test_staff_convert_a_channel_watch_the_job_and_fix_a_failed_record(live_serv
     User.objects.create_superuser("boss", "boss@example.com", "s3cret-pass")
     demo_seed(channels=2, async_customers=16, seed=5)
     store = Channel.objects.get(code="STORE01")
-    broken = pos_customer_create(
-        channel=store,
-        data={
+    broken = async_customer_stored(
+        store,
+        {
             "first_name": "Rosa",
             "last_name": "Díaz",
             "contacts": [{"kind": "email", "value": "rosa@"}],
         },
-    ).async_id
+    )
 
     page.goto(f"{live_server.url}/admin/login/?next=/admin/")
     page.fill("#id_username", "boss")

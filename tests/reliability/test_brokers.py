@@ -11,10 +11,10 @@ import uuid
 import pytest
 
 from channels_app.models import AsyncCustomer, ChannelCustomer
-from channels_app.services.pos import pos_customer_create, pos_transaction_record
+from channels_app.services.pos import pos_transaction_record
 from hqcommerce.models import AsyncStagingRecord, Customer, JobRun, SalesOrder, UploadedTransaction
 from tests.dates import TODAY
-from tests.factories import ChannelFactory
+from tests.factories import ChannelFactory, async_customer_stored
 
 from .helpers import start
 
@@ -32,9 +32,8 @@ def _seed():
     for store in stores:
         for i in range(40):
             bad = i % 13 == 0
-            result = pos_customer_create(
-                channel=store,
-                data={"first_name": "" if bad else f"B{i}", "last_name": "" if bad else "Q"},
+            async_id = async_customer_stored(
+                store, {"first_name": "" if bad else f"B{i}", "last_name": "" if bad else "Q"}
             )
             if i % 4 == 0:
                 pos_transaction_record(
@@ -43,7 +42,7 @@ def _seed():
                         "transaction_id": f"{store.code}-{i}",
                         "kind": "customer_order",
                         "business_date": TODAY,
-                        "customer": str(result.async_id),
+                        "customer": str(async_id),
                         "lines": [{"item_id": "SKU", "quantity": 1, "unit_price": "1.00"}],
                     },
                 )

@@ -20,7 +20,7 @@ from channels_app.models import (
     ChannelTransaction,
 )
 from channels_app.selectors import channel_customer_copies
-from channels_app.services.pos import pos_customer_create, pos_transaction_record
+from channels_app.services.pos import pos_transaction_record
 from channels_app.services.replica import download_watermark
 from hqcommerce.models import (
     AsyncStagingRecord,
@@ -33,7 +33,7 @@ from hqcommerce.models import (
 )
 from hqcommerce.services.replication import replication_head
 from tests.dates import TODAY
-from tests.factories import ChannelDatabaseFactory, ChannelFactory
+from tests.factories import ChannelDatabaseFactory, ChannelFactory, async_customer_stored
 
 from .helpers import start
 
@@ -54,9 +54,9 @@ def _add_work(rng: random.Random, stores, trial: int) -> None:
     for store in stores:
         for i in range(25):
             bad = rng.random() < 0.08
-            result = pos_customer_create(
-                channel=store,
-                data={
+            async_id = async_customer_stored(
+                store,
+                {
                     "first_name": "" if bad else f"T{trial}C{i}",
                     "last_name": "" if bad else store.code,
                     "contacts": [{"kind": "email", "value": f"t{trial}.{i}.{store.code}@x.es"}],
@@ -69,7 +69,7 @@ def _add_work(rng: random.Random, stores, trial: int) -> None:
                         "transaction_id": f"T{trial}-{store.code}-{i}",
                         "kind": "customer_order" if i % 10 == 0 else "cash_and_carry",
                         "business_date": TODAY,
-                        "customer": str(result.async_id),
+                        "customer": str(async_id),
                         "lines": [{"item_id": "SKU", "quantity": 1, "unit_price": "2.00"}],
                     },
                 )
