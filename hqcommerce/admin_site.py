@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from channels_app.errors import HQError
 from hqcommerce import charts
+from hqcommerce.admin_confirm import CONFIRM_FIRST, confirmation_page, confirmed
 from hqcommerce.models import JobRun
 from hqcommerce.models.jobs import JobKind, TriggeredBy
 from hqcommerce.selectors import (
@@ -38,6 +39,15 @@ class HQAdminSite(admin.AdminSite):
     site_header = _("HQ Commerce back office")
     site_title = _("HQ Commerce")
     index_title = _("Headquarters")
+    site_url = None  # a back office has no public site to view
+
+    # The index lists HQ's own sections first, then the channel data, then the rest.
+    APP_ORDER = ("hqcommerce", "channels_app")
+
+    def get_app_list(self, request, app_label=None):
+        apps = super().get_app_list(request, app_label)
+        rank = {label: i for i, label in enumerate(self.APP_ORDER)}
+        return sorted(apps, key=lambda app: rank.get(app["app_label"], len(rank)))
 
     def get_urls(self):
         return [
@@ -116,6 +126,17 @@ class HQAdminSite(admin.AdminSite):
         if kind not in {k for k, _label in DASHBOARD_JOBS}:
             messages.error(request, gettext("Unknown job %(kind)r.") % {"kind": kind})
             return HttpResponseRedirect(reverse("admin:dashboard"))
+        if kind in CONFIRM_FIRST and not confirmed(request):
+            return confirmation_page(
+                request,
+                self,
+                title=gettext("Post statements"),
+                question=CONFIRM_FIRST[kind],
+                items=[(channel or gettext("every channel"), None)],
+                confirm_label=gettext("Yes, post"),
+                cancel_url=reverse("admin:dashboard"),
+                hidden=[("kind", kind), ("channel", channel or "")],
+            )
         try:
             run = job_enqueue(
                 kind=kind,

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
+from hqcommerce.admin_confirm import confirmation_page, confirmed
 from hqcommerce.models import DeviceKey
 from hqcommerce.services.configuration import channel_configuration_push
 
@@ -30,6 +31,40 @@ class DeviceKeyAdmin(APIKeyModelAdmin):
     list_filter = ["channel", "revoked", "created"]
     list_select_related = ["channel"]
     search_fields = ["name", "prefix", "channel__code"]
+    actions = ["revoke"]
+
+    @admin.action(description=_("Revoke the selected keys"), permissions=["change"])
+    def revoke(self, request, queryset):
+        """After a confirmation page: the registers stop authenticating as soon as their
+        channel database has the revocation (at once when it answers, else at the next
+        1070)."""
+        queryset = queryset.filter(revoked=False).select_related("channel")
+        if not confirmed(request):
+            return confirmation_page(
+                request,
+                self.admin_site,
+                title=gettext("Revoke device keys"),
+                question=gettext(
+                    "Revoke these keys? Their registers can no longer call the API; a new key "
+                    "must be made for each. This cannot be undone."
+                ),
+                items=[(f"{k.name} ({k.prefix}…, {k.channel.code})", k.pk) for k in queryset],
+                confirm_label=gettext("Yes, revoke"),
+                cancel_url=request.get_full_path(),
+                hidden=[("action", "revoke")],
+            )
+        keys = list(queryset)
+        for key in keys:
+            key.revoked = True
+            key.save(update_fields=["revoked"])
+        channel_configuration_push(channels={k.channel for k in keys})
+        self.message_user(
+            request,
+            ngettext("Revoked %(count)d key.", "Revoked %(count)d keys.", len(keys))
+            % {"count": len(keys)},
+            messages.SUCCESS,
+        )
+        return None
 
     def get_readonly_fields(self, request, obj=None):
         fields = tuple(super().get_readonly_fields(request, obj))

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from hqcommerce.admin_confirm import CONFIRM_FIRST, confirmation_page, confirmed
 from hqcommerce.models import (
     Affiliation,
     Channel,
@@ -30,6 +32,17 @@ CHANNEL_JOBS = (
 
 def _channel_job_action(kind: str, label: str):
     def action(modeladmin, request, queryset):
+        if kind in CONFIRM_FIRST and not confirmed(request):
+            return confirmation_page(
+                request,
+                modeladmin.admin_site,
+                title=str(label),
+                question=CONFIRM_FIRST[kind],
+                items=[(c.code, c.pk) for c in queryset],
+                confirm_label=gettext("Yes, run it"),
+                cancel_url=request.get_full_path(),
+                hidden=[("action", f"queue_{kind}")],
+            )
         run = job_enqueue(
             kind=kind,
             channels=list(queryset.values_list("code", flat=True)),

@@ -6,10 +6,12 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from channels_app.errors import HQError
+from hqcommerce.admin_confirm import confirmation_page, confirmed
 from hqcommerce.models import Prospect
 from hqcommerce.models.partners import ProspectStatus
 from hqcommerce.services.access import can_run_jobs
@@ -49,7 +51,22 @@ class ProspectAdmin(ReadOnlyAdmin):
         description=_("Approve: create the business customer"), permissions=["approve_partners"]
     )
     def approve(self, request, queryset):
-        for prospect in queryset.filter(status=ProspectStatus.NEW):
+        queryset = queryset.filter(status=ProspectStatus.NEW)
+        if not confirmed(request):
+            return confirmation_page(
+                request,
+                self.admin_site,
+                title=gettext("Approve prospects"),
+                question=gettext(
+                    "Approve these prospects? Each becomes a business customer with an account "
+                    "number, and 1010 sends it to every store. This cannot be undone."
+                ),
+                items=[(f"{p.company_name} ({p.tax_id})", p.pk) for p in queryset],
+                confirm_label=gettext("Yes, approve"),
+                cancel_url=request.get_full_path(),
+                hidden=[("action", "approve")],
+            )
+        for prospect in queryset:
             try:
                 customer = prospect_approve(prospect=prospect, user=request.user)
             except HQError as exc:
@@ -88,3 +105,13 @@ class ProspectAdmin(ReadOnlyAdmin):
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/hqcommerce/prospect/reject.html", context)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        """The prospect's own page offers Approve and Reject too (the list's actions, for
+        this one prospect, with the same confirmation and reason pages)."""
+        if obj is not None:
+            context["decide"] = obj.status == ProspectStatus.NEW and (
+                self.has_approve_partners_permission(request)
+            )
+            context["changelist_url"] = reverse("admin:hqcommerce_prospect_changelist")
+        return super().render_change_form(request, context, add, change, form_url, obj)

@@ -20,6 +20,7 @@ the unique origin id and creates nothing.
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
@@ -97,7 +98,33 @@ def store_done(channel: Channel) -> StoreDone:
     return StoreDone(channel.pk, watermark, frozenset(unresolved))
 
 
-def _purge_hq(rows: QuerySet, *, size: int, dry_run: bool, tracker: JobTracker, removed) -> None:
+class _Batches:
+    """Counts what each batch removed (per table, into the job run as it goes) and paces
+    the batches: after each, a pause HQ_PURGE_PAUSE_RATIO times as long as the batch took.
+    The purge then takes at most 1 / (1 + ratio) of a core and of its database server, and
+    POS requests sharing them get the rest: nobody waits for a nightly purge, while a POS
+    request waits for whatever it competes with."""
+
+    def __init__(self, tracker: JobTracker) -> None:
+        self.tracker = tracker
+        self.removed: Counter = Counter()
+        self.ratio = settings.HQ_PURGE_PAUSE_RATIO
+        self.started = time.monotonic()
+
+    def done(self, counts: dict[str, int]) -> None:
+        counts = {label: n for label, n in counts.items() if n}
+        self.removed.update(counts)
+        job_run = self.tracker.job_run
+        if job_run is not None and counts:
+            JobRun.objects.filter(pk=job_run.pk).update(removed=dict(self.removed))
+        self.tracker.advance(processed=sum(counts.values()), created=0)
+        crash_point(PURGE_AFTER_FIRST_BATCH)
+        if self.ratio > 0:
+            time.sleep((time.monotonic() - self.started) * self.ratio)
+        self.started = time.monotonic()
+
+
+def _purge_hq(rows: QuerySet, *, size: int, dry_run: bool, batches: _Batches) -> None:
     after = 0
     while True:
         ids = list(rows.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[:size])
@@ -112,16 +139,7 @@ def _purge_hq(rows: QuerySet, *, size: int, dry_run: bool, tracker: JobTracker, 
         else:
             with transaction.atomic():
                 _count, counts = batch.delete()
-        _record(counts, tracker, removed)
-
-
-def _record(counts: dict[str, int], tracker: JobTracker, removed: Counter) -> None:
-    counts = {label: n for label, n in counts.items() if n}
-    removed.update(counts)
-    if tracker.job_run is not None and counts:
-        JobRun.objects.filter(pk=tracker.job_run.pk).update(removed=dict(removed))
-    tracker.advance(processed=sum(counts.values()), created=0)
-    crash_point(PURGE_AFTER_FIRST_BATCH)
+        batches.done(counts)
 
 
 @heap_frozen
@@ -135,13 +153,13 @@ def purge_run(
     """Purge what retention allows, HQ's first and then each channel database's; with
     `channels`, only those stores' records (job runs are nobody's store: left alone)."""
     tracker = JobTracker(job_run, progress, dry_run=dry_run)
+    batches = _Batches(tracker)
     selected = channels_resolve(channels)
     scoped = selected if channels else None
     cutoff = retention_cutoff()
     # On SQLite a purge run takes the POS's small batches (and pauses after each commit to a
     # channel database): its deletes hold the write lock the POS needs (jobs._fair_writes).
     size = min(settings.HQ_PURGE_BATCH_SIZE, job_batch_size())
-    removed: Counter = Counter()
     # The channel side first: its records' HQ counterparts are what says they are done.
     for alias, members in sorted(channels_by_database(selected).items()):
         done = [store_done(channel) for channel in members]
@@ -154,7 +172,7 @@ def purge_run(
                     cutoff=cutoff,
                     batch_size=size,
                     dry_run=dry_run,
-                    on_batch=lambda counts: _record(counts, tracker, removed),
+                    on_batch=batches.done,
                 )
         except ChannelDatabaseUnavailable as exc:
             tracker.database_unreachable(exc)
@@ -162,8 +180,8 @@ def purge_run(
     if scoped is None:
         hq_tables.append(_runs_done(cutoff, job_run))
     for rows in hq_tables:
-        _purge_hq(rows, size=size, dry_run=dry_run, tracker=tracker, removed=removed)
-    tracker.result.removed = dict(removed)
+        _purge_hq(rows, size=size, dry_run=dry_run, batches=batches)
+    tracker.result.removed = dict(batches.removed)
     return tracker.result
 
 

@@ -30,7 +30,9 @@ def schedules_install(*, minutes: int) -> list[tuple[Schedule, bool]]:
     """Create any missing schedule; existing ones keep the interval staff set in the admin.
 
     The three jobs are staggered by a third of the interval (P-job, sync, 1010) so one cycle
-    converts a customer, as the seed's procedure runs them in that order.
+    converts a customer, as the seed's procedure runs them in that order. The first cycle
+    starts one interval after installation, not at once: on a fresh `make run` the seed's
+    procedure can be followed by hand before a schedule does it.
     """
     if minutes < 1:
         raise ValueError("the schedule interval must be at least one minute")
@@ -45,7 +47,7 @@ def schedules_install(*, minutes: int) -> list[tuple[Schedule, bool]]:
                 "schedule_type": Schedule.MINUTES,
                 "minutes": minutes,
                 "repeats": -1,
-                "next_run": now + timedelta(minutes=minutes * slot / 3),
+                "next_run": now + timedelta(minutes=minutes * (1 + slot / 3)),
             },
         )
         installed.append((schedule, created))

@@ -353,3 +353,75 @@ def test_every_admin_page_answers_200_when_amounts_are_the_largest_the_api_accep
             assert admin_client.get(html.unescape(link)).status_code == 200, link
             opened += 1
     assert opened >= 10
+
+
+def test_the_index_lists_hq_first_and_offers_no_public_site(admin_client):
+    page = admin_client.get(reverse("admin:index")).content.decode()
+
+    hq = page.index('class="app-hqcommerce')
+    channel_data = page.index('class="app-channels_app')
+    queue = page.index('class="app-django_q')
+    assert hq < channel_data < queue
+    assert "View site" not in page
+
+
+def test_approving_from_the_prospects_page_asks_first(client, operator, channel):
+    from channels_app.services.pos import pos_partner_request_create
+    from hqcommerce.models import Prospect
+
+    pos_partner_request_create(
+        channel=channel,
+        data={
+            "company_name": "Fabrikam",
+            "tax_id": "B12345678",
+            "contact_last_name": "Ruiz",
+            "email": "compras@fabrikam.example",
+        },
+    )
+    convert_run()
+    prospect = Prospect.objects.get()
+    client.force_login(operator)
+    page = client.get(reverse("admin:hqcommerce_prospect_change", args=[prospect.pk]))
+    assert 'value="approve"' in page.content.decode()
+
+    url = reverse("admin:hqcommerce_prospect_changelist")
+    asked = client.post(url, {"action": "approve", "_selected_action": [prospect.pk]})
+    assert asked.status_code == 200 and 'name="confirmed"' in asked.content.decode()
+    prospect.refresh_from_db()
+    assert prospect.status == "new"
+
+    client.post(url, {"action": "approve", "_selected_action": [prospect.pk], "confirmed": "yes"})
+    prospect.refresh_from_db()
+    assert prospect.status == "approved" and prospect.customer is not None
+
+
+def test_posting_statements_from_the_dashboard_asks_first(client, operator, channel):
+    client.force_login(operator)
+    url = reverse("admin:dashboard_run")
+
+    asked = client.post(url, {"kind": "statement_posting", "channel": channel.code})
+    assert asked.status_code == 200 and 'name="confirmed"' in asked.content.decode()
+    assert not JobRun.objects.exists()
+
+    done = client.post(
+        url, {"kind": "statement_posting", "channel": channel.code, "confirmed": "yes"}
+    )
+    assert done.status_code == 302
+    assert JobRun.objects.get().kind == "statement_posting"
+
+
+def test_revoking_device_keys_asks_first_and_reaches_the_store(admin_client, channel):
+    from channels_app.models import StoreDeviceKey
+    from hqcommerce.models import DeviceKey
+    from hqcommerce.services.devices import device_key_create
+
+    key, _secret = device_key_create(channel_code=channel.code, name="POS-9")
+    url = reverse("admin:hqcommerce_devicekey_changelist")
+
+    asked = admin_client.post(url, {"action": "revoke", "_selected_action": [key.pk]})
+    assert 'name="confirmed"' in asked.content.decode()
+    assert not DeviceKey.objects.get(pk=key.pk).revoked
+
+    admin_client.post(url, {"action": "revoke", "_selected_action": [key.pk], "confirmed": "yes"})
+    assert DeviceKey.objects.get(pk=key.pk).revoked
+    assert StoreDeviceKey.objects.get(prefix=key.prefix).revoked

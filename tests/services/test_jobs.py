@@ -103,3 +103,17 @@ def test_schedules_install_is_idempotent_and_keeps_edited_intervals(db):
     assert set(Schedule.objects.values_list("func", flat=True)) == {
         "hqcommerce.tasks.run_scheduled_job"
     }
+
+
+def test_installed_schedules_first_run_one_interval_later_so_the_demo_can_be_followed(db):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    before = timezone.now()
+    schedules_install(minutes=15)
+
+    runs = dict(Schedule.objects.values_list("name", "next_run"))
+    assert runs["P-job (upload async customers)"] >= before + timedelta(minutes=15)
+    assert runs["Synchronize customers and channel requests"] >= before + timedelta(minutes=20)
+    assert runs["1010 (Customers)"] >= before + timedelta(minutes=25)

@@ -147,9 +147,23 @@ def test_every_job_rerun_after_a_purge_creates_nothing(channel, make_async_custo
 def test_a_record_uploaded_again_after_its_staging_row_was_purged_creates_no_customer(
     channel, make_async_customer
 ):
+    from channels_app.services.pos import pos_partner_request_create
+    from hqcommerce.models import Prospect
+
     async_id = make_async_customer(channel)
+    pos_address_add(channel=channel, ref=str(async_id), address=ADDRESS)
+    pos_partner_request_create(
+        channel=channel,
+        data={
+            "company_name": "Fabrikam",
+            "tax_id": "B12345678",
+            "contact_last_name": "Ruiz",
+            "email": "compras@fabrikam.example",
+        },
+    )
     convert_run()
     account = Customer.objects.get(origin_async_id=async_id).account_number
+    addresses = CustomerAddress.objects.count()
     AsyncStagingRecord.objects.all().delete()  # as the purge does once it is completed
     Channel.objects.filter(pk=channel.pk).update(upload_watermark=0)  # a restored HQ, say
 
@@ -157,8 +171,11 @@ def test_a_record_uploaded_again_after_its_staging_row_was_purged_creates_no_cus
     customer_sync_run()
 
     assert Customer.objects.count() == 1
-    record = AsyncStagingRecord.objects.get()
-    assert (record.status, record.account_number) == ("completed", account)
+    assert CustomerAddress.objects.count() == addresses
+    assert Prospect.objects.count() == 1
+    records = AsyncStagingRecord.objects.all()
+    assert {r.status for r in records} == {"completed"}
+    assert records.get(operation="create").account_number == account
 
 
 @override_settings(**NOW)

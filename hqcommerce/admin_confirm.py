@@ -1,0 +1,56 @@
+"""An "are you sure?" page for admin actions and buttons whose effect cannot be taken back.
+
+Outside the admin package: the admin site imports it, and the package's modules register
+their admins on that site when imported."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from hqcommerce.models.jobs import JobKind
+
+# Jobs whose effect cannot be taken back ask first.
+CONFIRM_FIRST = {
+    JobKind.STATEMENT_POSTING: _(
+        "Post the statements of these channels? Their cash-and-carry sales become sales orders "
+        "and a posted statement is never reopened."
+    ),
+    JobKind.PURGE: _(
+        "Purge the history of these channels? Finished records older than the retention are "
+        "deleted for good (nothing unresolved or still needed)."
+    ),
+}
+
+
+def confirmation_page(
+    request,
+    admin_site,
+    *,
+    title: str,
+    question: str,
+    items: list[tuple[str, object]],
+    confirm_label: str,
+    cancel_url: str,
+    hidden: list[tuple[str, str]] = (),
+):
+    """An intermediate "are you sure?" page for an admin action or button; it posts the same
+    form again with `confirmed=yes`. `items` are (label, pk) of the selected rows (pk None
+    for a row that is only listed)."""
+    from django.contrib.admin import helpers
+    from django.template.response import TemplateResponse
+
+    context = {
+        **admin_site.each_context(request),
+        "title": title,
+        "question": question,
+        "items": items,
+        "confirm_label": confirm_label,
+        "cancel_url": cancel_url,
+        "hidden": list(hidden),
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+    }
+    return TemplateResponse(request, "admin/hqcommerce/confirm_action.html", context)
+
+
+def confirmed(request) -> bool:
+    return request.POST.get("confirmed") == "yes"
