@@ -231,7 +231,8 @@ def main() -> None:
     )
     lines += [
         "",
-        "Targets: the rows left after each purge do not grow from round to round; create p99 "
+        "Targets: after each purge only that round's POS creates are left (nothing older "
+        "accumulates); create p99 "
         "during the purge ≤ 1.5× idle (all rounds' requests pooled; a single round's p99 rests "
         "on a few hundred requests).",
     ]

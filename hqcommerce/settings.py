@@ -361,7 +361,7 @@ if HQ_IDEMPOTENCY_TTL_HOURS < 0 or HQ_RETENTION_DAYS < 0:
     raise ImproperlyConfigured("HQ_IDEMPOTENCY_TTL_HOURS and HQ_RETENTION_DAYS must be >= 0.")
 # Rows per purge transaction: short, so POS writes and other jobs are not held up; and after
 # each, a pause this many times as long as the batch took (the purge's share of the machine).
-HQ_PURGE_BATCH_SIZE = int(os.environ.get("HQ_PURGE_BATCH_SIZE", "500"))
+HQ_PURGE_BATCH_SIZE = int(os.environ.get("HQ_PURGE_BATCH_SIZE", "100"))
 HQ_PURGE_PAUSE_RATIO = float(os.environ.get("HQ_PURGE_PAUSE_RATIO", "1"))
 # Requests per device (or per back-office user) before the API answers 429.
 HQ_API_RATE = os.environ.get("HQ_API_RATE", "1200/min")

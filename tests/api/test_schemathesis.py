@@ -1,8 +1,13 @@
 """Property-based API test: Schemathesis generates requests from /api/schema/ and sends them
 as an authenticated POS device, valid ones and (its negative mode) ones that break the
 schema. Every check it has runs: the API never answers 5xx, every response (status code,
-content type, body) matches the documented schema, data the schema allows is accepted and
-data it forbids is refused, so the schema states every constraint the API enforces."""
+content type, body) matches the documented schema, and data the schema forbids is refused.
+
+All but one: `positive_data_acceptance` (every schema-valid request is accepted) cannot
+hold while the API applies HQ's rules at the door, which JSON Schema cannot state: a
+person needs a first *or* a last name, a currency must be in ISO 4217's list as it is
+today, a business date within a window around today, an option allowed for one job kind
+only. Those answer 400 naming the field, as `tests/api/test_fuzz.py` checks."""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from hqcommerce.services.devices import device_key_create
 from hqcommerce.wsgi import application
@@ -45,4 +51,7 @@ def device_secret(channel) -> str:
     ],
 )
 def test_api_never_answers_5xx_and_matches_its_schema(case, device_secret):
-    case.call_and_validate(headers={"Authorization": f"Api-Key {device_secret}"})
+    case.call_and_validate(
+        headers={"Authorization": f"Api-Key {device_secret}"},
+        excluded_checks=[positive_data_acceptance],
+    )

@@ -137,7 +137,9 @@ def test_operators_approve_and_reject_from_the_admin(client, channel):
     client.force_login(user)
     url = "/admin/hqcommerce/prospect/"
 
-    client.post(url, {"action": "approve", "_selected_action": [first.pk]})
+    asked = client.post(url, {"action": "approve", "_selected_action": [first.pk]})
+    assert b'name="confirmed"' in asked.content  # approving asks first
+    client.post(url, {"action": "approve", "_selected_action": [first.pk], "confirmed": "yes"})
     page = client.post(url, {"action": "reject", "_selected_action": [second.pk]})
     assert b"reason" in page.content
     client.post(
@@ -160,7 +162,7 @@ def test_read_only_staff_cannot_approve(client, channel):
 
     client.post(
         "/admin/hqcommerce/prospect/",
-        {"action": "approve", "_selected_action": [Prospect.objects.get().pk]},
+        {"action": "approve", "_selected_action": [Prospect.objects.get().pk], "confirmed": "yes"},
     )
 
     assert Prospect.objects.get().status == "new"
