@@ -142,21 +142,29 @@ def channel_history_purge(
                 after = page[-1][1]
                 ids = [pk for pk, counter in page if counter not in store.unresolved]
                 if ids:
-                    done(_delete(model, alias, ids, dry_run))
+                    done(batch_delete(model, alias, ids, dry_run))
     keys = _expired_keys(alias, None if all_stores else [s.channel_id for s in stores], keys_before)
-    after = 0
-    while True:
-        ids = list(keys.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[:size])
-        if not ids:
-            break
-        after = ids[-1]
-        done(_delete(IdempotencyRecord, alias, ids, dry_run))
+    for ids in pk_batches(keys, size):
+        done(batch_delete(IdempotencyRecord, alias, ids, dry_run))
     return dict(total.removed)
 
 
-def _delete(model: type[Model], alias: str, ids: list[int], dry_run: bool) -> dict[str, int]:
-    """One batch: the rows and their children (an async customer's contacts, addresses,
-    affiliations, attributes) in one transaction."""
+def pk_batches(rows: QuerySet, size: int):
+    """The primary keys of `rows` in ascending batches of `size`, each read after the
+    previous one was handled (so deleting a batch never shifts the next)."""
+    after = 0
+    while True:
+        ids = list(rows.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[:size])
+        if not ids:
+            return
+        after = ids[-1]
+        yield ids
+
+
+def batch_delete(model: type[Model], alias: str, ids: list[int], dry_run: bool) -> dict[str, int]:
+    """One batch: the rows and what cascades from them (an async customer's contacts,
+    addresses, affiliations, attributes; a job run's steps) in one transaction, counted per
+    table as delete() counts; with `dry_run`, counted the same way and nothing deleted."""
     rows = model.objects.using(alias).filter(pk__in=ids)
     if dry_run:  # what delete() would cascade to, counted the way it counts
         collector = Collector(using=alias)

@@ -26,11 +26,17 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Model, Q, QuerySet
 
 from channels_app.databases import ChannelDatabaseUnavailable, reaching
-from channels_app.services.retention import StoreDone, channel_history_purge, retention_cutoff
+from channels_app.services.retention import (
+    StoreDone,
+    batch_delete,
+    channel_history_purge,
+    pk_batches,
+    retention_cutoff,
+)
 from hqcommerce.models import AsyncStagingRecord, Channel, JobRun, UploadedTransaction
 from hqcommerce.models.jobs import FINISHED_STATUSES
 from hqcommerce.models.sales import TransactionKind, TransactionStatus
@@ -125,21 +131,8 @@ class _Batches:
 
 
 def _purge_hq(rows: QuerySet, *, size: int, dry_run: bool, batches: _Batches) -> None:
-    after = 0
-    while True:
-        ids = list(rows.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[:size])
-        if not ids:
-            return
-        after = ids[-1]
-        batch = rows.model.objects.filter(pk__in=ids)
-        if dry_run:
-            counts = {rows.model._meta.label: len(ids)}
-            if rows.model is JobRun:
-                counts[JobRun._meta.label] += JobRun.objects.filter(parent_id__in=ids).count()
-        else:
-            with transaction.atomic():
-                _count, counts = batch.delete()
-        batches.done(counts)
+    for ids in pk_batches(rows, size):
+        batches.done(batch_delete(rows.model, DEFAULT_DB_ALIAS, ids, dry_run))
 
 
 @heap_frozen
