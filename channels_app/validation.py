@@ -62,6 +62,24 @@ _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _PHONE = re.compile(r"^\+?[0-9 ()./-]+$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
 _GROUP = re.compile(r"^[A-Za-z0-9_-]+$")
+
+# The same rules as patterns and lists for the API schema (JSON Schema regex syntax), so a
+# client learns from the schema what the POS will refuse.
+LANGUAGE_PATTERN = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
+GROUP_PATTERN = _GROUP.pattern
+TAX_ID_PATTERN = r"^ *([A-Za-z0-9-] *){5,30}$"
+# 7 to 15 digits, counted after a leading "00" (an international prefix, like "+").
+_SEP = "[ ()./-]"
+PHONE_PATTERN = (
+    rf"^\s*(00{_SEP}*([0-9]{_SEP}*){{7,15}}"
+    rf"|(\+{_SEP}*|[()./-]{_SEP}*)([0-9]{_SEP}*){{7,15}}"
+    rf"|[1-9]{_SEP}*([0-9]{_SEP}*){{6,14}}"
+    rf"|0({_SEP}+[0-9]|[1-9]){_SEP}*([0-9]{_SEP}*){{5,13}})\s*$"
+)
+COUNTRY_CODES = tuple(
+    sorted({c.alpha_2 for c in pycountry.countries} | {c.alpha_3 for c in pycountry.countries})
+)
+CURRENCY_CODES = tuple(sorted(c.alpha_3 for c in pycountry.currencies))
 _email_validator = EmailValidator()
 
 

@@ -320,7 +320,10 @@ SPECTACULAR_SETTINGS = {
         "JobRunStatusEnum": "hqcommerce.models.jobs.JobStatus.choices",
         "CustomerSyncStatusEnum": ["synced", "pending_sync"],
     },
-    "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
+        "hqcommerce.api.schema.bodies_are_required",
+    ],
 }
 # Bodies above this are refused before parsing (the POS sends small JSON documents).
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("HQ_MAX_BODY_BYTES", str(256 * 1024)))

@@ -4,12 +4,26 @@ unknown fields; the services then apply HQ's business rules."""
 from __future__ import annotations
 
 import copy
+import re
+from decimal import Decimal
+from functools import cache
 
-from django.utils.translation import get_language
+from django.core.validators import RegexValidator
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
 from channels_app.sales import DATE_PATTERN, MAX_QUANTITY, MAX_UNIT_PRICE
+from channels_app.validation import (
+    COUNTRY_CODES,
+    CURRENCY_CODES,
+    GROUP_PATTERN,
+    LANGUAGE_PATTERN,
+    PHONE_PATTERN,
+    TAX_ID_PATTERN,
+)
 from hqcommerce.models import JobRun
 from hqcommerce.models.customers import AddressPurpose, ContactKind, PartyType, ReceiptPreference
 from hqcommerce.models.jobs import JobKind
@@ -70,28 +84,91 @@ class StrictSerializer(PrototypeFieldsMixin, serializers.Serializer):
         return super().to_internal_value(data)
 
 
+class StrictSerializerSchema(OpenApiSerializerExtension):
+    """The schema says what StrictSerializer does: no properties but the listed ones."""
+
+    target_class = StrictSerializer
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_basic_serializer(self.target, direction)
+        if schema.get("description") == StrictSerializer.__doc__:  # not the request's own
+            del schema["description"]
+        return {**schema, "additionalProperties": False}
+
+
+# Control characters (tab, newline and carriage return are text). The schema states the
+# rules as patterns on the value as sent, so the checks below run on the value as sent too.
+_CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
+TEXT_PATTERN = rf"^[^{_CONTROL}]*$"
+_CONTROL_RE = re.compile(f"[{_CONTROL}]")
+NON_BLANK_PATTERN = rf"^[^{_CONTROL}]*[^\s{_CONTROL}][^{_CONTROL}]*$"
+
+
+def _blank_or(pattern: str) -> str:
+    """A pattern for a field that may also be left blank; surrounding spaces are trimmed."""
+    return rf"^\s*(|{pattern.strip('^$')})\s*$"
+
+
+@cache
+def _as_schema(pattern: str) -> re.Pattern:
+    """The pattern as JSON Schema reads it: its "$" is the end of the text (Python's would
+    also match before a final newline)."""
+    return re.compile(pattern[:-1] + r"\Z" if pattern.endswith("$") else pattern)
+
+
 class StringOnly:
     """A text field takes a JSON string only: 12345 or 1e400 is not a name (DRF would store
-    "12345" and "inf")."""
+    "12345" and "inf"). Its pattern (a RegexValidator, which the schema states) and length
+    hold for the value as sent, before DRF trims it, exactly as the schema says."""
 
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("not_a_string")
-        return super().to_internal_value(data)
+    def run_validation(self, data=serializers.empty):
+        if data is not serializers.empty and data is not None:
+            if not isinstance(data, str):
+                self.fail("not_a_string")
+            if self.max_length is not None and len(data) > self.max_length:
+                self.fail("max_length", max_length=self.max_length)
+            # All spaces: DRF's own "may not be blank" (or ""), unless it hides control characters.
+            if data.strip() or _CONTROL_RE.search(data):
+                for validator in self.validators:
+                    if isinstance(validator, RegexValidator) and not _as_schema(
+                        validator.regex.pattern
+                    ).search(data):
+                        raise serializers.ValidationError(validator.message, "invalid")
+        return super().run_validation(data)
 
 
 class StrictCharField(StringOnly, serializers.CharField):
-    default_error_messages = {"not_a_string": _("Must be text (a JSON string).")}
+    """Text without control characters, or matching `pattern` (with `message`) when given."""
+
+    default_error_messages = {"not_a_string": gettext_lazy("Must be text (a JSON string).")}
+
+    def __init__(self, *args, pattern: str = TEXT_PATTERN, message: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.validators.append(
+            RegexValidator(pattern, message or _("Contains control characters."))
+        )
 
 
-class StrictRegexField(StringOnly, serializers.RegexField):
-    default_error_messages = {"not_a_string": _("Must be text (a JSON string).")}
+class StrictChoiceField(serializers.ChoiceField):
+    """One of the listed strings (DRF would also match the number 1 to a choice "1")."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid_choice", input=data)
+        return super().to_internal_value(data)
+
+
+class StrictEmailField(StringOnly, serializers.EmailField):
+    default_error_messages = {"not_a_string": gettext_lazy("Must be text (a JSON string).")}
 
 
 class StrictBooleanField(serializers.BooleanField):
     """JSON true or false only: DRF would also read "yes", "on", 1 and "0" as booleans."""
 
-    default_error_messages = {"not_a_boolean": _("Must be true or false (a JSON boolean).")}
+    default_error_messages = {
+        "not_a_boolean": gettext_lazy("Must be true or false (a JSON boolean).")
+    }
 
     def to_internal_value(self, data):
         if not isinstance(data, bool):
@@ -102,12 +179,39 @@ class StrictBooleanField(serializers.BooleanField):
 class StrictDateField(serializers.DateField):
     """A date exactly as YYYY-MM-DD (Python also reads "20261201" as a date)."""
 
-    default_error_messages = {"not_iso": _("A date as YYYY-MM-DD.")}
+    default_error_messages = {"not_iso": gettext_lazy("A date as YYYY-MM-DD.")}
 
     def to_internal_value(self, value):
         if not isinstance(value, str) or not DATE_PATTERN.match(value):
             self.fail("not_iso")
         return super().to_internal_value(value)
+
+
+GROUP_MESSAGE = gettext_lazy("Use letters, digits, '-' and '_'.")
+LANGUAGE_MESSAGE = gettext_lazy("A language tag such as en-us.")
+PHONE_MESSAGE = gettext_lazy(
+    "A phone number of 7 to 15 digits (after a leading + or 00); spaces, dots, dashes, "
+    "slashes and brackets allowed."
+)
+
+
+def _required(max_length: int, **kwargs) -> serializers.CharField:
+    return StrictCharField(max_length=max_length, pattern=NON_BLANK_PATTERN, **kwargs)
+
+
+def _codes(codes, message: str, *, blank: bool = False, **kwargs) -> serializers.ChoiceField:
+    """A code from a list (ISO 3166, ISO 4217), exactly as listed: the schema's enum."""
+    kwargs.setdefault("required", not blank)
+    return StrictChoiceField(
+        choices=list(codes),
+        allow_blank=blank,
+        error_messages={"invalid_choice": message},
+        **kwargs,
+    )
+
+
+NOT_A_COUNTRY = gettext_lazy('"{input}" is not an ISO 3166 country code (in capitals).')
+NOT_A_CURRENCY = gettext_lazy('"{input}" is not an ISO 4217 currency code (in capitals).')
 
 
 def _text(max_length: int, **kwargs) -> serializers.CharField:
@@ -120,43 +224,49 @@ class AddressInput(StrictSerializer):
     purpose = serializers.ChoiceField(choices=AddressPurpose.choices, required=False)
     is_primary = StrictBooleanField(required=False)
     name = _text(100)
-    street = StrictCharField(max_length=200)
-    city = StrictCharField(max_length=60)
+    street = _required(200)
+    city = _required(60)
     state = _text(60)
     zip_code = _text(20)
-    country = StrictCharField(max_length=3, help_text="ISO 3166 alpha-2 or alpha-3.")
+    country = _codes(
+        COUNTRY_CODES, NOT_A_COUNTRY, help_text="ISO 3166 alpha-2 or alpha-3, in capitals."
+    )
 
 
 class ContactInput(StrictSerializer):
     kind = serializers.ChoiceField(choices=ContactKind.choices)
-    value = StrictCharField(max_length=254)
+    value = _required(
+        254,
+        help_text="An email address, or a phone number of 7 to 15 digits (a leading + or 00, "
+        "spaces, dots, dashes, slashes and brackets allowed).",
+    )
     is_primary = StrictBooleanField(required=False)
 
 
 class AttributeInput(StrictSerializer):
-    name = StrictCharField(max_length=60)
+    name = _required(60, help_text="Unique within the customer.")
     value = _text(200)
 
 
 class CustomerCreateInput(StrictSerializer):
-    channel = StrictCharField(
-        max_length=20, required=False, help_text="Back-office users only; a device uses its own."
+    channel = _required(
+        20, required=False, help_text="Back-office users only; a device uses its own."
     )
     party_type = serializers.ChoiceField(choices=PartyType.choices, required=False)
     first_name = _text(60)
     middle_name = _text(60)
     last_name = _text(60)
     organization_name = _text(120)
-    customer_group = _text(20)
-    currency = _text(3)
-    language = _text(10)
-    receipt_preference = serializers.ChoiceField(choices=ReceiptPreference.choices, required=False)
-    addresses = AddressInput(many=True, required=False, max_length=20)
-    contacts = ContactInput(many=True, required=False, max_length=20)
-    affiliations = serializers.ListField(
-        child=StrictCharField(max_length=60), required=False, max_length=20
+    customer_group = _text(20, pattern=_blank_or(GROUP_PATTERN), message=GROUP_MESSAGE)
+    currency = _codes(
+        CURRENCY_CODES, NOT_A_CURRENCY, blank=True, help_text="ISO 4217; blank: the store's."
     )
-    attributes = AttributeInput(many=True, required=False, max_length=20)
+    language = _text(10, pattern=_blank_or(LANGUAGE_PATTERN), message=LANGUAGE_MESSAGE)
+    receipt_preference = serializers.ChoiceField(choices=ReceiptPreference.choices, required=False)
+    addresses = serializers.ListField(child=AddressInput(), required=False, max_length=20)
+    contacts = serializers.ListField(child=ContactInput(), required=False, max_length=20)
+    affiliations = serializers.ListField(child=_required(60), required=False, max_length=20)
+    attributes = serializers.ListField(child=AttributeInput(), required=False, max_length=20)
 
 
 class CustomerUpdateInput(StrictSerializer):
@@ -164,12 +274,14 @@ class CustomerUpdateInput(StrictSerializer):
     middle_name = _text(60)
     last_name = _text(60)
     organization_name = _text(120)
-    customer_group = _text(20)
-    currency = _text(3)
-    language = _text(10)
+    customer_group = _text(20, pattern=_blank_or(GROUP_PATTERN), message=GROUP_MESSAGE)
+    currency = _codes(
+        CURRENCY_CODES, NOT_A_CURRENCY, blank=True, help_text="ISO 4217; blank: the store's."
+    )
+    language = _text(10, pattern=_blank_or(LANGUAGE_PATTERN), message=LANGUAGE_MESSAGE)
     receipt_preference = serializers.ChoiceField(choices=ReceiptPreference.choices, required=False)
-    email = _text(254)
-    phone = _text(254)
+    email = StrictEmailField(max_length=254, required=False, allow_blank=True)
+    phone = _text(254, pattern=_blank_or(PHONE_PATTERN), message=PHONE_MESSAGE)
 
     def validate(self, attrs):
         if not attrs:
@@ -218,24 +330,73 @@ class AddressAdded(serializers.Serializer):
     customer = CustomerOutput()
 
 
+def _decimal_schema(*, integer_digits: int, places: int, minimum: Decimal, maximum: Decimal):
+    sign = "-?" if minimum < 0 else ""
+    decimals = rf"(\.[0-9]{{1,{places}}})?"
+    return {
+        "oneOf": [
+            {"type": "number", "minimum": int(minimum), "maximum": int(maximum)},
+            {
+                "type": "string",
+                "pattern": rf"^{sign}[0-9]{{1,{integer_digits}}}{decimals}$",
+            },
+        ],
+        "description": f"At most {places} decimals, between {minimum} and {maximum}.",
+    }
+
+
+class StrictDecimalField(serializers.DecimalField):
+    """A JSON number, or a string of plain digits (DRF would also read " 1e3 ")."""
+
+    default_error_messages = {"plain": gettext_lazy("Digits, with a decimal point if any.")}
+    _PLAIN = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, (str, int, float)):
+            self.fail("invalid")
+        if isinstance(data, str) and not self._PLAIN.fullmatch(data):
+            self.fail("plain")
+        return super().to_internal_value(data)
+
+
+QUANTITY_SCHEMA = _decimal_schema(
+    integer_digits=6, places=3, minimum=-MAX_QUANTITY, maximum=MAX_QUANTITY
+)
+PRICE_SCHEMA = _decimal_schema(
+    integer_digits=7, places=2, minimum=Decimal(0), maximum=MAX_UNIT_PRICE
+)
+
+
+@extend_schema_field(QUANTITY_SCHEMA)
+class QuantityField(StrictDecimalField):
+    pass
+
+
+@extend_schema_field(PRICE_SCHEMA)
+class PriceField(StrictDecimalField):
+    pass
+
+
 class TransactionLineInput(StrictSerializer):
-    item_id = StrictCharField(max_length=40)
+    item_id = _required(40)
     description = _text(100)
-    quantity = serializers.DecimalField(
+    quantity = QuantityField(
         max_digits=12,
         decimal_places=3,
         min_value=-MAX_QUANTITY,
         max_value=MAX_QUANTITY,
         help_text="Not zero; negative for a return.",
     )
-    unit_price = serializers.DecimalField(
-        max_digits=14, decimal_places=2, min_value=0, max_value=MAX_UNIT_PRICE
-    )
+    unit_price = PriceField(max_digits=14, decimal_places=2, min_value=0, max_value=MAX_UNIT_PRICE)
 
 
 class TransactionInput(StrictSerializer):
-    channel = StrictCharField(max_length=20, required=False)
-    transaction_id = StrictRegexField(r"^[A-Za-z0-9._:-]{1,64}$", max_length=64)
+    channel = _required(20, required=False)
+    transaction_id = StrictCharField(
+        max_length=64,
+        pattern=r"^[A-Za-z0-9._:-]{1,64}$",
+        message=_("Letters, digits, '.', '_', ':' and '-'."),
+    )
     kind = serializers.ChoiceField(choices=["cash_and_carry", "customer_order"])
     order_mode = serializers.ChoiceField(choices=["async", "sync"], required=False)
     business_date = StrictDateField(
@@ -243,10 +404,13 @@ class TransactionInput(StrictSerializer):
     )
     customer = _text(64, help_text="Account number or temporary id.")
     address_async_id = serializers.UUIDField(required=False, allow_null=True)
-    currency = StrictRegexField(
-        r"^[A-Z]{3}$", required=False, help_text="ISO 4217; default: the store's currency."
+    currency = _codes(
+        CURRENCY_CODES,
+        NOT_A_CURRENCY,
+        required=False,
+        help_text="ISO 4217; default: the store's currency.",
     )
-    lines = TransactionLineInput(many=True, min_length=1, max_length=200)
+    lines = serializers.ListField(child=TransactionLineInput(), min_length=1, max_length=200)
 
 
 class TransactionOutput(serializers.Serializer):
@@ -282,17 +446,24 @@ class SyncStatusOutput(serializers.Serializer):
 
 
 class PartnerRequestInput(StrictSerializer):
-    company_name = StrictCharField(max_length=120)
-    tax_id = StrictCharField(max_length=30)
+    company_name = _required(120)
+    tax_id = StrictCharField(
+        max_length=30,
+        pattern=TAX_ID_PATTERN,
+        message=_("5 to 30 letters, digits or '-'."),
+        help_text="Spaces are removed and letters capitalized.",
+    )
     contact_first_name = _text(60)
-    contact_last_name = StrictCharField(max_length=60)
-    email = StrictCharField(max_length=254)
-    phone = _text(254)
+    contact_last_name = _required(60)
+    email = StrictEmailField(max_length=254)
+    phone = _text(254, pattern=_blank_or(PHONE_PATTERN), message=PHONE_MESSAGE)
     street = _text(200)
     city = _text(60)
     zip_code = _text(20)
-    country = _text(3)
-    requested_customer_group = _text(20)
+    country = _codes(
+        COUNTRY_CODES, NOT_A_COUNTRY, blank=True, help_text="ISO 3166 alpha-2 or alpha-3."
+    )
+    requested_customer_group = _text(20, pattern=_blank_or(GROUP_PATTERN), message=GROUP_MESSAGE)
     comment = _text(1000)
 
 
@@ -310,14 +481,50 @@ class PartnerRequestOutput(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
+# Options a job kind takes besides channels and dry_run.
+JOB_KIND_OPTIONS = {"sync-customers": ("retry_failed",), "post-statements": ("business_date",)}
+
+
 class JobInput(StrictSerializer):
-    kind = serializers.ChoiceField(choices=list(API_JOB_KINDS))
-    channels = serializers.ListField(
-        child=StrictCharField(max_length=20), required=False, max_length=100
-    )
+    kind = StrictChoiceField(choices=list(API_JOB_KINDS))
+    channels = serializers.ListField(child=_required(20), required=False, max_length=100)
     dry_run = StrictBooleanField(required=False, default=False)
     retry_failed = StrictBooleanField(required=False, help_text="sync-customers only.")
-    business_date = serializers.DateField(required=False, help_text="post-statements only.")
+    business_date = StrictDateField(required=False, help_text="post-statements only.")
+
+    def validate(self, attrs):
+        allowed = JOB_KIND_OPTIONS.get(attrs["kind"], ())
+        only_for = {
+            option: kind for kind, options in JOB_KIND_OPTIONS.items() for option in options
+        }
+        errors = {
+            option: [_("Only for %(kind)s.") % {"kind": only_for[option]}]
+            for option in only_for
+            if option in attrs and option not in allowed
+        }
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
+def _job_kind_input(kind: str) -> type[serializers.Serializer]:
+    """The schema of one kind's request: only the options that kind takes."""
+    fields = {
+        "kind": StrictChoiceField(choices=[kind]),
+        "channels": JobInput._declared_fields["channels"],
+        "dry_run": JobInput._declared_fields["dry_run"],
+    }
+    for option in JOB_KIND_OPTIONS.get(kind, ()):
+        fields[option] = JobInput._declared_fields[option]
+    name = "".join(part.capitalize() for part in re.split(r"\W", kind))
+    return type(f"Job{name}Input", (StrictSerializer,), fields)
+
+
+JOB_INPUT_SCHEMA = PolymorphicProxySerializer(
+    component_name="JobInput",
+    serializers={kind: _job_kind_input(kind) for kind in API_JOB_KINDS},
+    resource_type_field_name="kind",
+)
 
 
 class JobRunOutput(serializers.ModelSerializer):

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from channels_app.models import Store
 from channels_app.selectors import (
+    CURSOR_PATTERN,
     channel_customer_view,
     channel_customers_page,
     cursor_decode,
@@ -39,7 +40,7 @@ from .permissions import CanRunJobs, request_device_key
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
     HEADER,
-    OpenApiTypes.STR,
+    {"type": "string", "minLength": 1, "maxLength": 255},
     OpenApiParameter.HEADER,
     description="Retry with the same key and body to get the first response; nothing is "
     "created twice. The same key with another body answers 422.",
@@ -97,8 +98,19 @@ class CustomerListCreateView(ChannelScopedMixin, APIView):
     @extend_schema(
         operation_id="customers_list",
         parameters=[
-            OpenApiParameter("search", OpenApiTypes.STR, OpenApiParameter.QUERY),
-            OpenApiParameter("cursor", OpenApiTypes.STR, OpenApiParameter.QUERY),
+            OpenApiParameter(
+                "search",
+                OpenApiTypes.STR,
+                OpenApiParameter.QUERY,
+                description="Part of a name, email, phone, account number or temporary id; "
+                "only the first 100 characters count.",
+            ),
+            OpenApiParameter(
+                "cursor",
+                {"type": "string", "pattern": CURSOR_PATTERN},
+                OpenApiParameter.QUERY,
+                description="From the previous page's `next` link.",
+            ),
             CHANNEL_PARAMETER,
         ],
         responses=s.CustomerPage,
@@ -109,7 +121,7 @@ class CustomerListCreateView(ChannelScopedMixin, APIView):
         cursor = request.query_params.get("cursor")
         try:
             cursor_decode(cursor)
-        except (ValueError, UnicodeDecodeError):
+        except ValueError:
             raise exceptions.ValidationError(
                 {"cursor": [_("Not a cursor this API gave.")]}
             ) from None
@@ -280,7 +292,7 @@ class SyncStatusView(ChannelScopedMixin, APIView):
 class JobCreateView(ChannelScopedMixin, APIView):
     permission_classes = [CanRunJobs]
 
-    @extend_schema(request=s.JobInput, responses={202: s.JobRunOutput})
+    @extend_schema(request=s.JOB_INPUT_SCHEMA, responses={202: s.JobRunOutput})
     def post(self, request):
         """Queue a job; poll its URL for progress. A device may only name its own channel."""
         data = s.JobInput(data=request.data)
@@ -299,14 +311,8 @@ class JobCreateView(ChannelScopedMixin, APIView):
             channels = [key.channel.code]
         options = {}
         if v.get("retry_failed"):
-            if kind != JobKind.CUSTOMER_SYNC:
-                raise exceptions.ValidationError({"retry_failed": [_("Only for sync-customers.")]})
             options["retry_failed"] = True
         if v.get("business_date"):
-            if kind != JobKind.STATEMENT_POSTING:
-                raise exceptions.ValidationError(
-                    {"business_date": [_("Only for post-statements.")]}
-                )
             options["business_date"] = v["business_date"].isoformat()
         run = job_enqueue(
             kind=kind,
