@@ -201,7 +201,7 @@ def test_the_status_page_shows_spanish_columns_actions_and_descriptions(
     assert "Sincronizar los registros seleccionados" in page
     assert "Último error conocido" in page
     assert "Con errores" in page  # the status choice
-    assert "Posible duplicado" in page  # our list filter
+    assert "Por posible duplicado" in page  # our list filter
 
     detail = _spanish_page(
         client, admin_user, reverse("admin:hqcommerce_asyncstagingrecord_change", args=[record.pk])

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -32,3 +32,19 @@ def message_job_queued(modeladmin, request, run: JobRun) -> None:
         ),
         messages.SUCCESS,
     )
+
+
+def truncated(text: str, length: int) -> str:
+    """A long value cut to fit a list column; the whole of it on hover."""
+    if len(text) <= length:
+        return text
+    return format_html('<span title="{}">{}…</span>', text, text[: length - 1].rstrip())
+
+
+class ChannelCodeColumn:
+    """A list's channel as its code, the name on hover: the full "STORE01 – Store 01" takes
+    a column's width that the key columns need at 1366 px."""
+
+    @admin.display(description=_("channel"), ordering="channel__code")
+    def channel_code(self, obj) -> str:
+        return format_html('<span title="{}">{}</span>', obj.channel.name, obj.channel.code)

@@ -9,6 +9,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from channels_app.errors import CustomerValidationError
@@ -19,11 +20,17 @@ from channels_app.validation import (
 )
 from hqcommerce.models import AsyncStagingRecord
 from hqcommerce.models.jobs import JobKind, TriggeredBy
-from hqcommerce.models.staging import StagingOperation, StagingStatus
+from hqcommerce.models.staging import StagingOperation, StagingStatus, staging_who
 from hqcommerce.services.customers import channel_defaults
 from hqcommerce.services.jobs import job_enqueue
 
-from .base import RunJobsPermissionMixin, can_run_jobs, message_job_queued
+from .base import (
+    ChannelCodeColumn,
+    RunJobsPermissionMixin,
+    can_run_jobs,
+    message_job_queued,
+    truncated,
+)
 from .customers import PossibleDuplicateFilter
 
 QUICK_FIELDS = ("first_name", "last_name", "organization_name", "email", "phone")
@@ -81,6 +88,15 @@ class StagingCorrectionForm(forms.ModelForm):
                     self.add_error(field, f"{path}: {msg}" if field in (None, "payload") else msg)
         return cleaned
 
+    def save(self, commit=True):
+        record = super().save(commit=False)
+        for name, value in staging_who(record.operation, record.payload).items():
+            if value or record.operation == StagingOperation.CREATE:
+                setattr(record, name, value)
+        if commit:
+            record.save()
+        return record
+
     def _with_quick_fields(self, payload, cleaned) -> dict:
         if not isinstance(payload, dict):
             return payload
@@ -125,28 +141,32 @@ class StagingCorrectionForm(forms.ModelForm):
 
 
 @admin.register(AsyncStagingRecord)
-class AsyncStagingRecordAdmin(RunJobsPermissionMixin, admin.ModelAdmin):
+class AsyncStagingRecordAdmin(ChannelCodeColumn, RunJobsPermissionMixin, admin.ModelAdmin):
     form = StagingCorrectionForm
+    # The key columns fit 1366 px: the attempts sit under the status; the account, the
+    # temporary id and the time are in each row's hover text and on the record's page.
     list_display = [
-        "channel",
-        "account_number",
-        "async_id",
+        "who",
+        "channel_code",
         "operation",
-        "operation_time",
         "status_badge",
         "last_error_short",
-        "possible_duplicate_of",
-        "attempts",
     ]
-    list_select_related = ["channel", "possible_duplicate_of"]
+    list_select_related = ["channel", "customer", "possible_duplicate_of"]
     list_filter = ["status", "channel", PossibleDuplicateFilter, "operation"]
     search_fields = [
-        "=async_id",
-        "=target_async_id",
+        "customer_name",
+        "email",
+        "phone",
+        "async_id",
+        "target_async_id",
         "account_number",
         "target_account",
         "last_error",
     ]
+    search_help_text = _(
+        "Name, email, phone, account number, part of a temporary id, or words of the error."
+    )
     date_hierarchy = "operation_time"
     readonly_fields = [
         "channel",
@@ -230,13 +250,44 @@ class AsyncStagingRecordAdmin(RunJobsPermissionMixin, admin.ModelAdmin):
     @admin.display(description=_("status"), ordering="status")
     def status_badge(self, obj: AsyncStagingRecord) -> str:
         colors = {"completed": "#2e7d32", "failed": "#c62828", "pending": "#ef6c00"}
+        attempts = ngettext("%(count)d attempt", "%(count)d attempts", obj.attempts) % {
+            "count": obj.attempts
+        }
+        duplicate = ""
+        if obj.possible_duplicate_of_id:
+            duplicate = format_html(
+                '<br><small class="quiet">{}</small>',
+                gettext("possible duplicate of %(account)s")
+                % {"account": obj.possible_duplicate_of.account_number},
+            )
         return format_html(
-            '<strong style="color:{}">{}</strong>', colors[obj.status], obj.get_status_display()
+            '<strong style="color:{}">{}</strong><br><small class="quiet">{}</small>{}',
+            colors[obj.status],
+            obj.get_status_display(),
+            attempts,
+            duplicate,
+        )
+
+    @admin.display(description=_("customer"), ordering="customer_name")
+    def who(self, obj: AsyncStagingRecord) -> str:
+        name = obj.customer_name or (obj.customer.display_name if obj.customer else "")
+        account = obj.account_number or obj.target_account
+        contact = obj.email or obj.phone
+        details = " · ".join(
+            str(part)
+            for part in (account, obj.async_id, obj.email, obj.phone, obj.operation_time)
+            if part
+        )
+        return format_html(
+            '<span title="{}">{}</span>{}',
+            details,
+            name or account or str(obj.async_id)[:8] + "…",
+            format_html('<br><small class="quiet">{}</small>', contact) if contact else "",
         )
 
     @admin.display(description=_("last known error"))
     def last_error_short(self, obj: AsyncStagingRecord) -> str:
-        return obj.last_error if len(obj.last_error) < 120 else obj.last_error[:117] + "..."
+        return truncated(obj.last_error, 50)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["can_synchronize"] = (

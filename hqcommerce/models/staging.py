@@ -21,6 +21,39 @@ class StagingOperation(models.TextChoices):
     PARTNER_REQUEST = "partner_request", _("Business partner request")
 
 
+def _primary(contacts, kind: str) -> str:
+    found = [c for c in contacts or [] if isinstance(c, dict) and c.get("kind") == kind]
+    found.sort(key=lambda c: not c.get("is_primary"))
+    return str(found[0].get("value") or "") if found else ""
+
+
+def staging_who(operation: str, payload) -> dict[str, str]:
+    """The name, email and phone a staging record's payload names, for its search columns."""
+    payload = payload if isinstance(payload, dict) else {}
+    if operation == StagingOperation.PARTNER_REQUEST:
+        name = str(payload.get("company_name") or "")
+        email, phone = str(payload.get("email") or ""), str(payload.get("phone") or "")
+    elif operation == StagingOperation.UPDATE:
+        changes = payload.get("changes") if isinstance(payload.get("changes"), dict) else {}
+        name = " ".join(
+            str(changes.get(k) or "") for k in ("first_name", "last_name", "organization_name")
+        )
+        email, phone = str(changes.get("email") or ""), str(changes.get("phone") or "")
+    elif operation == StagingOperation.CREATE:
+        name = " ".join(
+            str(payload.get(k) or "") for k in ("first_name", "last_name", "organization_name")
+        )
+        contacts = payload.get("contacts")
+        email, phone = _primary(contacts, "email"), _primary(contacts, "phone")
+    else:
+        name = email = phone = ""
+    return {
+        "customer_name": " ".join(name.split())[:250],
+        "email": email.strip()[:254],
+        "phone": phone.strip()[:254],
+    }
+
+
 class AsyncStagingRecord(models.Model):
     """One uploaded async operation and its synchronization status.
 
@@ -84,6 +117,11 @@ class AsyncStagingRecord(models.Model):
     uploaded_at = models.DateTimeField(auto_now_add=True, verbose_name=_("uploaded at"))
     completed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("completed at"))
     account_number = models.CharField(_("customer account"), max_length=30, blank=True)
+    # Who the record is about, copied out of the payload so the status page can show and
+    # search them (staging_who); for an edit or an added address, what the edit carries.
+    customer_name = models.CharField(_("name"), max_length=250, blank=True)
+    email = models.CharField(_("email"), max_length=254, blank=True)
+    phone = models.CharField(_("phone"), max_length=254, blank=True)
     customer = models.ForeignKey(
         "hqcommerce.Customer",
         on_delete=models.PROTECT,

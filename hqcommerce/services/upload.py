@@ -34,9 +34,9 @@ from channels_app.models import (
 from channels_app.validation import CUSTOMER_TEXT_FIELDS
 from hqcommerce.db.rows import rows_insert
 from hqcommerce.db.stats import StatisticsKeeper
-from hqcommerce.models import AsyncStagingRecord, Channel, JobRun, UploadedTransaction
+from hqcommerce.models import AsyncStagingRecord, Channel, Customer, JobRun, UploadedTransaction
 from hqcommerce.models.customers import ADDRESS_ROW_FIELDS
-from hqcommerce.models.staging import StagingOperation
+from hqcommerce.models.staging import StagingOperation, staging_who
 
 from .faults import PJOB_BETWEEN_CHANNEL_READ_AND_HQ_WRITE, crash_point
 from .jobs import (
@@ -317,6 +317,43 @@ def _next_batch(
     return batch
 
 
+def _with_who(channel: Channel, values: list[dict]) -> list[dict]:
+    """Each staging row with the name, email and phone its status-page row shows: its own,
+    or, for an edit or an added address, what it leaves blank taken from its customer (HQ's
+    by account number, or the uploaded create of a temporary id)."""
+    rows = [{**v, **staging_who(v["operation"], v["payload"])} for v in values]
+    targets = [
+        r
+        for r in rows
+        if r["operation"] != StagingOperation.CREATE and r.get("target_account") is not None
+    ]
+    accounts = {r["target_account"] for r in targets if r["target_account"]}
+    async_ids = {
+        r["target_async_id"] for r in targets if not r["target_account"] and r["target_async_id"]
+    }
+    known: dict = {}
+    for customer in Customer.objects.filter(account_number__in=accounts).prefetch_related(
+        "contacts"
+    ):
+        contacts = {c.kind: c.value for c in customer.contacts.all() if c.is_primary}
+        known[customer.account_number] = {
+            "customer_name": customer.display_name,
+            "email": contacts.get("email", ""),
+            "phone": contacts.get("phone", ""),
+        }
+    creates = {r["async_id"]: r for r in rows if r["operation"] == StagingOperation.CREATE}
+    for record in AsyncStagingRecord.objects.filter(
+        channel=channel, operation=StagingOperation.CREATE, async_id__in=async_ids - set(creates)
+    ).values("async_id", "customer_name", "email", "phone"):
+        creates[record.pop("async_id")] = record
+    for row in targets:
+        source = known.get(row["target_account"]) or creates.get(row["target_async_id"]) or {}
+        for name in ("customer_name", "email", "phone"):
+            if not row[name]:
+                row[name] = source.get(name, "")
+    return rows
+
+
 def _upload_batch(channel: Channel, batch: list, watermark: int) -> tuple[int, int]:
     """One HQ transaction: the staging rows and the watermark they move."""
     now = timezone.now()
@@ -328,6 +365,8 @@ def _upload_batch(channel: Channel, batch: list, watermark: int) -> tuple[int, i
         rows = [row for s, row in batch if s is source]
         if rows:
             values = [source.to_hq(channel, row) for row in rows]
+            if source.hq_model is AsyncStagingRecord:
+                values = _with_who(channel, values)
             columns = list(values[0])
             work.append((source, rows, columns, [[v[name] for name in columns] for v in values]))
     crash_point(PJOB_BETWEEN_CHANNEL_READ_AND_HQ_WRITE)

@@ -425,3 +425,58 @@ def test_revoking_device_keys_asks_first_and_reaches_the_store(admin_client, cha
     admin_client.post(url, {"action": "revoke", "_selected_action": [key.pk], "confirmed": "yes"})
     assert DeviceKey.objects.get(pk=key.pk).revoked
     assert StoreDeviceKey.objects.get(prefix=key.prefix).revoked
+
+
+def _found(admin_client, term: str) -> list[AsyncStagingRecord]:
+    response = admin_client.get(
+        reverse("admin:hqcommerce_asyncstagingrecord_changelist"), {"q": term}
+    )
+    assert response.status_code == 200
+    return list(response.context["cl"].result_list)
+
+
+def test_the_status_page_finds_a_record_by_name_email_phone_or_part_of_its_temporary_id(
+    admin_client, channel, make_async_customer
+):
+    make_async_customer(channel, first_name="Otra", last_name="Persona")
+    async_id = make_async_customer(
+        channel,
+        first_name="Rosa",
+        last_name="Díaz",
+        contacts=[
+            {"kind": "email", "value": "rosa.diaz@example.com"},
+            {"kind": "phone", "value": "+34 600 111 222"},
+        ],
+    )
+    pjob_run()
+    record = AsyncStagingRecord.objects.get(async_id=async_id)
+    assert (record.customer_name, record.email, record.phone) == (
+        "Rosa Díaz",
+        "rosa.diaz@example.com",
+        "+34 600 111 222",
+    )
+
+    for term in ("Díaz", "rosa.diaz@", "600 111", str(async_id)[:8], str(async_id)[-6:]):
+        assert _found(admin_client, term) == [record], term
+
+
+def test_an_edit_of_a_synced_customer_shows_that_customers_name_on_the_status_page(
+    admin_client, channel, make_async_customer
+):
+    from channels_app.selectors import store_of
+    from channels_app.services.pos import pos_customer_update
+
+    make_async_customer(channel, first_name="Pablo", last_name="Ruiz")
+    convert_run()
+    customer = Customer.objects.get(last_name="Ruiz")
+    pos_customer_update(
+        channel=store_of(channel), ref=customer.account_number, changes={"phone": "+34 699 000 111"}
+    )
+    pjob_run()
+
+    edit = AsyncStagingRecord.objects.get(operation="update")
+    assert (edit.customer_name, edit.phone) == ("Pablo Ruiz", "+34 699 000 111")
+    assert _found(admin_client, "Ruiz") == [
+        edit,
+        AsyncStagingRecord.objects.get(operation="create"),
+    ]

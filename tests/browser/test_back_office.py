@@ -113,8 +113,11 @@ def test_staff_convert_a_channel_watch_the_job_and_fix_a_failed_record(live_serv
     page.goto(
         f"{live_server.url}/admin/hqcommerce/asyncstagingrecord/?channel__id__exact={store.pk}&status__exact=completed&operation__exact=create"
     )
-    accounts = page.locator("td.field-account_number").all_inner_texts()
-    assert accounts and all(a.startswith("C") for a in accounts)
+    # Each row's customer cell shows the name; its hover text starts with the account.
+    accounts = page.locator(".field-who span[title]").evaluate_all(
+        "cells => cells.map(cell => cell.title)"
+    )
+    assert accounts and all(a.startswith("C") for a in accounts), accounts
 
     page.goto(f"{live_server.url}/admin/hqcommerce/asyncstagingrecord/?q={broken}")
     page.click("th.field-channel a, td.field-channel a, #result_list tbody tr a")
@@ -269,3 +272,52 @@ def test_admin_login_locks_after_repeated_wrong_passwords_until_staff_unlock_it(
     page.wait_for_selector("#content")
     assert page.query_selector("#locked-out") is None
     assert "/admin/login/" not in page.url
+
+
+# Each list's key columns, which must be on screen at 1366 px without scrolling sideways.
+KEY_COLUMNS = {
+    "asyncstagingrecord": ["who", "status_badge", "last_error_short"],  # attempts: in status
+    "prospect": ["company", "status", "customer"],
+    "statement": ["business_date", "status_and_time", "total", "blocking_count"],
+    "uploadedtransaction": ["transaction_id", "customer", "status", "last_error_short"],
+    "jobrun": ["kind", "status", "results", "when"],
+}
+
+
+@pytest.mark.parametrize("locale", ["en-US", "es-ES"])
+def test_every_lists_key_columns_fit_a_1366_pixel_screen(live_server, chromium, locale):
+    from hqcommerce.services.order_sync import order_sync_run
+    from hqcommerce.services.pipeline import convert_run
+    from hqcommerce.services.statements import statement_post_run
+
+    User.objects.create_superuser("ancho", "ancho@example.com", "s3cret-pass")
+    demo_seed(channels=2, async_customers=40, seed=11)
+    convert_run()
+    order_sync_run()
+    statement_post_run()
+    page = chromium.new_page(viewport={"width": 1366, "height": 768}, locale=locale)
+    page.set_default_timeout(20_000)
+    _login(page, live_server, "ancho")
+
+    for model, columns in KEY_COLUMNS.items():
+        page.goto(f"{live_server.url}/admin/hqcommerce/{model}/")
+        # The results scroll sideways inside their own box: a column is on screen when it
+        # ends inside that box, without scrolling.
+        visible = page.locator("#changelist .results").bounding_box()
+        right = min(1366, visible["x"] + visible["width"])
+        for column in columns:
+            box = page.locator(f"#result_list th.column-{column}").bounding_box()
+            assert box is not None, (model, column)
+            assert box["x"] + box["width"] <= right + 1, (model, column, box, right)
+        _shot(page, f"list-{model}-{locale[:2]}.png")
+
+    # The status page finds a customer by last name.
+    record = AsyncStagingRecord.objects.filter(operation="create", status="completed").first()
+    last_name = record.payload["last_name"]
+    page.goto(f"{live_server.url}/admin/hqcommerce/asyncstagingrecord/")
+    page.fill("#searchbar", last_name)
+    page.press("#searchbar", "Enter")
+    page.wait_for_selector("#result_list")
+    names = page.locator("#result_list .field-who").all_inner_texts()
+    assert names and all(last_name in name for name in names), names
+    assert any(record.customer_name in name for name in names)
