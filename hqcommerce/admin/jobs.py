@@ -105,7 +105,7 @@ class JobRunAdmin(ReadOnlyAdmin):
         "progress",
         ("processed", "created", "skipped", "failed"),
         "channels",
-        "options",
+        "options_display",
         ("triggered", "parent"),
         ("queued_at", "started_at", "finished_at", "heartbeat_at", "duration"),
         "task",
@@ -122,7 +122,7 @@ class JobRunAdmin(ReadOnlyAdmin):
         "skipped",
         "failed",
         "channels",
-        "options",
+        "options_display",
         "triggered",
         "parent",
         "queued_at",
@@ -169,6 +169,34 @@ class JobRunAdmin(ReadOnlyAdmin):
             gettext("Dry run: nothing was written"),
             counts,
         )
+
+    @admin.display(description=_("options"))
+    def options_display(self, obj: JobRun) -> str:
+        """The run's options in words, the records it was limited to as links."""
+        options = obj.options or {}
+        parts = []
+        if options.get("record_ids"):
+            parts.append(
+                format_html(
+                    "{} {}",
+                    gettext("Only these records:"),
+                    format_html_join(
+                        ", ",
+                        '<a href="{}">#{}</a>',
+                        (
+                            (reverse("admin:hqcommerce_asyncstagingrecord_change", args=[pk]), pk)
+                            for pk in options["record_ids"]
+                        ),
+                    ),
+                )
+            )
+        if options.get("retry_failed"):
+            parts.append(gettext("Failed records retried too."))
+        if options.get("business_date"):
+            parts.append(
+                gettext("Business date %(date)s only.") % {"date": options["business_date"]}
+            )
+        return format_html_join(mark_safe("<br>"), "{}", ((p,) for p in parts)) or "–"
 
     @admin.display(description=_("channels"))
     def channels(self, obj: JobRun) -> str:

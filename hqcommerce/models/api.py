@@ -46,4 +46,4 @@ class DeviceKey(AbstractAPIKey):
         verbose_name_plural = _("device API keys")
 
     def __str__(self) -> str:
-        return f"{self.name} @ {self.channel_id} ({self.prefix}…)"
+        return f"{self.name} – {self.channel.code} ({self.prefix}…)"

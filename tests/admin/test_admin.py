@@ -480,3 +480,31 @@ def test_an_edit_of_a_synced_customer_shows_that_customers_name_on_the_status_pa
         edit,
         AsyncStagingRecord.objects.get(operation="create"),
     ]
+
+
+def test_a_job_runs_options_read_as_words_with_links_to_its_records(
+    admin_client, failed_record, channel
+):
+    from hqcommerce.models.jobs import JobKind, TriggeredBy
+    from hqcommerce.services.jobs import job_run_create
+
+    run = job_run_create(
+        kind=JobKind.CUSTOMER_SYNC,
+        channels=None,
+        options={"record_ids": [failed_record.pk], "retry_failed": True},
+        triggered_by=TriggeredBy.USER,
+    )
+    page = admin_client.get(reverse("admin:hqcommerce_jobrun_change", args=[run.pk]))
+
+    html = page.content.decode()
+    record_url = reverse("admin:hqcommerce_asyncstagingrecord_change", args=[failed_record.pk])
+    assert f'<a href="{record_url}">#{failed_record.pk}</a>' in html
+    assert "Failed records retried too." in html
+    assert "record_ids" not in html
+
+
+def test_a_device_key_is_named_by_its_channels_code(channel):
+    from hqcommerce.services.devices import device_key_create
+
+    key, _ = device_key_create(channel_code=channel.code, name="REGISTER-1")
+    assert str(key).startswith(f"REGISTER-1 – {channel.code} (")
