@@ -52,5 +52,29 @@ def confirmation_page(
     return TemplateResponse(request, "admin/hqcommerce/confirm_action.html", context)
 
 
+def action_confirmation(
+    modeladmin,
+    request,
+    action: str,
+    *,
+    title: str,
+    question: str,
+    items: list[tuple[str, object]],
+    confirm_label: str,
+):
+    """The confirmation page of a list's bulk action: confirming runs `action` again on the
+    same selection; cancelling goes back to the list as it was."""
+    return confirmation_page(
+        request,
+        modeladmin.admin_site,
+        title=title,
+        question=question,
+        items=items,
+        confirm_label=confirm_label,
+        cancel_url=request.get_full_path(),
+        hidden=[("action", action)],
+    )
+
+
 def confirmed(request) -> bool:
     return request.POST.get("confirmed") == "yes"

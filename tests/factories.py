@@ -63,6 +63,15 @@ class CustomerDataFactory(factory.DictFactory):
     )
 
 
+class PartnerRequestDataFactory(factory.DictFactory):
+    """A partner request a store takes, with just the fields HQ requires."""
+
+    company_name = "Fabrikam"
+    tax_id = "B12345678"
+    contact_last_name = "Ruiz"
+    email = "compras@fabrikam.example"
+
+
 def async_customer_stored(channel, data: dict):
     """An async customer in the store's channel data, through the POS as a store creates it;
     one that breaks HQ's rules (refused at the POS's door) through the bulk import, as an

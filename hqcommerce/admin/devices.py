@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
-from hqcommerce.admin_confirm import confirmation_page, confirmed
+from hqcommerce.admin_confirm import action_confirmation, confirmed
 from hqcommerce.models import DeviceKey
 from hqcommerce.services.configuration import channel_configuration_push
 
@@ -40,9 +40,10 @@ class DeviceKeyAdmin(APIKeyModelAdmin):
         1070)."""
         queryset = queryset.filter(revoked=False).select_related("channel")
         if not confirmed(request):
-            return confirmation_page(
+            return action_confirmation(
+                self,
                 request,
-                self.admin_site,
+                "revoke",
                 title=gettext("Revoke device keys"),
                 question=gettext(
                     "Revoke these keys? Their registers can no longer call the API; a new key "
@@ -50,8 +51,6 @@ class DeviceKeyAdmin(APIKeyModelAdmin):
                 ),
                 items=[(f"{k.name} ({k.prefix}…, {k.channel.code})", k.pk) for k in queryset],
                 confirm_label=gettext("Yes, revoke"),
-                cancel_url=request.get_full_path(),
-                hidden=[("action", "revoke")],
             )
         keys = list(queryset)
         for key in keys:

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from hqcommerce.admin_confirm import CONFIRM_FIRST, confirmation_page, confirmed
+from hqcommerce.admin_confirm import CONFIRM_FIRST, action_confirmation, confirmed
 from hqcommerce.models import (
     Affiliation,
     Channel,
@@ -33,15 +33,14 @@ CHANNEL_JOBS = (
 def _channel_job_action(kind: str, label: str):
     def action(modeladmin, request, queryset):
         if kind in CONFIRM_FIRST and not confirmed(request):
-            return confirmation_page(
+            return action_confirmation(
+                modeladmin,
                 request,
-                modeladmin.admin_site,
+                f"queue_{kind}",
                 title=str(label),
                 question=CONFIRM_FIRST[kind],
                 items=[(c.code, c.pk) for c in queryset],
                 confirm_label=gettext("Yes, run it"),
-                cancel_url=request.get_full_path(),
-                hidden=[("action", f"queue_{kind}")],
             )
         run = job_enqueue(
             kind=kind,

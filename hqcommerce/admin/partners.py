@@ -12,7 +12,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from channels_app.errors import HQError
-from hqcommerce.admin_confirm import confirmation_page, confirmed
+from hqcommerce.admin_confirm import action_confirmation, confirmed
 from hqcommerce.models import Prospect
 from hqcommerce.models.partners import ProspectStatus
 from hqcommerce.services.access import can_run_jobs
@@ -59,9 +59,10 @@ class ProspectAdmin(ChannelCodeColumn, ReadOnlyAdmin):
     def approve(self, request, queryset):
         queryset = queryset.filter(status=ProspectStatus.NEW)
         if not confirmed(request):
-            return confirmation_page(
+            return action_confirmation(
+                self,
                 request,
-                self.admin_site,
+                "approve",
                 title=gettext("Approve prospects"),
                 question=gettext(
                     "Approve these prospects? Each becomes a business customer with an account "
@@ -69,8 +70,6 @@ class ProspectAdmin(ChannelCodeColumn, ReadOnlyAdmin):
                 ),
                 items=[(f"{p.company_name} ({p.tax_id})", p.pk) for p in queryset],
                 confirm_label=gettext("Yes, approve"),
-                cancel_url=request.get_full_path(),
-                hidden=[("action", "approve")],
             )
         for prospect in queryset:
             try:

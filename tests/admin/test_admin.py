@@ -10,6 +10,7 @@ from hqcommerce.services.access import OPERATORS_GROUP, READ_ONLY_GROUP
 from hqcommerce.services.customer_sync import customer_sync_run
 from hqcommerce.services.pipeline import convert_run
 from hqcommerce.services.upload import pjob_run
+from tests.factories import PartnerRequestDataFactory
 
 BAD_EMAIL = [{"kind": "email", "value": "not-an-email"}]
 
@@ -371,12 +372,7 @@ def test_approving_from_the_prospects_page_asks_first(client, operator, channel)
 
     pos_partner_request_create(
         channel=channel,
-        data={
-            "company_name": "Fabrikam",
-            "tax_id": "B12345678",
-            "contact_last_name": "Ruiz",
-            "email": "compras@fabrikam.example",
-        },
+        data=PartnerRequestDataFactory(),
     )
     convert_run()
     prospect = Prospect.objects.get()

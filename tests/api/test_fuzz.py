@@ -10,6 +10,7 @@ from django.apps import apps
 from django.conf import settings
 
 from tests.dates import TODAY
+from tests.factories import PartnerRequestDataFactory
 
 from .conftest import device_client
 
@@ -27,12 +28,7 @@ SALE = {
     "currency": "EUR",
     "lines": [{"item_id": "SKU-1", "description": "Té", "quantity": 2, "unit_price": "9.95"}],
 }
-PARTNER = {
-    "company_name": "Fabrikam",
-    "tax_id": "B12345678",
-    "contact_last_name": "Ruiz",
-    "email": "compras@fabrikam.example",
-}
+PARTNER = PartnerRequestDataFactory()
 JOB = {"kind": "p-job", "dry_run": True}
 # (method, path, a body the endpoint accepts)
 ENDPOINTS = [

@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 
 from tests.api.test_customers_api import NEW, _errors
 from tests.dates import TODAY
+from tests.factories import PartnerRequestDataFactory
 
 
 @pytest.fixture
@@ -99,12 +100,7 @@ def test_a_cursor_is_a_position_the_pattern_states(device, schema):
 def test_a_phone_is_checked_by_the_pattern_the_schema_states(device, schema):
     phone = schema["components"]["schemas"]["PartnerRequestInput"]["properties"]["phone"]
     assert any("pattern" in choice for choice in phone["oneOf"])  # or blank
-    request = {
-        "company_name": "Acme",
-        "tax_id": "B12345678",
-        "contact_last_name": "Ruiz",
-        "email": "compras@acme.example",
-    }
+    request = PartnerRequestDataFactory()
     too_short = device.post(
         "/api/v1/partner-requests/", {**request, "phone": "00 123 45"}, format="json"
     )

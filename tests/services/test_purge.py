@@ -36,7 +36,7 @@ from hqcommerce.services.pipeline import convert_run
 from hqcommerce.services.purge import purge_run
 from hqcommerce.services.statements import statement_post_run
 from hqcommerce.services.upload import pjob_run
-from tests.factories import ChannelFactory
+from tests.factories import ChannelFactory, PartnerRequestDataFactory
 
 NOW = {"HQ_RETENTION_DAYS": 0, "HQ_IDEMPOTENCY_TTL_HOURS": 0}
 ADDRESS = {"street": "Gran Vía 2", "city": "Madrid", "country": "ESP", "purpose": "delivery"}
@@ -154,12 +154,7 @@ def test_a_record_uploaded_again_after_its_staging_row_was_purged_creates_no_cus
     pos_address_add(channel=channel, ref=str(async_id), address=ADDRESS)
     pos_partner_request_create(
         channel=channel,
-        data={
-            "company_name": "Fabrikam",
-            "tax_id": "B12345678",
-            "contact_last_name": "Ruiz",
-            "email": "compras@fabrikam.example",
-        },
+        data=PartnerRequestDataFactory(),
     )
     convert_run()
     account = Customer.objects.get(origin_async_id=async_id).account_number
