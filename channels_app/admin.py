@@ -193,7 +193,15 @@ class StoreAdmin(ChannelDataAdmin):
 
 @admin.register(StoreDeviceKey)
 class StoreDeviceKeyAdmin(ChannelDataAdmin):
-    list_display = ["name", "prefix", "channel", "revoked", "expiry_date", "created"]
+    list_display = [
+        "name",
+        "prefix",
+        "channel",
+        "revoked",
+        "expiry_date",
+        "created",
+        "last_used_at",
+    ]
     list_select_related = ["channel"]
     exclude = ["hashed_key"]
 

@@ -326,3 +326,26 @@ def database_status(*, alias: str) -> dict:
             )
         },
     }
+
+
+def device_keys_last_used(prefixes: list[str]) -> dict[str, object]:
+    """{key prefix: when a register last used it}, from every channel database that
+    answers (a key lives in its store's); a database that is down leaves its keys out."""
+    from django.db import InterfaceError, OperationalError
+
+    from channels_app.databases import channel_database_aliases
+    from channels_app.models import StoreDeviceKey
+
+    found: dict[str, object] = {}
+    if not prefixes:
+        return found
+    for alias in channel_database_aliases().values():
+        try:
+            found.update(
+                StoreDeviceKey.objects.using(alias)
+                .filter(prefix__in=prefixes, last_used_at__isnull=False)
+                .values_list("prefix", "last_used_at")
+            )
+        except (OperationalError, InterfaceError):
+            continue
+    return found

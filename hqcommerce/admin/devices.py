@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
+from channels_app.selectors import device_keys_last_used
 from hqcommerce.admin_confirm import action_confirmation, confirmed
 from hqcommerce.models import DeviceKey
 from hqcommerce.services.configuration import channel_configuration_push
@@ -24,6 +27,7 @@ class DeviceKeyAdmin(APIKeyModelAdmin):
         "name",
         "channel",
         "created",
+        "last_used",
         "expiry_date",
         "has_expired",
         "revoked",
@@ -32,6 +36,22 @@ class DeviceKeyAdmin(APIKeyModelAdmin):
     list_select_related = ["channel"]
     search_fields = ["name", "prefix", "channel__code"]
     actions = ["revoke"]
+
+    def get_changelist_instance(self, request):
+        """Each listed key with its last use, read from the channel databases in one query
+        each (the stores stamp it; HQ does not see the requests)."""
+        changelist = super().get_changelist_instance(request)
+        used = device_keys_last_used([key.prefix for key in changelist.result_list])
+        for key in changelist.result_list:
+            key.last_used_at = used.get(key.prefix)
+        return changelist
+
+    @admin.display(description=_("last used"))
+    def last_used(self, obj: DeviceKey) -> str:
+        when = getattr(obj, "last_used_at", None)
+        if when is None:
+            return self.get_empty_value_display()  # never, or its database is down
+        return date_format(timezone.localtime(when), "SHORT_DATETIME_FORMAT")
 
     @admin.action(description=_("Revoke the selected keys"), permissions=["change"])
     def revoke(self, request, queryset):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
@@ -82,6 +84,27 @@ class StepInline(admin.TabularInline):
         return format_html('<a href="{}">#{}</a>', url, obj.pk)
 
 
+_ERROR_SUBJECT = re.compile(
+    r"^(?:(?P<guid>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
+    r"|record (?P<pk>[0-9]+)): (?P<text>.*)$"
+)
+
+
+def _error_line(line: str) -> str:
+    """An error line as the sync job writes it ("<temporary id>: …" or "record <id>: …"),
+    its subject a link to the status page; any other line as it is."""
+    match = _ERROR_SUBJECT.match(line)
+    if match is None:
+        return line
+    if match["guid"]:
+        url = reverse("admin:hqcommerce_asyncstagingrecord_changelist") + f"?q={match['guid']}"
+        label = match["guid"]
+    else:
+        url = reverse("admin:hqcommerce_asyncstagingrecord_change", args=[match["pk"]])
+        label = gettext("record %(pk)s") % {"pk": match["pk"]}
+    return format_html('<a href="{}">{}</a>: {}', url, label, match["text"])
+
+
 @admin.register(JobRun)
 class JobRunAdmin(ReadOnlyAdmin):
     # The key columns fit 1366 px: the counts share one column, a dry run is marked in it.
@@ -110,7 +133,7 @@ class JobRunAdmin(ReadOnlyAdmin):
         ("queued_at", "started_at", "finished_at", "heartbeat_at", "duration"),
         "task",
         "rows_removed",
-        "error_summary",
+        "errors",
     ]
     readonly_fields = [
         "kind",
@@ -132,7 +155,7 @@ class JobRunAdmin(ReadOnlyAdmin):
         "duration",
         "task",
         "rows_removed",
-        "error_summary",
+        "errors",
     ]
     change_form_template = "admin/hqcommerce/jobrun/change_form.html"
 
@@ -168,6 +191,15 @@ class JobRunAdmin(ReadOnlyAdmin):
             '<strong class="dry-run">{}</strong><br>{}',
             gettext("Dry run: nothing was written"),
             counts,
+        )
+
+    @admin.display(description=_("error summary"))
+    def errors(self, obj: JobRun) -> str:
+        """One line per error; the record it names links to its row on the status page."""
+        if not obj.error_summary:
+            return "–"
+        return format_html_join(
+            "\n", "<p>{}</p>", ((_error_line(line),) for line in obj.error_summary.splitlines())
         )
 
     @admin.display(description=_("options"))

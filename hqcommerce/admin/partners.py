@@ -41,6 +41,7 @@ class ProspectAdmin(ChannelCodeColumn, ReadOnlyAdmin):
     list_select_related = ["channel", "customer"]
     list_filter = ["status", "channel"]
     search_fields = ["company_name", "tax_id", "email", "=async_id"]
+    exclude = ["normalized_email"]  # the duplicate check's key, not the operator's
     date_hierarchy = "created_at"
     actions = ["approve", "reject"]
 

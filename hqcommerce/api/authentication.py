@@ -7,7 +7,11 @@ found in is remembered per process, so a request makes one indexed read.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db import InterfaceError, OperationalError
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
@@ -68,6 +72,26 @@ def _find(secret: str) -> StoreDeviceKey | None:
     return None
 
 
+# "Last used" is kept to this resolution: one write per key per interval, not per request.
+LAST_USED_RESOLUTION = timedelta(minutes=5)
+
+
+def _note_use(key: StoreDeviceKey) -> None:
+    """Stamp the key's last use in its channel database, at most once per resolution; best
+    effort: a busy or unreachable database never fails the request for it."""
+    now = timezone.now()
+    if key.last_used_at is not None and now - key.last_used_at < LAST_USED_RESOLUTION:
+        return
+    try:
+        StoreDeviceKey.objects.using(key._state.db).filter(
+            Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_RESOLUTION),
+            pk=key.pk,
+        ).update(last_used_at=now)
+    except (OperationalError, InterfaceError):
+        return
+    key.last_used_at = now
+
+
 class DeviceKeyAuthentication(BaseAuthentication):
     def authenticate(self, request):
         parts = get_authorization_header(request).split()
@@ -86,6 +110,7 @@ class DeviceKeyAuthentication(BaseAuthentication):
             raise exceptions.AuthenticationFailed(_("Unknown or revoked device key."))
         if key.has_expired:
             raise exceptions.AuthenticationFailed(_("This device key has expired."))
+        _note_use(key)
         return Device(key), key
 
     def authenticate_header(self, request) -> str:

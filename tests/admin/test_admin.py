@@ -504,3 +504,47 @@ def test_a_device_key_is_named_by_its_channels_code(channel):
 
     key, _ = device_key_create(channel_code=channel.code, name="REGISTER-1")
     assert str(key).startswith(f"REGISTER-1 – {channel.code} (")
+
+
+def test_a_job_runs_errors_link_each_record_to_the_status_page(admin_client, failed_record):
+    run = JobRun.objects.filter(kind="customer_sync", failed=1).get()
+    assert str(failed_record.async_id) in run.error_summary
+
+    html = admin_client.get(reverse("admin:hqcommerce_jobrun_change", args=[run.pk])).content
+    search = reverse("admin:hqcommerce_asyncstagingrecord_changelist")
+    assert f'<a href="{search}?q={failed_record.async_id}">'.encode() in html
+
+
+def test_a_prospects_page_leaves_out_the_duplicate_checks_key(admin_client, channel):
+    from channels_app.services.pos import pos_partner_request_create
+    from hqcommerce.models import Prospect
+
+    pos_partner_request_create(channel=channel, data=PartnerRequestDataFactory())
+    convert_run()
+    page = admin_client.get(
+        reverse("admin:hqcommerce_prospect_change", args=[Prospect.objects.get().pk])
+    )
+    assert page.status_code == 200
+    assert b"normalized" not in page.content.lower()
+
+
+def test_the_device_keys_page_shows_when_each_register_last_used_its_key(admin_client, channel):
+    from channels_app.models import StoreDeviceKey
+    from tests.api.conftest import device_client
+
+    register = device_client(channel, name="REGISTER-1")
+    device_client(channel, name="REGISTER-2")  # never used
+    assert register.get("/api/v1/health/").status_code == 200
+    from channels_app.selectors import store_of
+
+    alias = store_of(channel)._state.db
+    used = StoreDeviceKey.objects.using(alias).get(name="REGISTER-1")
+    first = used.last_used_at
+    assert first is not None
+    register.get("/api/v1/health/")  # within the resolution: no second write
+    used.refresh_from_db()
+    assert used.last_used_at == first
+
+    page = admin_client.get(reverse("admin:hqcommerce_devicekey_changelist"))
+    rows = {key.name: key.last_used_at for key in page.context["cl"].result_list}
+    assert rows == {"REGISTER-1": first, "REGISTER-2": None}
