@@ -280,7 +280,7 @@ def test_jobs_write_failure_reasons_in_the_configured_language(
 
     record = AsyncStagingRecord.objects.get()
     assert "Una persona necesita un nombre o unos apellidos." in record.last_error
-    assert "Corrija el registro y pulse Sincronizar." in record.last_error
+    assert "pulse Guardar y sincronizar." in record.last_error
 
 
 def test_an_unsupported_language_code_is_refused_at_startup():

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import copy
+import json
 
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
@@ -12,16 +11,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from channels_app.errors import CustomerValidationError
-from channels_app.validation import (
-    address_clean,
-    customer_changes_shape_errors,
-    customer_payload_clean,
-)
-from hqcommerce.models import AsyncStagingRecord
-from hqcommerce.models.jobs import JobKind, TriggeredBy
-from hqcommerce.models.staging import StagingOperation, StagingStatus, staging_who
-from hqcommerce.services.customers import channel_defaults
+from hqcommerce.models import AsyncStagingRecord, JobRun
+from hqcommerce.models.jobs import JobKind, JobStatus, TriggeredBy
+from hqcommerce.models.staging import StagingStatus
 from hqcommerce.services.jobs import job_enqueue
 
 from .base import (
@@ -32,112 +24,7 @@ from .base import (
     truncated,
 )
 from .customers import PossibleDuplicateFilter
-
-QUICK_FIELDS = ("first_name", "last_name", "organization_name", "email", "phone")
-
-
-def _primary_contact(payload: dict, kind: str) -> str:
-    for contact in payload.get("contacts") or []:
-        if isinstance(contact, dict) and contact.get("kind") == kind:
-            return str(contact.get("value") or "")
-    return ""
-
-
-class StagingCorrectionForm(forms.ModelForm):
-    """Correct a record's data; the corrected payload must pass HQ's rules again."""
-
-    first_name = forms.CharField(required=False, max_length=60, label=_("first name"))
-    last_name = forms.CharField(required=False, max_length=60, label=_("last name"))
-    organization_name = forms.CharField(
-        required=False, max_length=120, label=_("organization name")
-    )
-    email = forms.CharField(required=False, max_length=254, label=_("Primary email"))
-    phone = forms.CharField(required=False, max_length=254, label=_("Primary phone"))
-
-    class Meta:
-        model = AsyncStagingRecord
-        fields = ["payload"]
-        help_texts = {"payload": _("Everything the P-job uploaded; the fields above edit it too.")}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        payload = self.instance.payload if isinstance(self.instance.payload, dict) else {}
-        if self.instance.operation != StagingOperation.CREATE:
-            for name in QUICK_FIELDS:
-                del self.fields[name]
-            return
-        for name in ("first_name", "last_name", "organization_name"):
-            self.fields[name].initial = payload.get(name, "")
-        self.fields["email"].initial = _primary_contact(payload, "email")
-        self.fields["phone"].initial = _primary_contact(payload, "phone")
-
-    def clean(self):
-        cleaned = super().clean()
-        payload = cleaned.get("payload")
-        if payload is None:
-            return cleaned
-        if self.instance.operation == StagingOperation.CREATE:
-            payload = self._with_quick_fields(payload, cleaned)
-        cleaned["payload"] = payload
-        try:
-            self._validate(payload)
-        except CustomerValidationError as exc:
-            for path, msgs in exc.errors.items():
-                field = self._field_for(path)
-                for msg in msgs:
-                    self.add_error(field, f"{path}: {msg}" if field in (None, "payload") else msg)
-        return cleaned
-
-    def save(self, commit=True):
-        record = super().save(commit=False)
-        for name, value in staging_who(record.operation, record.payload).items():
-            if value or record.operation == StagingOperation.CREATE:
-                setattr(record, name, value)
-        if commit:
-            record.save()
-        return record
-
-    def _with_quick_fields(self, payload, cleaned) -> dict:
-        if not isinstance(payload, dict):
-            return payload
-        payload = copy.deepcopy(payload)
-        for name in ("first_name", "last_name", "organization_name"):
-            if name in self.changed_data:
-                payload[name] = cleaned.get(name, "")
-        for kind in ("email", "phone"):
-            if kind not in self.changed_data:
-                continue
-            value = cleaned.get(kind, "").strip()
-            contacts = [
-                c
-                for c in payload.get("contacts") or []
-                if not (isinstance(c, dict) and c.get("kind") == kind)
-            ]
-            if value:
-                contacts.insert(0, {"kind": kind, "value": value, "is_primary": True})
-            payload["contacts"] = contacts
-        return payload
-
-    def _validate(self, payload) -> None:
-        operation = self.instance.operation
-        if operation == StagingOperation.CREATE:
-            customer_payload_clean(payload, defaults=channel_defaults(self.instance.channel))
-        elif operation == StagingOperation.UPDATE:
-            changes = payload.get("changes") if isinstance(payload, dict) else None
-            errors = customer_changes_shape_errors(changes)
-            if errors:
-                raise CustomerValidationError(errors)
-        else:
-            address_clean(payload.get("address") if isinstance(payload, dict) else None)
-
-    def _field_for(self, path: str) -> str | None:
-        if path in self.fields:
-            return path
-        if path.startswith("contacts["):
-            for kind in ("email", "phone"):
-                if kind in self.fields and kind in self.changed_data:
-                    return kind
-        return "payload"
+from .staging_forms import StagingCorrectionForm, correction_fields
 
 
 @admin.register(AsyncStagingRecord)
@@ -185,6 +72,7 @@ class AsyncStagingRecordAdmin(ChannelCodeColumn, RunJobsPermissionMixin, admin.M
         "uploaded_at",
         "completed_at",
         "source_counter",
+        "uploaded_data",
     ]
     fieldsets = [
         (
@@ -202,38 +90,31 @@ class AsyncStagingRecordAdmin(ChannelCodeColumn, RunJobsPermissionMixin, admin.M
                 ]
             },
         ),
-        (
-            _("Correct the data"),
-            {
-                "fields": [
-                    "first_name",
-                    "last_name",
-                    "organization_name",
-                    "email",
-                    "phone",
-                    "payload",
-                ]
-            },
-        ),
     ]
     actions = ["synchronize"]
     change_form_template = "admin/hqcommerce/asyncstagingrecord/change_form.html"
 
     def get_fieldsets(self, request, obj=None):
-        fieldsets = super().get_fieldsets(request, obj)
-        if obj is None or not self.has_change_permission(request, obj):
-            return [(name, opts) for name, opts in fieldsets if name is None] + [
-                (_("Uploaded data"), {"fields": ["payload"]})
-            ]
-        if obj.operation != StagingOperation.CREATE:
-            return [fieldsets[0], (_("Correct the data"), {"fields": ["payload"]})]
+        """The record, then (if it may be corrected) its data as fields, its lists as rows
+        below (the template), and the uploaded JSON read-only, folded."""
+        fieldsets = list(super().get_fieldsets(request, obj))
+        if obj is not None and self.has_change_permission(request, obj):
+            fieldsets.append((_("Correct the data"), {"fields": list(correction_fields(obj))}))
+        fieldsets.append(
+            (_("Uploaded data (JSON)"), {"fields": ["uploaded_data"], "classes": ["collapse"]})
+        )
         return fieldsets
 
-    def get_readonly_fields(self, request, obj=None):
-        fields = list(super().get_readonly_fields(request, obj))
-        if obj is None or not self.has_change_permission(request, obj):
-            fields.append("payload")
-        return fields
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        # The correction fields are made per record by the form itself (staging_forms).
+        kwargs["fields"] = []
+        return super().get_form(request, obj, change, **kwargs)
+
+    @admin.display(description=_("uploaded data"))
+    def uploaded_data(self, obj: AsyncStagingRecord) -> str:
+        return format_html(
+            "<pre>{}</pre>", json.dumps(obj.payload, indent=2, ensure_ascii=False, default=str)
+        )
 
     def has_add_permission(self, request):
         return False
@@ -293,17 +174,32 @@ class AsyncStagingRecordAdmin(ChannelCodeColumn, RunJobsPermissionMixin, admin.M
         context["can_synchronize"] = (
             obj is not None and obj.status != StagingStatus.COMPLETED and can_run_jobs(request)
         )
+        if obj is not None and self.has_change_permission(request, obj):
+            context["formsets"] = list(context["adminform"].form.formsets.values())
+        if obj is not None:
+            context["outcome"] = _sync_outcome(obj, request.GET.get("sync_run"))
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def response_change(self, request, obj):
         if "_synchronize" in request.POST:
             if not can_run_jobs(request):
                 raise PermissionDenied
-            self._enqueue(request, [obj.pk])
+            run = self._enqueue(request, [obj.pk])
+            # Back to the record, which shows the run's outcome (following it until done).
+            return HttpResponseRedirect(f"{request.path}?sync_run={run.pk}")
+        if obj.status == StagingStatus.FAILED:
+            self.message_user(
+                request,
+                gettext(
+                    "Saved, not synchronized yet: the error shown is the last attempt's. Press "
+                    "Save and synchronize to try the corrected data."
+                ),
+                messages.WARNING,
+            )
             return HttpResponseRedirect(request.path)
         return super().response_change(request, obj)
 
-    def _enqueue(self, request, ids: list[int]) -> None:
+    def _enqueue(self, request, ids: list[int]) -> JobRun:
         run = job_enqueue(
             kind=JobKind.CUSTOMER_SYNC,
             options={"record_ids": ids},
@@ -311,6 +207,7 @@ class AsyncStagingRecordAdmin(ChannelCodeColumn, RunJobsPermissionMixin, admin.M
             user=request.user,
         )
         message_job_queued(self, request, run)
+        return run
 
     @admin.action(description=_("Synchronize selected records"), permissions=["run_sync_jobs"])
     def synchronize(self, request, queryset):
@@ -321,3 +218,41 @@ class AsyncStagingRecordAdmin(ChannelCodeColumn, RunJobsPermissionMixin, admin.M
             )
             return
         self._enqueue(request, ids)
+
+
+def _sync_outcome(record: AsyncStagingRecord, run_id: str | None) -> dict | None:
+    """What the synchronization started from this page did to the record, and what comes
+    next; None when the page was not opened from one."""
+    if not run_id or not run_id.isdigit():
+        return None
+    run = JobRun.objects.filter(pk=int(run_id), kind=JobKind.CUSTOMER_SYNC).first()
+    if run is None:
+        return None
+    record.refresh_from_db()
+    if not run.is_finished:
+        return {
+            "state": "running",
+            "refresh": True,
+            "text": gettext("Synchronizing (job run #%(id)s); this page follows it.")
+            % {"id": run.pk},
+        }
+    if record.status == StagingStatus.COMPLETED:
+        return {
+            "state": "completed",
+            "text": gettext(
+                "Completed: this is customer %(account)s. Next, 1010 (Customers) sends it to "
+                "every store at its next run; the stores then show the account number "
+                "instead of the temporary id."
+            )
+            % {"account": record.account_number},
+        }
+    if run.status == JobStatus.FAILED and record.status != StagingStatus.FAILED:
+        return {"state": "failed", "text": run.error_summary}
+    return {
+        "state": "failed",
+        "text": gettext(
+            "Still failing: %(error)s Correct the fields marked and press Save and "
+            "synchronize again."
+        )
+        % {"error": record.last_error},
+    }

@@ -52,7 +52,7 @@ from .partners import prospect_create
 
 logger = logging.getLogger(__name__)
 
-FIX_HINT = gettext_lazy("Correct the record and press Synchronize.")
+FIX_HINT = gettext_lazy("Correct the record on the status page and press Save and synchronize.")
 
 
 @dataclass

@@ -126,7 +126,8 @@ def test_read_only_staff_run_nothing(client, reader, failed_record, channel):
     page = client.get(
         reverse("admin:hqcommerce_asyncstagingrecord_change", args=[failed_record.pk])
     )
-    assert b"Save and synchronize" not in page.content
+    assert b'name="_synchronize"' not in page.content  # no button (the hint names it)
+    assert b'name="contacts-0-value"' not in page.content  # and nothing to edit
     response = client.post(
         reverse("admin:hqcommerce_asyncstagingrecord_change", args=[failed_record.pk]),
         {"payload": json.dumps(failed_record.payload), "_synchronize": "1"},
@@ -189,6 +190,29 @@ def test_dashboard_shows_backlog_per_stage(admin_client, channel, make_async_cus
     assert "<svg" in page
 
 
+def correction_post(page, **changes) -> dict:
+    """The correction form as the browser would send it back: every field and row as shown,
+    then `changes` ({"field": value} or {"contacts-0-value": value})."""
+    form = page.context["adminform"].form
+    data = {}
+    for name, field in form.fields.items():
+        value = form.initial.get(name, field.initial)
+        data[name] = "" if value is None else value
+    for formset in form.formsets.values():
+        for key, value in formset.management_form.initial.items():
+            data[f"{formset.prefix}-{key}"] = value
+        for row in formset.forms:
+            for name, field in row.fields.items():
+                value = row.initial.get(name, field.initial)
+                if isinstance(value, bool):
+                    if value:
+                        data[row.add_prefix(name)] = "on"
+                elif value is not None:
+                    data[row.add_prefix(name)] = value
+    data.update(changes)
+    return {key: value for key, value in data.items() if value is not False}
+
+
 def test_correcting_a_failed_record_and_pressing_synchronize_converts_it(
     client, operator, failed_record, django_capture_on_commit_callbacks
 ):
@@ -196,27 +220,25 @@ def test_correcting_a_failed_record_and_pressing_synchronize_converts_it(
     url = reverse("admin:hqcommerce_asyncstagingrecord_change", args=[failed_record.pk])
     page = client.get(url)
     assert b"not-an-email" in page.content
+    assert page.context["adminform"].form.formsets["contacts"].forms[0]["value"].value() == (
+        "not-an-email"
+    )
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             url,
-            {
-                "first_name": failed_record.payload["first_name"],
-                "last_name": failed_record.payload["last_name"],
-                "organization_name": "",
-                "email": "fixed@example.com",
-                "phone": "",
-                "payload": json.dumps(failed_record.payload),
-                "_synchronize": "1",
-            },
+            correction_post(page, **{"contacts-0-value": "fixed@example.com", "_synchronize": "1"}),
         )
 
     assert response.status_code == 302
     failed_record.refresh_from_db()
     assert failed_record.status == "completed"
-    assert Customer.objects.get(origin_async_id=failed_record.async_id).contacts.get().value == (
-        "fixed@example.com"
-    )
+    customer = Customer.objects.get(origin_async_id=failed_record.async_id)
+    assert customer.contacts.get().value == "fixed@example.com"
+    outcome = client.get(response["Location"])
+    assert outcome.context["outcome"]["state"] == "completed"
+    assert customer.account_number in outcome.content.decode()
+    assert "1010" in outcome.context["outcome"]["text"]
 
 
 def test_a_correction_that_still_breaks_a_rule_is_refused_and_nothing_saved(
@@ -224,25 +246,59 @@ def test_a_correction_that_still_breaks_a_rule_is_refused_and_nothing_saved(
 ):
     client.force_login(operator)
     url = reverse("admin:hqcommerce_asyncstagingrecord_change", args=[failed_record.pk])
+    page = client.get(url)
 
     response = client.post(
         url,
-        {
-            "first_name": "",
-            "last_name": "",
-            "organization_name": "",
-            "email": "still-bad",
-            "phone": "",
-            "payload": json.dumps(failed_record.payload),
-        },
+        correction_post(page, first_name="", last_name="", **{"contacts-0-value": "still-bad"}),
     )
 
     assert response.status_code == 200
-    errors = response.context["adminform"].form.errors
-    assert "email" in errors
-    assert "last_name" in errors  # the missing name lands on its own field
+    form = response.context["adminform"].form
+    assert "last_name" in form.errors  # the missing name lands on its own field
+    assert "value" in form.formsets["contacts"].forms[0].errors  # the bad email on its row
     failed_record.refresh_from_db()
     assert failed_record.payload["contacts"][0]["value"] == "not-an-email"
+
+
+def test_an_address_row_is_added_corrected_and_deleted_without_json(
+    client, operator, channel, make_async_customer
+):
+    make_async_customer(channel, addresses=[{"street": "Sol 1", "city": "Madrid", "country": "XX"}])
+    convert_run()
+    record = AsyncStagingRecord.objects.get(status="failed")
+    assert "country" in record.last_error
+    client.force_login(operator)
+    url = reverse("admin:hqcommerce_asyncstagingrecord_change", args=[record.pk])
+    page = client.get(url)
+
+    response = client.post(
+        url,
+        correction_post(
+            page,
+            **{
+                "addresses-0-country": "ES",
+                "addresses-1-street": "Luna 2",
+                "addresses-1-city": "Toledo",
+                "addresses-1-country": "ES",
+                "attributes-0-name": "Talla",
+                "attributes-0-value": "M",
+            },
+        ),
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    record.refresh_from_db()
+    assert [a["city"] for a in record.payload["addresses"]] == ["Madrid", "Toledo"]
+    assert record.payload["addresses"][0]["country"] == "ES"
+    assert record.payload["attributes"] == [{"name": "Talla", "value": "M"}]
+    saved = client.get(response["Location"])
+    assert any("not synchronized yet" in str(m) for m in saved.context["messages"])
+
+    page = client.get(url)
+    response = client.post(url, correction_post(page, **{"addresses-1-DELETE": "on"}))
+    assert response.status_code == 302
+    record.refresh_from_db()
+    assert [a["city"] for a in record.payload["addresses"]] == ["Madrid"]
 
 
 def test_completed_records_cannot_be_changed(client, operator, failed_record):
@@ -250,7 +306,8 @@ def test_completed_records_cannot_be_changed(client, operator, failed_record):
     client.force_login(operator)
     url = reverse("admin:hqcommerce_asyncstagingrecord_change", args=[done.pk])
     page = client.get(url)
-    assert b"Save and synchronize" not in page.content
+    assert b'name="_synchronize"' not in page.content  # no button (the hint names it)
+    assert b'name="contacts-0-value"' not in page.content  # and nothing to edit
     assert client.post(url, {"payload": "{}"}).status_code == 403
 
 

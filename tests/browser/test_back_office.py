@@ -121,14 +121,15 @@ def test_staff_convert_a_channel_watch_the_job_and_fix_a_failed_record(live_serv
 
     page.goto(f"{live_server.url}/admin/hqcommerce/asyncstagingrecord/?q={broken}")
     page.click("th.field-channel a, td.field-channel a, #result_list tbody tr a")
-    page.wait_for_selector("#id_email")
-    assert page.input_value("#id_email") == "rosa@"
-    page.fill("#id_email", "rosa.diaz@example.com")
+    page.wait_for_selector("#id_contacts-0-value")
+    assert page.input_value("#id_contacts-0-value") == "rosa@"
+    page.fill("#id_contacts-0-value", "rosa.diaz@example.com")
     page.click("input[name=_synchronize]")
-    page.wait_for_selector(".messagelist")
+    page.wait_for_selector("#sync-outcome.completed")
     record = AsyncStagingRecord.objects.get(async_id=broken)
     assert record.status == "completed", record.last_error
     assert "Completed" in page.locator("div.fieldBox.field-status").inner_text()
+    assert record.account_number in page.inner_text("#sync-outcome")
 
     page.goto(f"{live_server.url}/admin/dashboard/")
     dashboard = _shot(page, "dashboard.png")
@@ -292,6 +293,14 @@ def test_every_lists_key_columns_fit_a_1366_pixel_screen(live_server, chromium, 
 
     User.objects.create_superuser("ancho", "ancho@example.com", "s3cret-pass")
     demo_seed(channels=2, async_customers=40, seed=11)
+    bad_address = async_customer_stored(
+        Channel.objects.get(code="STORE01"),
+        {
+            "first_name": "Iván",
+            "last_name": "Mora",
+            "addresses": [{"street": "Sol 1", "city": "Madrid", "country": "XX"}],
+        },
+    )
     convert_run()
     order_sync_run()
     statement_post_run()
@@ -321,3 +330,18 @@ def test_every_lists_key_columns_fit_a_1366_pixel_screen(live_server, chromium, 
     names = page.locator("#result_list .field-who").all_inner_texts()
     assert names and all(last_name in name for name in names), names
     assert any(record.customer_name in name for name in names)
+
+    # A failed record with a bad address is corrected in its row, without JSON, and
+    # synchronized to completed; the page says what happened and what comes next.
+    failed = AsyncStagingRecord.objects.get(async_id=bad_address)
+    assert failed.status == "failed"
+    page.goto(f"{live_server.url}/admin/hqcommerce/asyncstagingrecord/{failed.pk}/change/")
+    assert page.input_value("#id_addresses-0-country") == "XX"
+    page.fill("#id_addresses-0-country", "ES")
+    page.click("input[name=_synchronize]")
+    page.wait_for_selector("#sync-outcome.completed")
+    failed.refresh_from_db()
+    assert failed.status == "completed", failed.last_error
+    assert failed.account_number in page.inner_text("#sync-outcome")
+    assert "1010" in page.inner_text("#sync-outcome")
+    _shot(page, f"corrected-{locale[:2]}.png")

@@ -63,7 +63,7 @@ def test_corrupt_staging_payloads_fail_with_a_reason_and_the_good_one_converts(
     for label, record in bad.items():
         record.refresh_from_db()
         assert record.status == "failed", label
-        assert record.last_error and "Synchronize" in record.last_error, label
+        assert record.last_error and "Save and synchronize" in record.last_error, label
     # Nothing half-written: only the good customer's rows exist.
     assert CustomerAddress.objects.count() == 1
     assert CustomerContact.objects.count() == 1
@@ -91,3 +91,14 @@ def test_malformed_field_values_at_the_pos_are_refused_before_storing(channel):
         with pytest.raises(CustomerValidationError):
             pos_customer_create(channel=channel, data=data)
     assert not AsyncCustomer.objects.exists()
+
+
+def test_a_corrupt_records_correction_page_opens(admin_client, channel):
+    from django.urls import reverse
+
+    for label, payload in CORRUPT_PAYLOADS:
+        record = _stage(channel, payload)
+        page = admin_client.get(
+            reverse("admin:hqcommerce_asyncstagingrecord_change", args=[record.pk])
+        )
+        assert page.status_code == 200, label

@@ -73,7 +73,7 @@ def test_failing_record_leaves_the_others_converted_and_shows_its_reason(
     record = AsyncStagingRecord.objects.get(async_id=bad)
     assert record.status == StagingStatus.FAILED
     assert "not-an-email" in record.last_error
-    assert "press Synchronize" in record.last_error
+    assert "press Save and synchronize" in record.last_error
     assert not Customer.objects.filter(origin_async_id=bad).exists()
 
 
