@@ -17,9 +17,9 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from channels_app.errors import InputValidationError
+from channels_app.errors import message as _
 from channels_app.validation import is_currency, one_of, unknown_fields
 
 KINDS = ("cash_and_carry", "customer_order")

@@ -19,9 +19,10 @@ from typing import Any
 import pycountry
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from channels_app.errors import CustomerValidationError
+from channels_app.errors import message as _
 from hqcommerce.models.customers import (
     AddressPurpose,
     ContactKind,
@@ -54,6 +55,43 @@ ADDRESS_TEXT_FIELDS = {
     "state": 60,
     "zip_code": 20,
     "country": 3,
+}
+# How a payload's fields and lists are named to people (messages, the correction form).
+FIELD_LABELS = {
+    "party_type": gettext_lazy("party type"),
+    "first_name": gettext_lazy("first name"),
+    "middle_name": gettext_lazy("middle name"),
+    "last_name": gettext_lazy("last name"),
+    "organization_name": gettext_lazy("organization name"),
+    "customer_group": gettext_lazy("customer group"),
+    "currency": gettext_lazy("currency"),
+    "language": gettext_lazy("language"),
+    "receipt_preference": gettext_lazy("receipt preference"),
+    "email": gettext_lazy("email"),
+    "phone": gettext_lazy("phone"),
+    "purpose": gettext_lazy("purpose"),
+    "is_primary": gettext_lazy("primary"),
+    "name": gettext_lazy("name"),
+    "street": gettext_lazy("street"),
+    "city": gettext_lazy("city"),
+    "state": gettext_lazy("state"),
+    "zip_code": gettext_lazy("ZIP code"),
+    "country": gettext_lazy("country"),
+    "kind": gettext_lazy("kind"),
+    "value": gettext_lazy("value"),
+    "company_name": gettext_lazy("company name"),
+    "tax_id": gettext_lazy("tax id"),
+    "contact_first_name": gettext_lazy("contact's first name"),
+    "contact_last_name": gettext_lazy("contact's last name"),
+    "requested_customer_group": gettext_lazy("requested customer group"),
+    "comment": gettext_lazy("comment"),
+    "addresses": gettext_lazy("Addresses"),
+    "contacts": gettext_lazy("Contacts"),
+    "affiliations": gettext_lazy("Affiliations"),
+    "attributes": gettext_lazy("Attributes"),
+    "address": gettext_lazy("address"),
+    "payload": gettext_lazy("data"),
+    "changes": gettext_lazy("changes"),
 }
 PAYLOAD_KEYS = set(CUSTOMER_TEXT_FIELDS) | {"addresses", "contacts", "affiliations", "attributes"}
 MAX_ITEMS = 20

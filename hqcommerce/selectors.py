@@ -247,7 +247,7 @@ def partner_request_decision(view: dict) -> dict:
         return view
     if record is not None:
         status = "failed" if record.status == StagingStatus.FAILED else "pending_sync"
-        return {**view, "status": status, "last_error": record.last_error}
+        return {**view, "status": status, "last_error": record.error_text}
     return view
 
 

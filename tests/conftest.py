@@ -44,6 +44,16 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
+def _no_language_left_behind():
+    """A request in Spanish leaves Spanish active in the thread (LocaleMiddleware activates
+    the request's language and nothing deactivates it); the next test starts in the default."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def default_channel_database():
     """In a test, channel models read and written without naming a database go to DEFAULT,
     where the factories' stores live (a test of another database names it). The code under

@@ -293,3 +293,60 @@ def test_an_unsupported_language_code_is_refused_at_startup():
     )
     assert result.returncode != 0
     assert "DJANGO_LANGUAGE_CODE='fr' is not supported" in result.stderr
+
+
+def test_a_failure_written_in_english_reads_in_each_readers_language(
+    client, admin_user, channel, make_async_customer
+):
+    from channels_app.services.pos import pos_partner_request_create
+    from tests.factories import PartnerRequestDataFactory
+
+    make_async_customer(channel, contacts=[{"kind": "email", "value": "not-an-email"}])
+    request = pos_partner_request_create(channel=channel, data=PartnerRequestDataFactory())
+    pjob_run()
+    # As if HQ's rules had changed after the upload: the staged request now breaks one.
+    AsyncStagingRecord.objects.filter(operation="partner_request").update(
+        payload=PartnerRequestDataFactory(email="sin-arroba")
+    )
+    with translation.override("en"):  # the worker's language
+        customer_sync_run()
+    record = AsyncStagingRecord.objects.get(operation="create")
+    assert "is not a valid email address" in record.last_error  # stored: the worker's text
+    assert "Contacts 1, value" in record.last_error  # the path in words, not contacts[0]
+
+    detail = _spanish_page(
+        client, admin_user, reverse("admin:hqcommerce_asyncstagingrecord_change", args=[record.pk])
+    )
+    assert "no es una dirección de correo electrónico válida" in detail
+    assert "Contactos 1, valor" in detail
+    assert "pulse Guardar y sincronizar" in detail
+    listing = _spanish_page(
+        client, admin_user, reverse("admin:hqcommerce_asyncstagingrecord_changelist")
+    )
+    assert "Contactos 1" in listing
+
+    device = device_client(channel)
+    url = f"/api/v1/partner-requests/{request.async_id}/"
+    spanish = device.get(url, HTTP_ACCEPT_LANGUAGE="es").json()
+    english = device.get(url, HTTP_ACCEPT_LANGUAGE="en").json()
+    assert spanish["status"] == english["status"] == "failed"
+    assert "correo" in spanish["last_error"] and "email" in english["last_error"]
+
+
+def test_a_prospects_duplicate_hint_and_the_site_title_read_in_spanish(client, admin_user, channel):
+    from channels_app.services.pos import pos_partner_request_create
+    from hqcommerce.services.pipeline import convert_run
+    from tests.factories import PartnerRequestDataFactory
+
+    with translation.override("en"):  # the worker's language
+        pos_partner_request_create(channel=channel, data=PartnerRequestDataFactory())
+        convert_run()
+        pos_partner_request_create(
+            channel=channel, data=PartnerRequestDataFactory(email="otra@fabrikam.example")
+        )
+        convert_run()
+
+    page = _spanish_page(client, admin_user, reverse("admin:hqcommerce_prospect_changelist"))
+    assert "cliente potencial Fabrikam" in page
+    assert "Administración de la sede de Commerce" in page
+    assert "Back office" not in page

@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from channels_app.errors import HQError
+from channels_app.errors import HQError, stored_message
 from hqcommerce.admin_confirm import action_confirmation, confirmed
 from hqcommerce.models import Prospect
 from hqcommerce.models.partners import ProspectStatus
@@ -34,14 +34,16 @@ class ProspectAdmin(ChannelCodeColumn, ReadOnlyAdmin):
         "company",
         "channel_code",
         "status",
-        "possible_duplicate",
+        "duplicate",
         "customer",
         "created_at",
     ]
     list_select_related = ["channel", "customer"]
     list_filter = ["status", "channel"]
     search_fields = ["company_name", "tax_id", "email", "=async_id"]
-    exclude = ["normalized_email"]  # the duplicate check's key, not the operator's
+    # The duplicate check's key is not the operator's; the hint shows in their language.
+    exclude = ["normalized_email", "possible_duplicate"]
+    readonly_fields = ["duplicate"]
     date_hierarchy = "created_at"
     actions = ["approve", "reject"]
 
@@ -50,6 +52,12 @@ class ProspectAdmin(ChannelCodeColumn, ReadOnlyAdmin):
         return format_html(
             '{}<br><small class="quiet">{} · {}</small>', obj.company_name, obj.tax_id, obj.email
         )
+
+    @admin.display(description=_("possible duplicate"), ordering="possible_duplicate")
+    def duplicate(self, obj: Prospect) -> str:
+        if obj.possible_duplicate_detail is None:
+            return obj.possible_duplicate or "–"
+        return str(stored_message(obj.possible_duplicate_detail))
 
     def has_approve_partners_permission(self, request) -> bool:
         return request.user.has_perm("hqcommerce.approve_partners") or can_run_jobs(request)

@@ -8,6 +8,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from channels_app.errors import stored_message
 from hqcommerce.models import Customer, LoyaltyCard, SalesOrder, Statement, UploadedTransaction
 
 from .base import ChannelCodeColumn, ReadOnlyAdmin, truncated
@@ -26,6 +27,8 @@ class UploadedTransactionAdmin(ChannelCodeColumn, ReadOnlyAdmin):
         "last_error_short",
     ]
     list_select_related = ["channel"]
+    exclude = ["last_error"]  # shown in the reader's language instead (error_text)
+    readonly_fields = ["error_text"]
     list_filter = ["status", "kind", "channel", "business_date"]
     search_fields = ["transaction_id", "customer_account", "=customer_async_id", "last_error"]
     date_hierarchy = "business_date"
@@ -56,9 +59,13 @@ class UploadedTransactionAdmin(ChannelCodeColumn, ReadOnlyAdmin):
     def sale_date(self, obj: UploadedTransaction) -> str:
         return date_format(obj.business_date, "SHORT_DATE_FORMAT")
 
+    @admin.display(description=_("last known error"))
+    def error_text(self, obj: UploadedTransaction) -> str:
+        return obj.error_text or "–"
+
     @admin.display(description=_("error"))
     def last_error_short(self, obj: UploadedTransaction) -> str:
-        return truncated(obj.last_error, 60)
+        return truncated(obj.error_text, 60)
 
 
 @admin.register(SalesOrder)
@@ -116,7 +123,14 @@ class StatementAdmin(ChannelCodeColumn, ReadOnlyAdmin):
         return format_html_join(
             "\n",
             gettext("<p><strong>{}</strong> (sale {}): {}</p>"),
-            ((b["record"], b["transaction_id"], b["reason"]) for b in obj.blocking),
+            (
+                (
+                    b["record"] or gettext("no customer"),
+                    b["transaction_id"],
+                    stored_message(b.get("reason_detail") or b["reason"]),
+                )
+                for b in obj.blocking
+            ),
         )
 
 

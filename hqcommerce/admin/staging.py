@@ -61,7 +61,7 @@ class AsyncStagingRecordAdmin(ChannelCodeColumn, RunJobsPermissionMixin, admin.M
         "operation",
         "sequence",
         "status",
-        "last_error",
+        "error_text",
         "description",
         "old_values",
         "account_number",
@@ -82,7 +82,7 @@ class AsyncStagingRecordAdmin(ChannelCodeColumn, RunJobsPermissionMixin, admin.M
                     ("channel", "operation", "sequence"),
                     ("async_id", "account_number", "customer"),
                     ("status", "attempts"),
-                    "last_error",
+                    "error_text",
                     "description",
                     "old_values",
                     "possible_duplicate_of",
@@ -167,8 +167,12 @@ class AsyncStagingRecordAdmin(ChannelCodeColumn, RunJobsPermissionMixin, admin.M
         )
 
     @admin.display(description=_("last known error"))
+    def error_text(self, obj: AsyncStagingRecord) -> str:
+        return obj.error_text or "–"
+
+    @admin.display(description=_("last known error"))
     def last_error_short(self, obj: AsyncStagingRecord) -> str:
-        return truncated(obj.last_error, 50)
+        return truncated(obj.error_text, 50)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["can_synchronize"] = (
@@ -254,5 +258,5 @@ def _sync_outcome(record: AsyncStagingRecord, run_id: str | None) -> dict | None
             "Still failing: %(error)s Correct the fields marked and press Save and "
             "synchronize again."
         )
-        % {"error": record.last_error},
+        % {"error": record.error_text},
     }

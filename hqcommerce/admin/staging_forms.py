@@ -11,12 +11,12 @@ import re
 
 from django import forms
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
 
 from channels_app.errors import CustomerValidationError
 from channels_app.validation import (
     ADDRESS_TEXT_FIELDS,
     EDITABLE_FIELDS,
+    FIELD_LABELS,
     PARTNER_TEXT_FIELDS,
     address_clean,
     customer_changes_shape_errors,
@@ -28,35 +28,7 @@ from hqcommerce.models.customers import AddressPurpose, ContactKind, PartyType, 
 from hqcommerce.models.staging import StagingOperation, staging_who
 from hqcommerce.services.customers import channel_defaults
 
-LABELS = {
-    "party_type": _("party type"),
-    "first_name": _("first name"),
-    "middle_name": _("middle name"),
-    "last_name": _("last name"),
-    "organization_name": _("organization name"),
-    "customer_group": _("customer group"),
-    "currency": _("currency"),
-    "language": _("language"),
-    "receipt_preference": _("receipt preference"),
-    "email": _("email"),
-    "phone": _("phone"),
-    "purpose": _("purpose"),
-    "is_primary": _("primary"),
-    "name": _("name"),
-    "street": _("street"),
-    "city": _("city"),
-    "state": _("state"),
-    "zip_code": _("ZIP code"),
-    "country": _("country"),
-    "kind": _("kind"),
-    "value": _("value"),
-    "company_name": _("company name"),
-    "tax_id": _("tax id"),
-    "contact_first_name": _("contact's first name"),
-    "contact_last_name": _("contact's last name"),
-    "requested_customer_group": _("requested customer group"),
-    "comment": _("comment"),
-}
+LABELS = FIELD_LABELS
 CUSTOMER_FIELDS = {
     "party_type": 12,
     "first_name": 60,
@@ -113,11 +85,14 @@ class AttributeRow(forms.Form):
 
 
 # A create's lists: (payload key, heading, row form).
-ROWS = (
-    ("addresses", _("Addresses"), AddressRow),
-    ("contacts", _("Contacts"), ContactRow),
-    ("affiliations", _("Affiliations"), AffiliationRow),
-    ("attributes", _("Attributes"), AttributeRow),
+ROWS = tuple(
+    (key, FIELD_LABELS[key], row)
+    for key, row in (
+        ("addresses", AddressRow),
+        ("contacts", ContactRow),
+        ("affiliations", AffiliationRow),
+        ("attributes", AttributeRow),
+    )
 )
 _PATH = re.compile(r"^(?P<list>\w+)\[(?P<index>\d+)\](?:\.(?P<field>\w+))?$")
 

@@ -52,6 +52,10 @@ class Prospect(models.Model):
         help_text=_("Which customer or prospect it may duplicate."),
         verbose_name=_("possible duplicate"),
     )
+    # The same as a message code and parameters, shown in each reader's language.
+    possible_duplicate_detail = models.JSONField(
+        null=True, blank=True, editable=False, verbose_name=_("possible duplicate (as a message)")
+    )
     customer = models.OneToOneField(
         "hqcommerce.Customer",
         on_delete=models.PROTECT,

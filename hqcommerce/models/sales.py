@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from channels_app.errors import stored_message
+
 
 class TransactionStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
@@ -52,6 +54,10 @@ class UploadedTransaction(models.Model):
         verbose_name=_("status"),
     )
     last_error = models.TextField(_("last known error"), blank=True)
+    # As a message code and parameters, rendered in each reader's language (error_text).
+    last_error_detail = models.JSONField(
+        null=True, blank=True, editable=False, verbose_name=_("last known error (as a message)")
+    )
     attempts = models.PositiveIntegerField(default=0, verbose_name=_("attempts"))
     statement = models.ForeignKey(
         "hqcommerce.Statement",
@@ -81,6 +87,12 @@ class UploadedTransaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel_id}/{self.transaction_id}"
+
+    @property
+    def error_text(self) -> str:
+        if self.last_error_detail is None:
+            return self.last_error
+        return str(stored_message(self.last_error_detail))
 
     @property
     def customer_ref(self) -> str:

@@ -7,6 +7,8 @@ from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from channels_app.errors import stored_message
+
 
 class StagingStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
@@ -110,6 +112,11 @@ class AsyncStagingRecord(models.Model):
         verbose_name=_("status"),
     )
     last_error = models.TextField(_("last known error"), blank=True)
+    # The same error as a message code and its parameters (channels_app.errors.Message),
+    # which each page renders in its reader's language; `last_error` is the worker's text.
+    last_error_detail = models.JSONField(
+        null=True, blank=True, editable=False, verbose_name=_("last known error (as a message)")
+    )
     attempts = models.PositiveIntegerField(default=0, verbose_name=_("attempts"))
     operation_time = models.DateTimeField(
         help_text=_("When the POS recorded the operation."), verbose_name=_("operation time")
@@ -190,6 +197,14 @@ class AsyncStagingRecord(models.Model):
         if self.operation == StagingOperation.CREATE:
             return str(self.async_id)
         return self.target_account or str(self.target_async_id)
+
+    @property
+    def error_text(self) -> str:
+        """The last error in the active language (records from before messages were kept
+        as codes show their stored text)."""
+        if self.last_error_detail is None:
+            return self.last_error
+        return str(stored_message(self.last_error_detail))
 
     @property
     def description(self) -> str:

@@ -17,10 +17,9 @@ from dataclasses import dataclass, field
 from django.db import DatabaseError, transaction
 from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from channels_app.errors import CustomerValidationError
+from channels_app.errors import CustomerValidationError, Message, message_json
+from channels_app.errors import message as _
 from channels_app.validation import (
     ChannelDefaults,
     CleanCustomer,
@@ -52,7 +51,7 @@ from .partners import prospect_create
 
 logger = logging.getLogger(__name__)
 
-FIX_HINT = gettext_lazy("Correct the record on the status page and press Save and synchronize.")
+FIX_HINT = _("Correct the record on the status page and press Save and synchronize.")
 
 
 @dataclass
@@ -100,7 +99,7 @@ def _plan(records: list[AsyncStagingRecord], ctx: _Context) -> _Plan:
             try:
                 plan.partners.append((record, partner_request_clean(record.payload)))
             except CustomerValidationError as exc:
-                plan.fail.append((record, f"{exc.summary()} {FIX_HINT}"))
+                plan.fail.append((record, _failed(exc)))
             continue
         if record.operation != StagingOperation.CREATE:
             plan.dependent.append(record)
@@ -140,7 +139,7 @@ def _plan(records: list[AsyncStagingRecord], ctx: _Context) -> _Plan:
         try:
             clean = customer_payload_clean(record.payload, defaults=ctx.defaults(record.channel_id))
         except CustomerValidationError as exc:
-            plan.fail.append((record, f"{exc.summary()} {FIX_HINT}"))
+            plan.fail.append((record, _failed(exc)))
             continue
         claimed[record.async_id] = record
         plan.create.append((record, clean))
@@ -167,6 +166,7 @@ def _apply(plan: _Plan, ctx: _Context) -> None:
             status=StagingStatus.COMPLETED,
             completed_at=now,
             last_error="",
+            last_error_detail=None,
             attempts=F("attempts") + 1,
             customer_id=Subquery(customer.values("pk")[:1]),
             account_number=Subquery(customer.values("account_number")[:1]),
@@ -193,15 +193,16 @@ def _apply(plan: _Plan, ctx: _Context) -> None:
         record.prospect = prospect
         record.completed_at = now
         record.last_error = ""
+        record.last_error_detail = None
         plan.applied_pks.add(record.pk)
         updates.append(record)
     for record, error in plan.fail:
         record.status = StagingStatus.FAILED
-        record.last_error = error
+        _set_error(record, error)
         updates.append(record)
     for record, reason in plan.waiting:
         record.status = StagingStatus.PENDING
-        record.last_error = reason
+        _set_error(record, reason)
     if not updates:
         return
     AsyncStagingRecord.objects.bulk_update(
@@ -213,6 +214,7 @@ def _apply(plan: _Plan, ctx: _Context) -> None:
             "possible_duplicate_of",
             "completed_at",
             "last_error",
+            "last_error_detail",
             "old_values",
             "prospect",
         ],
@@ -222,13 +224,24 @@ def _apply(plan: _Plan, ctx: _Context) -> None:
     )
 
 
+def _failed(exc: CustomerValidationError) -> Message:
+    return _("%(errors)s %(hint)s") % {"errors": exc.detail(), "hint": FIX_HINT}
+
+
+def _set_error(record: AsyncStagingRecord, reason) -> None:
+    """The reason as text in the worker's language (searchable) and as a message the pages
+    render in their reader's language."""
+    record.last_error = str(reason)
+    record.last_error_detail = message_json(reason)
+
+
 def _target_customer(record: AsyncStagingRecord) -> Customer | None:
     if record.target_account:
         return Customer.objects.filter(account_number=record.target_account).first()
     return Customer.objects.filter(origin_async_id=record.target_async_id).first()
 
 
-def _waiting_reason(record: AsyncStagingRecord) -> str | None:
+def _waiting_reason(record: AsyncStagingRecord) -> Message | None:
     """Why an edit/address cannot be applied yet, or None when its customer is missing for good."""
     if record.target_account:
         return None
@@ -236,7 +249,7 @@ def _waiting_reason(record: AsyncStagingRecord) -> str | None:
         AsyncStagingRecord.objects.filter(
             async_id=record.target_async_id, operation=StagingOperation.CREATE
         )
-        .only("status", "last_error")
+        .only("status", "last_error", "last_error_detail")
         .first()
     )
     guid = record.target_async_id
@@ -247,7 +260,7 @@ def _waiting_reason(record: AsyncStagingRecord) -> str | None:
     if create.status == StagingStatus.FAILED:
         return _("Waiting for customer %(guid)s, whose record failed: %(last_error)s") % {
             "guid": guid,
-            "last_error": create.last_error,
+            "last_error": create.last_error_detail or create.last_error,
         }
     return _("Waiting for customer %(guid)s to be synchronized.") % {"guid": guid}
 
@@ -309,13 +322,14 @@ def _apply_dependent(record: AsyncStagingRecord, plan: _Plan, now) -> None:
                     address = {**address, "async_id": str(record.async_id)}
                 customer_address_add(customer=customer, address=address_clean(address))
     except CustomerValidationError as exc:
-        plan.fail.append((record, f"{exc.summary()} {FIX_HINT}"))
+        plan.fail.append((record, _failed(exc)))
         return
     record.status = StagingStatus.COMPLETED
     record.customer = customer
     record.account_number = customer.account_number
     record.completed_at = now
     record.last_error = ""
+    record.last_error_detail = None
     plan.applied_pks.add(record.pk)
 
 
@@ -350,12 +364,15 @@ def _sync_one_by_one(
                 _apply(plan, ctx)
         except DatabaseError as exc:
             reason = _("HQ rejected the record: %(exc)s %(hint)s") % {
-                "exc": exc,
+                "exc": str(exc),
                 "hint": FIX_HINT,
             }
             with transaction.atomic():
                 AsyncStagingRecord.objects.filter(pk=pk).update(
-                    status=StagingStatus.FAILED, last_error=reason, attempts=F("attempts") + 1
+                    status=StagingStatus.FAILED,
+                    last_error=str(reason),
+                    last_error_detail=message_json(reason),
+                    attempts=F("attempts") + 1,
                 )
             tracker.advance(processed=1, failed=1, errors=[f"record {pk}: {reason}"])
             continue

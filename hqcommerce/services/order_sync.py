@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import F
 
+from channels_app.errors import message_json
 from hqcommerce.models import Channel, JobRun, SalesOrder, UploadedTransaction
 from hqcommerce.models.sales import TransactionStatus
 
@@ -63,7 +64,8 @@ def _create_orders(batch: list[UploadedTransaction]) -> tuple[int, int, list[str
                 continue
             resolution = reference_resolve(sale, channel=sale.channel)
             if not resolution.resolved:
-                sale.last_error = resolution.reason
+                sale.last_error = str(resolution.reason)
+                sale.last_error_detail = message_json(resolution.reason)
                 waiting.append(sale)
                 errors.append(f"order {sale.channel.code}/{sale.transaction_id}: {sale.last_error}")
                 continue
@@ -85,7 +87,10 @@ def _create_orders(batch: list[UploadedTransaction]) -> tuple[int, int, list[str
         for sale in done:
             sale.status = TransactionStatus.COMPLETED
             sale.last_error = ""
-        UploadedTransaction.objects.bulk_update(done + waiting, ["status", "last_error"])
+            sale.last_error_detail = None
+        UploadedTransaction.objects.bulk_update(
+            done + waiting, ["status", "last_error", "last_error_detail"]
+        )
         UploadedTransaction.objects.filter(pk__any=[s.pk for s in done + waiting]).update(
             attempts=F("attempts") + 1
         )
@@ -121,7 +126,7 @@ def order_sync_run(
                 processed=len(batch),
                 created=sum(r.resolved for r in resolved),
                 failed=sum(not r.resolved for r in resolved),
-                errors=[r.reason for r in resolved if not r.resolved],
+                errors=[str(r.reason) for r in resolved if not r.resolved],
             )
             continue
         references_sync(batch)

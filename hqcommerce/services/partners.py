@@ -12,8 +12,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
-from channels_app.errors import HQError
+from channels_app.errors import HQError, Message, message, message_json
 from channels_app.validation import CleanAddress, CleanContact, CleanCustomer, CleanPartnerRequest
 from hqcommerce.models import Customer, Prospect
 from hqcommerce.models.partners import ProspectStatus
@@ -25,7 +26,7 @@ class ProspectDecisionError(HQError):
     pass
 
 
-def prospect_duplicate_hint(clean: CleanPartnerRequest, *, exclude_async_id=None) -> str:
+def prospect_duplicate_hint(clean: CleanPartnerRequest, *, exclude_async_id=None) -> Message | str:
     """Name the customer or prospect this request may duplicate (same tax id or email)."""
     customer = (
         Customer.objects.filter(
@@ -35,7 +36,7 @@ def prospect_duplicate_hint(clean: CleanPartnerRequest, *, exclude_async_id=None
         .first()
     )
     if customer is not None:
-        return _("customer %(account)s (%(name)s)") % {
+        return message(gettext_noop("customer %(account)s (%(name)s)")) % {
             "account": customer.account_number,
             "name": customer.display_name,
         }
@@ -46,9 +47,9 @@ def prospect_duplicate_hint(clean: CleanPartnerRequest, *, exclude_async_id=None
         .first()
     )
     if prospect is not None:
-        return _("prospect %(company)s (%(id)s)") % {
+        return message(gettext_noop("prospect %(company)s (%(id)s)")) % {
             "company": prospect.company_name,
-            "id": prospect.async_id,
+            "id": str(prospect.async_id),
         }
     return ""
 
@@ -58,6 +59,7 @@ def prospect_create(*, channel, async_id, clean: CleanPartnerRequest) -> Prospec
     existing = Prospect.objects.filter(async_id=async_id).first()
     if existing is not None:
         return existing
+    duplicate = prospect_duplicate_hint(clean, exclude_async_id=async_id)
     return Prospect.objects.create(
         channel=channel,
         async_id=async_id,
@@ -71,7 +73,8 @@ def prospect_create(*, channel, async_id, clean: CleanPartnerRequest) -> Prospec
         address=clean.address,
         requested_customer_group=clean.requested_customer_group,
         comment=clean.comment,
-        possible_duplicate=prospect_duplicate_hint(clean, exclude_async_id=async_id),
+        possible_duplicate=str(duplicate),
+        possible_duplicate_detail=message_json(duplicate) if duplicate else None,
     )
 
 

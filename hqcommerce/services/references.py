@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.utils.translation import gettext as _
-
+from channels_app.errors import Message
+from channels_app.errors import message as _
 from hqcommerce.models import (
     AsyncStagingRecord,
     Channel,
@@ -30,7 +30,7 @@ from .jobs import JobResult
 class Resolution:
     customer: Customer | None
     address: CustomerAddress | None
-    reason: str = ""
+    reason: Message | str = ""
 
     @property
     def resolved(self) -> bool:
@@ -67,10 +67,10 @@ def references_sync(transactions: Iterable[UploadedTransaction]) -> JobResult:
     return customer_sync_run(record_ids=record_ids)
 
 
-def _missing_reason(guid, operation: str) -> str:
+def _missing_reason(guid, operation: str) -> Message:
     record = (
         AsyncStagingRecord.objects.filter(async_id=guid, operation=operation)
-        .only("status", "last_error", "channel__code")
+        .only("status", "last_error", "last_error_detail", "channel__code")
         .select_related("channel")
         .first()
     )
@@ -85,7 +85,7 @@ def _missing_reason(guid, operation: str) -> str:
                 "Address %(id)s is not in HQ yet: it has not been uploaded, or it belongs to "
                 "a customer that is not synchronized."
             )
-        return message % {"id": guid}
+        return message % {"id": str(guid)}
     if record.status == StagingStatus.FAILED:
         if customer:
             message = _("Customer %(id)s failed validation: %(error)s")
@@ -96,7 +96,8 @@ def _missing_reason(guid, operation: str) -> str:
         message = _("Customer %(id)s is not synchronized yet: %(error)s")
     else:
         message = _("Address %(id)s is not synchronized yet: %(error)s")
-    return message % {"id": guid, "error": record.last_error or _("pending")}
+    error = record.last_error_detail or record.last_error or _("pending")
+    return message % {"id": str(guid), "error": error}
 
 
 def reference_resolve(sale: UploadedTransaction, *, channel: Channel) -> Resolution:

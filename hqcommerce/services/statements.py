@@ -15,7 +15,7 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from channels_app.errors import InputValidationError
+from channels_app.errors import InputValidationError, message_json
 from hqcommerce.models import Channel, JobRun, SalesOrder, Statement, UploadedTransaction
 from hqcommerce.models.sales import StatementStatus, TransactionStatus
 
@@ -74,8 +74,9 @@ def statement_post(*, channel: Channel, business_date: dt.date, dry_run: bool = 
     blocking = [
         {
             "transaction_id": sale.transaction_id,
-            "record": sale.customer_ref or "(anonymous)",
-            "reason": resolution.reason,
+            "record": sale.customer_ref,
+            "reason": str(resolution.reason),
+            "reason_detail": message_json(resolution.reason),
         }
         for sale, resolution in resolutions
         if not resolution.resolved
@@ -129,7 +130,10 @@ def statement_post(*, channel: Channel, business_date: dt.date, dry_run: bool = 
             ]
         )
         UploadedTransaction.objects.filter(pk__any=[s.pk for s in locked]).update(
-            status=TransactionStatus.COMPLETED, statement=statement, last_error=""
+            status=TransactionStatus.COMPLETED,
+            statement=statement,
+            last_error="",
+            last_error_detail=None,
         )
         statement.status = StatementStatus.POSTED
         statement.posted_at = now
@@ -170,7 +174,7 @@ def statement_post_run(
                 processed=1,
                 failed=1,
                 errors=[
-                    f"statement {channel.code} {day}: blocked by {b['record']} "
+                    f"statement {channel.code} {day}: blocked by {b['record'] or '-'} "
                     f"({b['transaction_id']}): {b['reason']}"
                     for b in outcome["blocking"]
                 ],

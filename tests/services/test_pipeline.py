@@ -35,7 +35,7 @@ def test_the_seeds_three_steps_turn_async_customers_into_mapped_hq_customers(
         assert AsyncCustomer.objects.get(async_id=async_id).account_number == account
         assert channel_customer_copies(other).filter(account_number=account).exists()
     assert AsyncCustomer.objects.get(async_id=bad).is_pending_sync
-    assert "contacts[0].value" in run.error_summary
+    assert "Contacts 1, value" in run.error_summary  # the path in words
     assert (run.progress_done, run.progress_total) == (3, 3)
 
 
