@@ -28,7 +28,9 @@ def message_job_queued(modeladmin, request, run: JobRun) -> None:
         format_html(
             _("Queued {} ({}). It runs in the background; its page shows the progress."),
             job_run_link(run),
-            run.get_kind_display(),
+            run.get_kind_display()
+            if not run.dry_run
+            else f"{run.get_kind_display()}, {_('dry run')}",
         ),
         messages.SUCCESS,
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -130,7 +131,10 @@ class JobRun(models.Model):
         indexes = [models.Index(fields=["kind", "status"], name="jobrun_kind_status_idx")]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.get_kind_display()} ({self.get_status_display()})"
+        status = self.get_status_display()
+        if self.dry_run:  # a dry run says so wherever it is named
+            status = gettext("%(status)s, dry run") % {"status": status}
+        return f"#{self.pk} {self.get_kind_display()} ({status})"
 
     @property
     def is_finished(self) -> bool:

@@ -46,6 +46,7 @@ from .jobs import (
     channels_resolve,
     heap_frozen,
     job_batch_size,
+    rehearsed,
 )
 from .partners import prospect_create
 
@@ -389,6 +390,7 @@ def staging_queryset(
     return queryset
 
 
+@rehearsed
 @heap_frozen
 def customer_sync_run(
     *,
@@ -413,27 +415,21 @@ def customer_sync_run(
     after = 0
     while True:
         statistics.refresh()
-        if dry_run:
-            records = list(queryset.filter(pk__gt=after).order_by("pk")[:size])
-            if not records:
-                break
-            plan = _plan(records, ctx)
-        else:
-            try:
-                with transaction.atomic():
-                    records = _claim(queryset, after=after, limit=size)
-                    if not records:
-                        break
-                    plan = _plan(records, ctx)
-                    _apply(plan, ctx)
-            except DatabaseError:
-                logger.warning("batch after staging id %s rejected; retrying one by one", after)
-                pks = list(
-                    queryset.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[:size]
-                )
-                _sync_one_by_one(queryset, pks, ctx, tracker)
-                after = pks[-1] if pks else after
-                continue
+        try:
+            with transaction.atomic():
+                records = _claim(queryset, after=after, limit=size)
+                if not records:
+                    break
+                plan = _plan(records, ctx)
+                _apply(plan, ctx)
+        except DatabaseError:
+            logger.warning("batch after staging id %s rejected; retrying one by one", after)
+            pks = list(
+                queryset.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[:size]
+            )
+            _sync_one_by_one(queryset, pks, ctx, tracker)
+            after = pks[-1] if pks else after
+            continue
         after = records[-1].pk
         tracker.advance(**_count(plan), errors=[f"{r.async_id}: {error}" for r, error in plan.fail])
     return tracker.result

@@ -63,6 +63,34 @@ def heap_frozen(job: Callable[P, R]) -> Callable[P, R]:
     return run
 
 
+# Set while a dry run rehearses: the jobs it runs (a pipeline's steps) join its transaction.
+_rehearsing: ContextVar[bool] = ContextVar("rehearsing", default=False)
+
+
+def rehearsed(job: Callable[P, R]) -> Callable[P, R]:
+    """A dry run of this job is a rehearsal: it does on HQ's database everything the real run
+    does, every check and every write, inside one transaction that is then rolled back, so
+    it reports what the real run would report (a pipeline's steps see each other's work).
+    `dry_run` then only keeps the job off the channel databases, which it reads and whose
+    writes it counts instead. Its progress shows when it finishes; on SQLite it holds HQ's
+    write lock while it runs (the stores, on their own databases, are not held)."""
+
+    @functools.wraps(job)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        if not kwargs.get("dry_run") or _rehearsing.get():
+            return job(*args, **kwargs)
+        token = _rehearsing.set(True)
+        try:
+            with transaction.atomic(using=DEFAULT_DB_ALIAS):
+                result = job(*args, **kwargs)
+                transaction.set_rollback(True, using=DEFAULT_DB_ALIAS)
+            return result
+        finally:
+            _rehearsing.reset(token)
+
+    return run
+
+
 @dataclass
 class JobResult:
     """Counts of one run. With dry_run they are what the run *would* do."""

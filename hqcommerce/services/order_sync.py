@@ -22,6 +22,7 @@ from .jobs import (
     channels_resolve,
     heap_frozen,
     job_batch_size,
+    rehearsed,
 )
 from .references import reference_resolve, references_sync
 from .sales import NewOrder, sales_orders_create
@@ -97,6 +98,7 @@ def _create_orders(batch: list[UploadedTransaction]) -> tuple[int, int, list[str
     return created, skipped, errors
 
 
+@rehearsed
 @heap_frozen
 def order_sync_run(
     *,
@@ -120,15 +122,6 @@ def order_sync_run(
         if not batch:
             break
         after = batch[-1].pk
-        if dry_run:
-            resolved = [reference_resolve(t, channel=t.channel) for t in batch]
-            tracker.advance(
-                processed=len(batch),
-                created=sum(r.resolved for r in resolved),
-                failed=sum(not r.resolved for r in resolved),
-                errors=[str(r.reason) for r in resolved if not r.resolved],
-            )
-            continue
         references_sync(batch)
         created, skipped, errors = _create_orders(batch)
         # An order left pending counts as failed in the run (so staff see it), while the

@@ -27,6 +27,7 @@ from .jobs import (
     heap_frozen,
     job_run_create,
     job_run_execute,
+    rehearsed,
 )
 
 STEPS = (JobKind.PJOB, JobKind.CUSTOMER_SYNC, JobKind.DISTRIBUTION)
@@ -36,6 +37,7 @@ class PipelineStepFailed(HQError):
     pass
 
 
+@rehearsed
 @heap_frozen
 def convert_run(
     *,

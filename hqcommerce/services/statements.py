@@ -19,7 +19,14 @@ from channels_app.errors import InputValidationError, message_json
 from hqcommerce.models import Channel, JobRun, SalesOrder, Statement, UploadedTransaction
 from hqcommerce.models.sales import StatementStatus, TransactionStatus
 
-from .jobs import JobResult, JobTracker, ProgressCallback, channels_resolve, heap_frozen
+from .jobs import (
+    JobResult,
+    JobTracker,
+    ProgressCallback,
+    channels_resolve,
+    heap_frozen,
+    rehearsed,
+)
 from .references import reference_resolve, references_sync
 from .sales import NewOrder, sales_orders_create
 
@@ -61,15 +68,14 @@ def _statement_for(channel: Channel, business_date: dt.date) -> Statement:
     return statement
 
 
-def statement_post(*, channel: Channel, business_date: dt.date, dry_run: bool = False) -> dict:
+def statement_post(*, channel: Channel, business_date: dt.date) -> dict:
     """Calculate, sync references, then post or block one statement. Returns its outcome."""
     sales = list(
         unposted_sales(channels=[channel], business_date=business_date)
         .select_related("channel__default_customer")
         .order_by("pk")
     )
-    if not dry_run:
-        references_sync(sales)
+    references_sync(sales)
     resolutions = [(sale, reference_resolve(sale, channel=channel)) for sale in sales]
     blocking = [
         {
@@ -81,9 +87,6 @@ def statement_post(*, channel: Channel, business_date: dt.date, dry_run: bool = 
         for sale, resolution in resolutions
         if not resolution.resolved
     ]
-    if dry_run:
-        return {"posted": not blocking, "blocking": blocking, "statement": None}
-
     statement = _statement_for(channel, business_date)
     now = timezone.now()
     with transaction.atomic():
@@ -142,6 +145,7 @@ def statement_post(*, channel: Channel, business_date: dt.date, dry_run: bool = 
     return {"posted": True, "blocking": [], "statement": statement}
 
 
+@rehearsed
 @heap_frozen
 def statement_post_run(
     *,
@@ -164,7 +168,7 @@ def statement_post_run(
     channel_by_id = {c.pk: c for c in Channel.objects.filter(pk__in={g[0] for g in groups})}
     for channel_id, day in groups:
         channel = channel_by_id[channel_id]
-        outcome = statement_post(channel=channel, business_date=day, dry_run=dry_run)
+        outcome = statement_post(channel=channel, business_date=day)
         if outcome.get("already"):
             tracker.advance(processed=1, skipped=1)
         elif outcome["posted"]:

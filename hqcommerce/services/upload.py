@@ -47,6 +47,7 @@ from .jobs import (
     channels_resolve,
     heap_frozen,
     job_batch_size,
+    rehearsed,
 )
 
 
@@ -386,6 +387,7 @@ def _upload_batch(channel: Channel, batch: list, watermark: int) -> tuple[int, i
     return created, skipped
 
 
+@rehearsed
 @heap_frozen
 def pjob_run(
     *,
@@ -443,10 +445,6 @@ def _upload_channel(channel, alias, head, remaining, tracker, statistics, dry_ru
         batch = _next_batch(channel, watermark, upto, size, remaining)
         if not batch:
             break
-        if dry_run:
-            tracker.advance(processed=len(batch), created=len(batch))
-            watermark = batch[-1][1].upload_counter
-            continue
         try:
             created, skipped = _upload_batch(channel, batch, watermark)
         except _WatermarkMoved:

@@ -605,3 +605,22 @@ def test_the_device_keys_page_shows_when_each_register_last_used_its_key(admin_c
     page = admin_client.get(reverse("admin:hqcommerce_devicekey_changelist"))
     rows = {key.name: key.last_used_at for key in page.context["cl"].result_list}
     assert rows == {"REGISTER-1": first, "REGISTER-2": None}
+
+
+def test_a_dry_run_is_marked_as_one_on_the_dashboard_the_list_and_its_page(
+    admin_client, channel, make_async_customer
+):
+    from hqcommerce.models.jobs import JobKind, TriggeredBy
+    from hqcommerce.services.jobs import job_run_create, job_run_execute
+
+    make_async_customer(channel)
+    run = job_run_create(kind=JobKind.CONVERT, dry_run=True, triggered_by=TriggeredBy.USER)
+    run = job_run_execute(run.pk)
+    assert run.created > 0 and not Customer.objects.exists()
+
+    dashboard = admin_client.get(reverse("admin:dashboard")).content.decode()
+    assert "dry run: nothing written" in dashboard
+    listing = admin_client.get(reverse("admin:hqcommerce_jobrun_changelist")).content.decode()
+    assert "Dry run: nothing was written" in listing
+    page = admin_client.get(reverse("admin:hqcommerce_jobrun_change", args=[run.pk]))
+    assert "dry run)" in page.content.decode()  # its title

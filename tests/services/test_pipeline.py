@@ -85,5 +85,34 @@ def test_convert_dry_run_writes_only_job_runs(channel, make_async_customer):
     run = _convert(dry_run=True)
 
     assert run.status == JobStatus.SUCCEEDED
+    assert run.dry_run
     assert not AsyncStagingRecord.objects.exists()
-    assert all(step.dry_run for step in run.steps.all())
+    assert not run.steps.exists()  # a rehearsal's steps roll back with its work
+
+
+def test_a_convert_dry_run_reports_what_the_real_run_then_does_and_changes_nothing(
+    channel, make_async_customer
+):
+    from hqcommerce.models import Channel, NumberSequence
+
+    ChannelFactory()  # a second store for 1010
+    for _ in range(3):
+        make_async_customer(channel)
+    make_async_customer(channel, contacts=[{"kind": "phone", "value": "12"}])
+    sequences = list(NumberSequence.objects.values_list("code", "next_value"))
+    watermark = Channel.objects.get(pk=channel.pk).upload_watermark
+
+    dry = _convert(dry_run=True)
+
+    assert dry.dry_run and dry.failed == 1  # the sync's checks ran on what was not uploaded
+    assert not AsyncStagingRecord.objects.exists() and not Customer.objects.exists()
+    assert not AsyncCustomer.objects.filter(uploaded_at__isnull=False).exists()
+    assert not ChannelCustomer.objects.exists()
+    assert list(NumberSequence.objects.values_list("code", "next_value")) == sequences
+    assert Channel.objects.get(pk=channel.pk).upload_watermark == watermark
+
+    real = _convert()
+
+    counts = ("processed", "created", "skipped", "failed")
+    assert [getattr(dry, c) for c in counts] == [getattr(real, c) for c in counts]
+    assert real.failed == 1 and Customer.objects.count() == 3
