@@ -15,7 +15,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
 
-from hqcommerce.models import AsyncStagingRecord, Channel
+from hqcommerce.models import AsyncStagingRecord, Channel, JobRun
 from hqcommerce.services.demo import demo_seed
 from tests.factories import async_customer_stored
 
@@ -222,7 +222,8 @@ def test_dashboard_charts_draw_their_bars_in_every_language(live_server, chromiu
     User.objects.create_superuser("carta", "carta@example.com", "s3cret-pass")
     demo_seed(channels=2, async_customers=12, seed=7)
     convert_run(channels=["STORE01"])
-    page = _new_page(chromium, locale=locale)
+    page = chromium.new_page(viewport={"width": 1366, "height": 768}, locale=locale)
+    page.set_default_timeout(20_000)
     _login(page, live_server, "carta")
 
     page.goto(f"{live_server.url}/admin/dashboard/")
@@ -273,6 +274,40 @@ def test_admin_login_locks_after_repeated_wrong_passwords_until_staff_unlock_it(
     page.wait_for_selector("#content")
     assert page.query_selector("#locked-out") is None
     assert "/admin/login/" not in page.url
+
+
+def _english_entries() -> set[str]:
+    """The English of every choice and of the messages the issue found left in English: a
+    Spanish page must show none of them (each has its own Spanish translation)."""
+    from hqcommerce.models.jobs import JobKind, JobStatus, TriggeredBy
+    from hqcommerce.models.partners import ProspectStatus
+    from hqcommerce.models.sales import StatementStatus, TransactionStatus
+    from hqcommerce.models.staging import StagingOperation, StagingStatus
+
+    choices = (
+        JobKind,
+        JobStatus,
+        TriggeredBy,
+        StagingStatus,
+        StagingOperation,
+        ProspectStatus,
+        StatementStatus,
+        TransactionStatus,
+    )
+    labels = {str(label) for choice in choices for label in choice.labels}
+    labels |= {
+        "HQ Commerce back office",
+        "Back office",
+        "(posted)",
+        "is not a valid email address",
+        "Correct the record",
+        "Dry run",
+        "attempts",
+        "possible duplicate of",
+        "pending sync",
+    }
+    # Words Spanish writes the same way are no evidence.
+    return {label for label in labels if label not in {"API", "1010 (Customers)"}}
 
 
 # Each list's key columns, which must be on screen at 1366 px without scrolling sideways.
@@ -345,3 +380,16 @@ def test_every_lists_key_columns_fit_a_1366_pixel_screen(live_server, chromium, 
     assert failed.account_number in page.inner_text("#sync-outcome")
     assert "1010" in page.inner_text("#sync-outcome")
     _shot(page, f"corrected-{locale[:2]}.png")
+
+    if locale.startswith("es"):  # every page just visited, and the dashboard, in Spanish
+        english = _english_entries()
+        pages = ["/admin/", "/admin/dashboard/"] + [
+            f"/admin/hqcommerce/{model}/" for model in KEY_COLUMNS
+        ]
+        pages.append(f"/admin/hqcommerce/asyncstagingrecord/{failed.pk}/change/")
+        pages.append(f"/admin/hqcommerce/jobrun/{JobRun.objects.order_by('pk').first().pk}/change/")
+        for path in pages:
+            page.goto(f"{live_server.url}{path}")
+            text = page.inner_text("body")
+            found = sorted(label for label in english if label in text)
+            assert not found, (path, found)
