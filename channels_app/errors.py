@@ -78,6 +78,15 @@ class Message:
 message = Message  # `from channels_app.errors import message as _` in modules that store them
 
 
+# A job run's error line: the record (a temporary id, "record 12", "order STORE01/T1") and
+# why; the back office links the record. Kept as messages like the rest (job-run detail).
+RECORD_ERROR = "%(record)s: %(error)s"
+
+
+def record_error(record, error) -> Message:
+    return Message(RECORD_ERROR, {"record": str(record), "error": error})
+
+
 class FieldErrors:
     """Messages by the field path they name ("contacts[0].value"), rendered as one line
     with each path in words ("Contacts 1, value")."""

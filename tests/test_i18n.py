@@ -16,6 +16,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import translation
 from django.utils.functional import Promise
+from rest_framework.test import APIClient
 
 from hqcommerce.models import AsyncStagingRecord, JobRun
 from hqcommerce.models.staging import StagingStatus
@@ -308,8 +309,12 @@ def test_a_failure_written_in_english_reads_in_each_readers_language(
     AsyncStagingRecord.objects.filter(operation="partner_request").update(
         payload=PartnerRequestDataFactory(email="sin-arroba")
     )
+    from hqcommerce.models.jobs import JobKind, TriggeredBy
+    from hqcommerce.services.jobs import job_run_create, job_run_execute
+
     with translation.override("en"):  # the worker's language
-        customer_sync_run()
+        run = job_run_create(kind=JobKind.CUSTOMER_SYNC, triggered_by=TriggeredBy.SCHEDULE)
+        run = job_run_execute(run.pk)
     record = AsyncStagingRecord.objects.get(operation="create")
     assert "is not a valid email address" in record.last_error  # stored: the worker's text
     assert "Contacts 1, value" in record.last_error  # the path in words, not contacts[0]
@@ -325,7 +330,18 @@ def test_a_failure_written_in_english_reads_in_each_readers_language(
     )
     assert "Contactos 1" in listing
 
+    assert "is not a valid email address" in run.error_summary  # the worker's text
+    run_page = _spanish_page(
+        client, admin_user, reverse("admin:hqcommerce_jobrun_change", args=[run.pk])
+    )
+    assert "no es una dirección de correo electrónico válida" in run_page
+    assert f"?q={record.async_id}" in run_page  # the record still links to its row
+
     device = device_client(channel)
+    staff = APIClient()
+    staff.force_authenticate(admin_user)
+    spanish_run = staff.get(f"/api/v1/jobs/{run.pk}/", HTTP_ACCEPT_LANGUAGE="es").json()
+    assert "correo electrónico" in spanish_run["error_summary"]
     url = f"/api/v1/partner-requests/{request.async_id}/"
     spanish = device.get(url, HTTP_ACCEPT_LANGUAGE="es").json()
     english = device.get(url, HTTP_ACCEPT_LANGUAGE="en").json()

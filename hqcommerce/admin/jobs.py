@@ -86,13 +86,14 @@ class StepInline(admin.TabularInline):
 
 _ERROR_SUBJECT = re.compile(
     r"^(?:(?P<guid>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
-    r"|record (?P<pk>[0-9]+)): (?P<text>.*)$"
+    r"|#(?P<pk>[0-9]+)): (?P<text>.*)$"
 )
 
 
-def _error_line(line: str) -> str:
-    """An error line as the sync job writes it ("<temporary id>: …" or "record <id>: …"),
-    its subject a link to the status page; any other line as it is."""
+def _error_line(line) -> str:
+    """An error line in the reader's language; a record it names (a temporary id, or
+    "#<staging record>") links to the status page."""
+    line = str(line)
     match = _ERROR_SUBJECT.match(line)
     if match is None:
         return line
@@ -196,11 +197,10 @@ class JobRunAdmin(ReadOnlyAdmin):
     @admin.display(description=_("error summary"))
     def errors(self, obj: JobRun) -> str:
         """One line per error; the record it names links to its row on the status page."""
-        if not obj.error_summary:
+        lines = obj.error_lines()
+        if not lines:
             return "–"
-        return format_html_join(
-            "\n", "<p>{}</p>", ((_error_line(line),) for line in obj.error_summary.splitlines())
-        )
+        return format_html_join("\n", "<p>{}</p>", ((_error_line(line),) for line in lines))
 
     @admin.display(description=_("options"))
     def options_display(self, obj: JobRun) -> str:

@@ -80,7 +80,7 @@ class SalesOrderAdmin(ChannelCodeColumn, ReadOnlyAdmin):
         "currency",
         "statement",
     ]
-    list_select_related = ["channel", "customer", "statement"]
+    list_select_related = ["channel", "customer", "statement__channel"]
     list_filter = ["channel", "business_date"]
     search_fields = ["order_number", "transaction_id", "customer__account_number"]
     date_hierarchy = "business_date"

@@ -529,6 +529,9 @@ JOB_INPUT_SCHEMA = PolymorphicProxySerializer(
 
 class JobRunOutput(serializers.ModelSerializer):
     kind = serializers.SerializerMethodField()
+    error_summary = serializers.SerializerMethodField(
+        help_text="One line per failed record, in the request's language."
+    )
     channels = serializers.ListField(source="channel_codes", child=serializers.CharField())
     url = serializers.SerializerMethodField()
 
@@ -553,6 +556,9 @@ class JobRunOutput(serializers.ModelSerializer):
             "finished_at",
             "error_summary",
         ]
+
+    def get_error_summary(self, obj: JobRun) -> str:
+        return "\n".join(str(line) for line in obj.error_lines())
 
     def get_kind(self, obj: JobRun) -> str:
         return JOB_KIND_NAMES[obj.kind]

@@ -11,6 +11,8 @@ from django.db.models import F, Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from channels_app.errors import stored_message
+
 
 class JobKind(models.TextChoices):
     PJOB = "pjob", _("P-job (upload)")
@@ -86,6 +88,10 @@ class JobRun(models.Model):
     )
     task_id = models.CharField(_("django-q2 task id"), max_length=32, blank=True)
     error_summary = models.TextField(blank=True, verbose_name=_("error summary"))
+    # The same lines as messages (channels_app.errors.Message), for each reader's language.
+    error_detail = models.JSONField(
+        null=True, blank=True, editable=False, verbose_name=_("error summary (as messages)")
+    )
     worker_host = models.CharField(
         max_length=255, blank=True, editable=False, verbose_name=_("worker host")
     )
@@ -135,6 +141,13 @@ class JobRun(models.Model):
         if self.dry_run:  # a dry run says so wherever it is named
             status = gettext("%(status)s, dry run") % {"status": status}
         return f"#{self.pk} {self.get_kind_display()} ({status})"
+
+    def error_lines(self) -> list:
+        """The error summary's lines, as messages to render in the active language (runs
+        from before they were kept as messages: their text)."""
+        if self.error_detail:
+            return [stored_message(line) for line in self.error_detail]
+        return [line for line in self.error_summary.splitlines() if line]
 
     @property
     def is_finished(self) -> bool:

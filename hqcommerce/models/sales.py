@@ -86,7 +86,7 @@ class UploadedTransaction(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.channel_id}/{self.transaction_id}"
+        return f"{self.channel.code}/{self.transaction_id}"
 
     @property
     def error_text(self) -> str:
@@ -206,7 +206,7 @@ class Statement(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.channel_id} {self.business_date} ({self.status})"
+        return f"{self.channel.code} {self.business_date} ({self.get_status_display()})"
 
 
 class LoyaltyCard(models.Model):

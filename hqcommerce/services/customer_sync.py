@@ -18,7 +18,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
-from channels_app.errors import CustomerValidationError, Message, message_json
+from channels_app.errors import CustomerValidationError, Message, message_json, record_error
 from channels_app.errors import message as _
 from channels_app.validation import (
     ChannelDefaults,
@@ -375,9 +375,9 @@ def _sync_one_by_one(
                     last_error_detail=message_json(reason),
                     attempts=F("attempts") + 1,
                 )
-            tracker.advance(processed=1, failed=1, errors=[f"record {pk}: {reason}"])
+            tracker.advance(processed=1, failed=1, errors=[record_error(f"#{pk}", reason)])
             continue
-        tracker.advance(**_count(plan), errors=[f"{r.async_id}: {e}" for r, e in plan.fail])
+        tracker.advance(**_count(plan), errors=[record_error(r.async_id, e) for r, e in plan.fail])
 
 
 def staging_queryset(
@@ -431,5 +431,7 @@ def customer_sync_run(
             after = pks[-1] if pks else after
             continue
         after = records[-1].pk
-        tracker.advance(**_count(plan), errors=[f"{r.async_id}: {error}" for r, error in plan.fail])
+        tracker.advance(
+            **_count(plan), errors=[record_error(r.async_id, error) for r, error in plan.fail]
+        )
     return tracker.result

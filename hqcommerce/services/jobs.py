@@ -24,10 +24,10 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
 from channels_app.databases import ChannelDatabaseUnavailable, close_quietly, error_line
-from channels_app.errors import HQError, UnknownChannelError
+from channels_app.errors import HQError, Message, UnknownChannelError, message_json
 from hqcommerce.models import Channel, JobLock, JobRun
 from hqcommerce.models.jobs import JobKind, JobStatus, TriggeredBy
 
@@ -348,16 +348,20 @@ def _record_outcome(run: JobRun, *, status: str, result: JobResult | None, error
         for code, reason in result.unreachable.items():
             lines.insert(
                 0,
-                _(
-                    "Channel database %(code)s was unreachable (%(reason)s); it is caught up "
-                    "by a later run."
-                )
-                % {"code": code, "reason": reason},
+                Message(
+                    gettext_noop(
+                        "Channel database %(code)s was unreachable (%(reason)s); it is caught "
+                        "up by a later run."
+                    ),
+                    {"code": code, "reason": reason},
+                ),
             )
         fields["unreachable"] = result.unreachable
         if result.removed:
             fields["removed"] = result.removed
-        error = error or "\n".join(lines)
+        if not error:
+            error = "\n".join(str(line) for line in lines)
+            fields["error_detail"] = [message_json(line) for line in lines] or None
     fields["error_summary"] = error
     JobRun.objects.filter(pk=run.pk).update(**fields)
 

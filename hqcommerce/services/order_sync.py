@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import F
 
-from channels_app.errors import message_json
+from channels_app.errors import message_json, record_error
 from hqcommerce.models import Channel, JobRun, SalesOrder, UploadedTransaction
 from hqcommerce.models.sales import TransactionStatus
 
@@ -68,7 +68,9 @@ def _create_orders(batch: list[UploadedTransaction]) -> tuple[int, int, list[str
                 sale.last_error = str(resolution.reason)
                 sale.last_error_detail = message_json(resolution.reason)
                 waiting.append(sale)
-                errors.append(f"order {sale.channel.code}/{sale.transaction_id}: {sale.last_error}")
+                errors.append(
+                    record_error(f"{sale.channel.code}/{sale.transaction_id}", resolution.reason)
+                )
                 continue
             new_orders.append(
                 NewOrder(

@@ -78,7 +78,7 @@ def _convert(*, channels, dry_run, job_run, progress) -> JobResult:
                 created=step.created,
                 skipped=step.skipped,
                 failed=step.failed,
-                errors=[line for line in step.error_summary.splitlines() if line][:20],
+                errors=step.error_lines()[:20],
                 unreachable=dict(step.unreachable),
             )
         )

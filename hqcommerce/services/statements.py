@@ -15,7 +15,12 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from channels_app.errors import InputValidationError, message_json
+from channels_app.errors import (
+    InputValidationError,
+    message_json,
+    record_error,
+    stored_message,
+)
 from hqcommerce.models import Channel, JobRun, SalesOrder, Statement, UploadedTransaction
 from hqcommerce.models.sales import StatementStatus, TransactionStatus
 
@@ -178,8 +183,10 @@ def statement_post_run(
                 processed=1,
                 failed=1,
                 errors=[
-                    f"statement {channel.code} {day}: blocked by {b['record'] or '-'} "
-                    f"({b['transaction_id']}): {b['reason']}"
+                    record_error(
+                        f"{channel.code} {day} ({b['transaction_id']})",
+                        stored_message(b["reason_detail"]),
+                    )
                     for b in outcome["blocking"]
                 ],
             )
