@@ -15,6 +15,7 @@ from django.utils.translation import gettext
 from channels_app.errors import CustomerValidationError
 from channels_app.validation import (
     ADDRESS_TEXT_FIELDS,
+    CUSTOMER_TEXT_FIELDS,
     EDITABLE_FIELDS,
     FIELD_LABELS,
     PARTNER_TEXT_FIELDS,
@@ -28,18 +29,8 @@ from hqcommerce.models.customers import AddressPurpose, ContactKind, PartyType, 
 from hqcommerce.models.staging import StagingOperation, staging_who
 from hqcommerce.services.customers import channel_defaults
 
-LABELS = FIELD_LABELS
-CUSTOMER_FIELDS = {
-    "party_type": 12,
-    "first_name": 60,
-    "middle_name": 60,
-    "last_name": 60,
-    "organization_name": 120,
-    "customer_group": 20,
-    "currency": 3,
-    "language": 10,
-    "receipt_preference": 5,
-}
+# A create's own fields, as validation sizes them; the party type first, as on the form.
+CUSTOMER_FIELDS = {"party_type": CUSTOMER_TEXT_FIELDS["party_type"], **CUSTOMER_TEXT_FIELDS}
 CHOICES = {
     "party_type": PartyType.choices,
     "receipt_preference": ReceiptPreference.choices,
@@ -49,7 +40,7 @@ CHOICES = {
 
 
 def _field(name: str, max_length: int, *, blank_choice: bool = True) -> forms.Field:
-    label = LABELS.get(name, name.replace("_", " "))
+    label = FIELD_LABELS.get(name, name.replace("_", " "))
     if name in CHOICES:
         choices = ([("", "—")] if blank_choice else []) + list(CHOICES[name])
         initial = None if blank_choice else CHOICES[name][0][0]
@@ -60,7 +51,7 @@ def _field(name: str, max_length: int, *, blank_choice: bool = True) -> forms.Fi
 class AddressRow(forms.Form):
     async_id = forms.CharField(required=False, widget=forms.HiddenInput)
     purpose = _field("purpose", 10, blank_choice=False)
-    is_primary = forms.BooleanField(label=LABELS["is_primary"], required=False)
+    is_primary = forms.BooleanField(label=FIELD_LABELS["is_primary"], required=False)
     name = _field("name", 100)
     street = _field("street", 200)
     city = _field("city", 60)
@@ -72,7 +63,7 @@ class AddressRow(forms.Form):
 class ContactRow(forms.Form):
     kind = _field("kind", 5, blank_choice=False)
     value = _field("value", 254)
-    is_primary = forms.BooleanField(label=LABELS["is_primary"], required=False)
+    is_primary = forms.BooleanField(label=FIELD_LABELS["is_primary"], required=False)
 
 
 class AffiliationRow(forms.Form):
@@ -126,7 +117,6 @@ class StagingCorrectionForm(forms.ModelForm):
         for name, size in correction_fields(record).items():
             key = name.removeprefix("address_")
             self.fields[name] = _field(key, size, blank_choice=key != "purpose")
-            self.fields[name].label = LABELS.get(key, key.replace("_", " "))
             value = current.get(name)
             self.fields[name].initial = "" if value is None else value
         self.formsets = {}
