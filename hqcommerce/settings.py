@@ -283,12 +283,14 @@ DRF_STANDARDIZED_ERRORS = {
         "422",
         "429",
         "500",
+        "503",
     ],
     "ERROR_SCHEMAS": {
         "400": "hqcommerce.api.exceptions.ValidationErrorResponse",
         "409": "hqcommerce.api.exceptions.ClientErrorResponse",
         "413": "hqcommerce.api.exceptions.ClientErrorResponse",
         "422": "hqcommerce.api.exceptions.ClientErrorResponse",
+        "503": "hqcommerce.api.exceptions.HQUnavailableResponse",
     },
 }
 SPECTACULAR_SETTINGS = {

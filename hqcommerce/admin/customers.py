@@ -1,9 +1,11 @@
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from channels_app.admin_base import ReadOnlyInline
+from hqcommerce.admin_confirm import action_confirmation, confirmed
 from hqcommerce.models import (
     ContactPerson,
     Customer,
@@ -11,9 +13,11 @@ from hqcommerce.models import (
     CustomerAffiliation,
     CustomerAttribute,
     CustomerContact,
+    LoyaltyCard,
 )
+from hqcommerce.services.sales import loyalty_card_issue
 
-from .base import ReadOnlyAdmin
+from .base import ReadOnlyAdmin, RunJobsPermissionMixin
 
 
 class AddressInline(ReadOnlyInline):
@@ -41,6 +45,11 @@ class ContactPersonInline(ReadOnlyInline):
     fields = ["first_name", "last_name", "email", "phone"]
 
 
+class LoyaltyCardInline(ReadOnlyInline):
+    model = LoyaltyCard
+    fields = ["card_number", "channel", "issued_at"]
+
+
 class PossibleDuplicateFilter(admin.SimpleListFilter):
     title = _("possible duplicate")
     parameter_name = "duplicate"
@@ -57,7 +66,7 @@ class PossibleDuplicateFilter(admin.SimpleListFilter):
 
 
 @admin.register(Customer)
-class CustomerAdmin(ReadOnlyAdmin):
+class CustomerAdmin(RunJobsPermissionMixin, ReadOnlyAdmin):
     """HQ customers are created by the sync job or the real-time call, never by hand here."""
 
     list_display = [
@@ -89,7 +98,67 @@ class CustomerAdmin(ReadOnlyAdmin):
         ContactPersonInline,
         AffiliationInline,
         AttributeInline,
+        LoyaltyCardInline,
     ]
+    actions = ["issue_loyalty_cards"]
+
+    @admin.action(
+        description=_("Issue a loyalty card to the selected customers"),
+        permissions=["run_sync_jobs"],
+    )
+    def issue_loyalty_cards(self, request, queryset):
+        """The card is issued at the customer's origin channel, by the same service the
+        POS's `POST …/loyalty-cards/` reaches; every customer here has its account number."""
+        customers = list(queryset.select_related("origin_channel"))
+        if not confirmed(request):
+            return action_confirmation(
+                self,
+                request,
+                "issue_loyalty_cards",
+                title=gettext("Issue loyalty cards"),
+                question=gettext(
+                    "Issue a new loyalty card to each of these customers, at the channel "
+                    "that created it?"
+                ),
+                items=[
+                    (f"{c.account_number} {c.display_name} ({c.origin_channel.code})", c.pk)
+                    if c.origin_channel
+                    else (f"{c.account_number} {c.display_name}", c.pk)
+                    for c in customers
+                ],
+                confirm_label=gettext("Yes, issue"),
+            )
+        issued, skipped = [], []
+        for customer in customers:
+            if customer.origin_channel is None:
+                skipped.append(customer.account_number)
+                continue
+            card = loyalty_card_issue(
+                channel=customer.origin_channel, account_number=customer.account_number
+            )
+            issued.append(f"{card.card_number} ({customer.account_number})")
+        if issued:
+            self.message_user(
+                request,
+                ngettext(
+                    "Issued %(count)d loyalty card: %(cards)s.",
+                    "Issued %(count)d loyalty cards: %(cards)s.",
+                    len(issued),
+                )
+                % {"count": len(issued), "cards": ", ".join(issued)},
+                messages.SUCCESS,
+            )
+        if skipped:
+            self.message_user(
+                request,
+                gettext(
+                    "No card for %(accounts)s: no origin channel to issue it at; issue it "
+                    "from a store's POS."
+                )
+                % {"accounts": ", ".join(skipped)},
+                messages.WARNING,
+            )
+        return None
 
     @admin.display(description=_("name"))
     def name(self, obj: Customer) -> str:

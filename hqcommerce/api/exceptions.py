@@ -11,6 +11,7 @@ from rest_framework import exceptions, serializers, status
 from channels_app.errors import (
     ConflictError,
     HQError,
+    HQUnavailableError,
     InputValidationError,
     PendingCustomerError,
     UnknownChannelError,
@@ -26,6 +27,15 @@ class Conflict(exceptions.APIException):
 
 class PendingSync(Conflict):
     default_code = "pending_sync"
+
+
+class HQUnavailable(exceptions.APIException):
+    """HQ did not answer a call only HQ can answer (a synchronous order, a loyalty card):
+    the store keeps working, this one request waits for HQ."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "hq_unavailable"
+    default_detail = _("HQ cannot be reached right now; try again in a moment.")
 
 
 class Unprocessable(exceptions.APIException):
@@ -45,6 +55,8 @@ def as_api_exception(exc: Exception) -> Exception:
         return PendingSync(str(exc))
     if isinstance(exc, ConflictError):
         return Conflict(str(exc))
+    if isinstance(exc, HQUnavailableError):
+        return HQUnavailable(str(exc))
     if isinstance(exc, HQError):
         return exceptions.ValidationError({"non_field_errors": [str(exc)]})
     if isinstance(exc, RequestDataTooBig):
@@ -78,4 +90,12 @@ class ClientErrorResponse(serializers.Serializer):
     """409 (conflict / pending sync), 413 (body too large), 422 (idempotency key reused)."""
 
     type = serializers.ChoiceField(choices=["client_error"])
+    errors = _ClientError(many=True)
+
+
+class HQUnavailableResponse(serializers.Serializer):
+    """503: HQ did not answer a call only HQ can answer (a synchronous order, a loyalty
+    card); the store's own work goes on. Try again later."""
+
+    type = serializers.ChoiceField(choices=["server_error"])
     errors = _ClientError(many=True)

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+# Operations whose body may be left out: it has no fields (the URL says everything).
+OPTIONAL_BODIES = {"customers_loyalty_cards_create"}
+
 
 def bodies_are_required(result: dict, generator, request, public) -> dict:
-    """Every request body of this API is required (an empty one answers 400), and an edit
-    (PATCH) names at least one field. drf-spectacular infers "required" from required
+    """Every request body of this API with fields is required (an empty one answers 400),
+    and an edit (PATCH) names at least one field. drf-spectacular infers "required" from required
     properties, which a polymorphic body (a job's kind) or an all-optional edit lacks."""
     components = result.get("components", {}).get("schemas", {})
     for path in result.get("paths", {}).values():
         for method, operation in path.items():
             body = operation.get("requestBody") if isinstance(operation, dict) else None
-            if not body:
+            if not body or operation.get("operationId") in OPTIONAL_BODIES:
                 continue
             body["required"] = True
             if method == "patch":

@@ -330,6 +330,17 @@ class AddressAdded(serializers.Serializer):
     customer = CustomerOutput()
 
 
+class LoyaltyCardInput(StrictSerializer):
+    """No fields: the card is for the customer in the URL, at the device's store."""
+
+
+class LoyaltyCardOutput(serializers.Serializer):
+    card_number = serializers.CharField()
+    account_number = serializers.CharField()
+    channel = serializers.CharField()
+    issued_at = serializers.DateTimeField()
+
+
 def _decimal_schema(*, integer_digits: int, places: int, minimum: Decimal, maximum: Decimal):
     sign = "-?" if minimum < 0 else ""
     decimals = rf"(\.[0-9]{{1,{places}}})?"

@@ -12,6 +12,11 @@ urlpatterns = [
         views.CustomerAddressView.as_view(),
         name="customer-addresses",
     ),
+    path(
+        "customers/<str:ref>/loyalty-cards/",
+        views.LoyaltyCardView.as_view(),
+        name="customer-loyalty-cards",
+    ),
     path("transactions/", views.TransactionCreateView.as_view(), name="transaction-create"),
     path(
         "partner-requests/", views.PartnerRequestCreateView.as_view(), name="partner-request-list"

@@ -26,6 +26,7 @@ from channels_app.services.pos import (
     pos_address_add,
     pos_customer_create,
     pos_customer_update,
+    pos_loyalty_card_issue,
     pos_partner_request_create,
     pos_transaction_record,
 )
@@ -201,6 +202,29 @@ class CustomerAddressView(ChannelScopedMixin, APIView):
             "customer": s.CustomerOutput(_customer_or_404(channel, ref)).data,
         }
         return Response(body, status=status.HTTP_201_CREATED)
+
+
+class LoyaltyCardView(ChannelScopedMixin, APIView):
+    @extend_schema(
+        operation_id="customers_loyalty_cards_create",
+        parameters=[IDEMPOTENCY_PARAMETER, CHANNEL_PARAMETER],
+        request=s.LoyaltyCardInput,
+        responses={201: s.LoyaltyCardOutput},
+    )
+    def post(self, request, ref: str):
+        """Issue a loyalty card (real-time at HQ). A customer pending sync answers 409: the
+        card needs the account number the P-job, the sync and 1010 bring back."""
+        channel = self.request_channel(request)
+        _customer_or_404(channel, ref)
+        s.LoyaltyCardInput(data=request.data).is_valid(raise_exception=True)
+
+        def perform() -> Response:
+            card = pos_loyalty_card_issue(channel=channel, ref=ref)
+            return Response(s.LoyaltyCardOutput(card).data, status=status.HTTP_201_CREATED)
+
+        return idempotent(
+            request, channel=channel, endpoint=f"loyalty_cards_create:{ref}", perform=perform
+        )
 
 
 class TransactionCreateView(ChannelScopedMixin, APIView):

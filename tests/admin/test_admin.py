@@ -624,3 +624,31 @@ def test_a_dry_run_is_marked_as_one_on_the_dashboard_the_list_and_its_page(
     assert "Dry run: nothing was written" in listing
     page = admin_client.get(reverse("admin:hqcommerce_jobrun_change", args=[run.pk]))
     assert "dry run)" in page.content.decode()  # its title
+
+
+def test_an_operator_issues_loyalty_cards_from_the_customers_list_after_confirming(
+    client, operator, reader, channel, make_async_customer
+):
+    from hqcommerce.models import LoyaltyCard
+
+    make_async_customer(channel)
+    convert_run()
+    customer = Customer.objects.get()
+    url = reverse("admin:hqcommerce_customer_changelist")
+    action = {"action": "issue_loyalty_cards", "_selected_action": [customer.pk]}
+
+    client.force_login(reader)
+    assert "issue_loyalty_cards" not in client.get(url).content.decode()
+    client.force_login(operator)
+    asked = client.post(url, action)
+    assert 'name="confirmed"' in asked.content.decode()
+    assert customer.account_number in asked.content.decode()
+    assert not LoyaltyCard.objects.exists()
+
+    done = client.post(url, {**action, "confirmed": "yes"}, follow=True)
+
+    card = LoyaltyCard.objects.get()
+    assert card.customer == customer and card.channel.code == channel.code
+    assert card.card_number in done.content.decode()
+    page = client.get(reverse("admin:hqcommerce_customer_change", args=[customer.pk]))
+    assert card.card_number in page.content.decode()

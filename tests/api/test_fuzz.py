@@ -9,6 +9,7 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 
+from hqcommerce.services.pipeline import convert_run
 from tests.dates import TODAY
 from tests.factories import PartnerRequestDataFactory
 
@@ -38,7 +39,10 @@ ENDPOINTS = [
     ("post", "/api/v1/transactions/", SALE),
     ("post", "/api/v1/partner-requests/", PARTNER),
     ("post", "/api/v1/jobs/", JOB),
+    ("post", "/api/v1/customers/{ref}/loyalty-cards/", {}),
 ]
+# Endpoints that need a customer with its account number (converted first).
+NEEDS_ACCOUNT = {"/api/v1/customers/{ref}/loyalty-cards/"}
 WRONG_TYPES = {
     str: [12345, 1.5, True, None, [], {}],
     bool: ["yes", 1, [], {}],
@@ -84,7 +88,8 @@ def _hostile(body: dict):
     yield "invalid UTF-8", raw.encode()[:-1] + b'\xff"}', "application/json"
     yield "a JSON list", json.dumps([body]), "application/json"
     yield "a JSON string", json.dumps("x"), "application/json"
-    yield "empty", "", "application/json"
+    if body:  # a body without fields may be left out
+        yield "empty", "", "application/json"
     for content_type in ("text/plain", "application/xml", "application/x-www-form-urlencoded"):
         yield f"as {content_type}", raw, content_type
     yield "multipart", raw, "multipart/form-data; boundary=x"
@@ -117,6 +122,8 @@ def test_hostile_bodies_answer_4xx_in_the_error_shape_and_write_nothing(
 ):
     device = device_client(channel)
     ref = device.post("/api/v1/customers/", CUSTOMER, format="json").json()["id"]
+    if path in NEEDS_ACCOUNT:
+        convert_run()
     client = operator_client if path == "/api/v1/jobs/" else device
     url = path.format(ref=ref)
     assert getattr(client, method)(url, body, format="json").status_code < 300  # the control
