@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "drf_standardized_errors",
     "django_q",
     "axes",
+    "rangefilter",
     "hqcommerce.apps.HqCommerceConfig",
     "channels_app",
 ]

@@ -10,6 +10,7 @@ from django.http import HttpResponseRedirect
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from rangefilter.filters import DateRangeFilterBuilder
 
 from hqcommerce.models import AsyncStagingRecord, JobRun
 from hqcommerce.models.jobs import JobKind, JobStatus, TriggeredBy
@@ -24,6 +25,7 @@ from .base import (
     truncated,
 )
 from .customers import PossibleDuplicateFilter
+from .filters import AccountFilter, CustomerNameFilter, EmailFilter, PhoneFilter
 from .staging_forms import StagingCorrectionForm, correction_fields
 
 
@@ -40,7 +42,18 @@ class AsyncStagingRecordAdmin(ChannelCodeColumn, RunJobsPermissionMixin, admin.M
         "last_error_short",
     ]
     list_select_related = ["channel", "customer", "possible_duplicate_of"]
-    list_filter = ["status", "channel", PossibleDuplicateFilter, "operation"]
+    # D365's status page filters by the customer's fields; the operation time by range.
+    list_filter = [
+        "status",
+        "channel",
+        "operation",
+        PossibleDuplicateFilter,
+        ("operation_time", DateRangeFilterBuilder(title=_("operation time"))),
+        CustomerNameFilter,
+        EmailFilter,
+        PhoneFilter,
+        AccountFilter,
+    ]
     search_fields = [
         "customer_name",
         "email",

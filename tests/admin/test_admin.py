@@ -652,3 +652,57 @@ def test_an_operator_issues_loyalty_cards_from_the_customers_list_after_confirmi
     assert card.card_number in done.content.decode()
     page = client.get(reverse("admin:hqcommerce_customer_change", args=[customer.pk]))
     assert card.card_number in page.content.decode()
+
+
+def _filtered(client, **params) -> list:
+    response = client.get(reverse("admin:hqcommerce_asyncstagingrecord_changelist"), params)
+    assert response.status_code == 200
+    return list(response.context["cl"].result_list)
+
+
+def test_the_status_page_filters_by_name_email_phone_account_channel_and_operation_time(
+    admin_client, channel, make_async_customer
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.factories import ChannelFactory
+
+    other_channel = ChannelFactory()
+    make_async_customer(other_channel, first_name="Rosa", last_name="Otra")
+    make_async_customer(
+        channel,
+        first_name="Rosa",
+        last_name="Díaz",
+        contacts=[
+            {"kind": "email", "value": "rosa.diaz@example.com"},
+            {"kind": "phone", "value": "+34 600-111-222"},
+        ],
+    )
+    convert_run()
+    rosa = AsyncStagingRecord.objects.get(customer_name="Rosa Díaz")
+    older = AsyncStagingRecord.objects.exclude(pk=rosa.pk).get()
+    AsyncStagingRecord.objects.filter(pk=older.pk).update(
+        operation_time=timezone.now() - timedelta(days=10)
+    )
+    today = timezone.localdate()
+
+    assert _filtered(admin_client, name="díaz") == [rosa]
+    assert _filtered(admin_client, email="rosa.diaz@") == [rosa]
+    assert _filtered(admin_client, phone="600 111 222") == [rosa]
+    assert _filtered(admin_client, phone="600111222") == [rosa]
+    assert _filtered(admin_client, account=rosa.account_number) == [rosa]
+    assert _filtered(admin_client, name="Rosa", channel__id__exact=other_channel.pk) == [older]
+    assert _filtered(
+        admin_client,
+        operation_time__range__gte=(today - timedelta(days=1)).isoformat(),
+        operation_time__range__lte=today.isoformat(),
+    ) == [rosa]
+    assert _filtered(
+        admin_client, operation_time__range__lte=(today - timedelta(days=5)).isoformat()
+    ) == [older]
+    page = admin_client.get(
+        reverse("admin:hqcommerce_asyncstagingrecord_changelist"), {"name": "Rosa", "q": "Díaz"}
+    ).content.decode()
+    assert 'name="q" value="Díaz"' in page  # typing in a filter keeps the search
