@@ -178,6 +178,14 @@ class UnknownCustomerError(HQError):
     """The channel knows no customer by that account number or temporary id."""
 
 
+class UnknownAddressError(UnknownCustomerError):
+    """The customer has no address by that id in this channel's data."""
+
+
+class FeatureOffError(HQError):
+    """A feature switch HQ has turned off does not allow this (channels_app/features.py)."""
+
+
 class PendingCustomerError(HQError):
     """The customer has no account number yet, and the operation needs one."""
 

@@ -61,6 +61,16 @@ class Store(models.Model):
     default_affiliations = models.JSONField(
         default=list, blank=True, verbose_name=_("default affiliations")
     )
+    # HQ's Commerce parameters (channels_app/features.py), copied by 1070.
+    async_address_creation = models.BooleanField(
+        default=True, verbose_name=_("Enable asynchronous creation for customer addresses")
+    )
+    enhanced_async_creation = models.BooleanField(
+        default=True, verbose_name=_("Enable enhanced async customer creation")
+    )
+    async_customer_editing = models.BooleanField(
+        default=True, verbose_name=_("Enable editing customers in asynchronous mode")
+    )
     configured_at = models.DateTimeField(
         null=True,
         blank=True,
@@ -483,6 +493,9 @@ class AsyncAddress(CustomerRefMixin, AddressFields):
         verbose_name=_("purpose"),
     )
     upload_counter = models.PositiveBigIntegerField(verbose_name=_("upload counter"))
+    # Deleted at the store: kept (hidden from the POS) so the P-job still uploads its add,
+    # and HQ applies add, edits and delete in order, each on the status page.
+    deleted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("deleted at"))
 
     class Meta:
         verbose_name = _("async address")
@@ -501,8 +514,19 @@ class AsyncAddress(CustomerRefMixin, AddressFields):
         return f"{self.street}, {self.city} for {self.target_display}"
 
 
+class EditOperation(models.TextChoices):
+    UPDATE = "update", _("Update customer")
+    EDIT_ADDRESS = "edit_address", _("Edit address")
+    DELETE_ADDRESS = "delete_address", _("Delete address")
+
+
 class AsyncCustomerEdit(CustomerRefMixin):
-    """An edit recorded at the channel, applied in HQ in `sequence` order per customer."""
+    """An edit recorded at the channel, applied in HQ in `sequence` order per customer: of
+    the customer's fields, attributes and affiliations, or of one of its addresses (by the
+    address's own id, the same in every place).
+
+    `old_values` are what the store knew before the edit, so the status page shows the
+    change even when the upload already carries it (a customer edited before its P-job)."""
 
     channel = models.ForeignKey(
         Store,
@@ -515,7 +539,15 @@ class AsyncCustomerEdit(CustomerRefMixin):
         default=uuid.uuid4, editable=False, unique=True, verbose_name=_("async id")
     )
     sequence = models.PositiveIntegerField(verbose_name=_("sequence"))
+    operation = models.CharField(
+        max_length=15,
+        choices=EditOperation.choices,
+        default=EditOperation.UPDATE,
+        verbose_name=_("operation"),
+    )
+    address_id = models.UUIDField(null=True, blank=True, verbose_name=_("address id"))
     changes = models.JSONField(verbose_name=_("changes"))
+    old_values = models.JSONField(default=dict, blank=True, verbose_name=_("old values"))
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     upload_counter = models.PositiveBigIntegerField(verbose_name=_("upload counter"))
 
@@ -531,6 +563,14 @@ class AsyncCustomerEdit(CustomerRefMixin):
                 name="asyncedit_unique_sequence",
             ),
             models.CheckConstraint(condition=Q(sequence__gte=1), name="asyncedit_sequence_gte_1"),
+            models.CheckConstraint(
+                condition=Q(operation=EditOperation.UPDATE, address_id__isnull=True)
+                | Q(
+                    operation__in=[EditOperation.EDIT_ADDRESS, EditOperation.DELETE_ADDRESS],
+                    address_id__isnull=False,
+                ),
+                name="asyncedit_address_ops_name_an_address",
+            ),
             models.CheckConstraint(
                 condition=~Q(target_account="") | Q(target_async_id__isnull=False),
                 name="asyncedit_has_target",

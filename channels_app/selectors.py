@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from channels_app.databases import channel_database
 from channels_app.errors import StoreNotConfiguredError
-from channels_app.models import AsyncCustomer, ChannelCustomer, Store
+from channels_app.models import AsyncAddress, AsyncCustomer, ChannelCustomer, Store
 from channels_app.validation import ChannelDefaults
 
 F_ = TypeVar("F_", bound=Callable)
@@ -78,11 +78,17 @@ def pending_customer_view(
     *,
     contacts: list | None = None,
     addresses: list | None = None,
+    added: dict | None = None,
+    attributes: list | None = None,
+    affiliations: list | None = None,
 ) -> dict:
     """A customer pending sync as the POS sees it. The create path passes the children it
     has just written, so its answer needs no second read of what it wrote."""
     contacts = list(c.contacts.all()) if contacts is None else contacts
-    addresses = list(c.addresses.all()) if addresses is None else addresses
+    if addresses is None:
+        if added is None:
+            added = addresses_added_later(channel, [c.async_id])
+        addresses = list(c.addresses.all()) + added.get(c.async_id, [])
 
     def primary(kind: str) -> str:
         of_kind = [x for x in contacts if x.kind == kind]
@@ -118,7 +124,28 @@ def pending_customer_view(
             }
             for a in addresses
         ],
+        "attributes": sorted(
+            (
+                {"name": a.name, "value": a.value}
+                for a in (c.attributes.all() if attributes is None else attributes)
+            ),
+            key=lambda a: a["name"],
+        ),
+        "affiliations": sorted(
+            a.name for a in (c.affiliations.all() if affiliations is None else affiliations)
+        ),
     }
+
+
+def addresses_added_later(channel: Store, async_ids: list) -> dict:
+    """Addresses the POS added to these pending customers after creating them (not deleted),
+    by customer, in one query."""
+    added: dict = {}
+    for address in AsyncAddress.objects.filter(
+        channel=channel, target_async_id__in=async_ids, deleted_at=None
+    ).order_by("pk"):
+        added.setdefault(address.target_async_id, []).append(address)
+    return added
 
 
 def _synced_view(copy: ChannelCustomer, channel: Store) -> dict:
@@ -155,6 +182,11 @@ def _synced_view(copy: ChannelCustomer, channel: Store) -> dict:
             }
             for a in data.get("addresses", [])
         ],
+        "attributes": [
+            {"name": name, "value": value}
+            for name, value in sorted((data.get("attributes") or {}).items())
+        ],
+        "affiliations": sorted(data.get("affiliations") or []),
     }
 
 
@@ -171,7 +203,7 @@ def channel_customer_view(*, channel: Store, ref: str) -> dict | None:
         return _synced_view(copy, channel) if copy else None
     own = (
         AsyncCustomer.objects.filter(channel=channel, async_id=guid)
-        .prefetch_related("contacts", "addresses")
+        .prefetch_related("contacts", "addresses", "attributes", "affiliations")
         .first()
     )
     if own is not None and not own.account_number:
@@ -217,8 +249,13 @@ def channel_customers_page(
                 | Q(contacts__value__icontains=search)
                 | Q(async_id__icontains=search.replace("-", ""))
             ).distinct()
-        rows = list(pending.order_by("pk").prefetch_related("contacts", "addresses")[: size + 1])
-        items = [pending_customer_view(c, channel) for c in rows[:size]]
+        rows = list(
+            pending.order_by("pk").prefetch_related(
+                "contacts", "addresses", "attributes", "affiliations"
+            )[: size + 1]
+        )
+        added = addresses_added_later(channel, [c.async_id for c in rows[:size]])
+        items = [pending_customer_view(c, channel, added=added) for c in rows[:size]]
         if len(rows) > size:
             return items, _encode("p", rows[size - 1].pk)
         after = 0

@@ -88,6 +88,8 @@ FIELD_LABELS = {
     "addresses": gettext_lazy("Addresses"),
     "contacts": gettext_lazy("Contacts"),
     "affiliations": gettext_lazy("Affiliations"),
+    "add_affiliations": gettext_lazy("affiliations added"),
+    "remove_affiliations": gettext_lazy("affiliations removed"),
     "attributes": gettext_lazy("Attributes"),
     "address": gettext_lazy("address"),
     "payload": gettext_lazy("data"),
@@ -486,25 +488,48 @@ EDITABLE_FIELDS = {
 }
 
 
+# An edit's lists (D365 10.0.29 edits attributes and affiliations asynchronously too): each
+# attribute set to a value, or removed with an empty one; affiliations added or removed.
+EDIT_LIST_FIELDS = ("attributes", "add_affiliations", "remove_affiliations")
+
+
 def customer_changes_shape_errors(changes: Any) -> dict[str, list[str]]:
-    """Shape of an edit: known editable fields, text, within length."""
+    """Shape of an edit: known editable fields, text within length, well-formed lists."""
     errors = _Errors()
     if not isinstance(changes, dict) or not changes:
         errors.add_shape("changes", _("Must be a JSON object with at least one field to change."))
         return errors.shape
-    unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
+    editable = set(EDITABLE_FIELDS) | set(EDIT_LIST_FIELDS)
+    unknown = sorted(set(changes) - editable)
     if unknown:
         errors.add_shape(
             "changes",
             _("Cannot edit %(fields)s; editable: %(editable)s.")
             % {
                 "fields": ", ".join(map(str, unknown)),
-                "editable": ", ".join(sorted(EDITABLE_FIELDS)),
+                "editable": ", ".join(sorted(editable)),
             },
         )
     for key in set(changes) & set(EDITABLE_FIELDS):
         _text(changes, key, EDITABLE_FIELDS[key], key, errors)
+    if "attributes" in changes:
+        _attributes(_list(changes, "attributes", errors), errors)
+    for key in ("add_affiliations", "remove_affiliations"):
+        if key in changes:
+            _affiliations_shape(_list(changes, key, errors), key, errors)
     return errors.shape
+
+
+def _affiliations_shape(items: list, path: str, errors: _Errors) -> tuple[str, ...]:
+    names: dict[str, None] = {}
+    for i, item in enumerate(items):
+        if not isinstance(item, str) or not item.strip():
+            errors.add_shape(f"{path}[{i}]", _("Must be a non-empty name."))
+        elif len(item.strip()) > 60:
+            errors.add_shape(f"{path}[{i}]", _("At most 60 characters."))
+        else:
+            names[item.strip()] = None
+    return tuple(names)
 
 
 def customer_changes_door_errors(changes: Any, *, current: dict | None) -> dict[str, list[str]]:
@@ -541,7 +566,11 @@ def customer_changes_clean(changes: Any, *, current: dict) -> dict[str, str]:
     shape = customer_changes_shape_errors(changes)
     if shape:
         raise CustomerValidationError(shape)
-    merged = {k: v for k, v in current.items() if k not in ("addresses", "contacts")}
+    merged = {
+        k: v
+        for k, v in current.items()
+        if k not in ("addresses", "contacts", "attributes", "affiliations")
+    }
     changed_kinds = [key for key in ("email", "phone") if key in changes]
     new_contacts = [
         {"kind": kind, "value": (changes[kind] or "").strip(), "is_primary": True}
@@ -555,7 +584,7 @@ def customer_changes_clean(changes: Any, *, current: dict) -> dict[str, str]:
     ]
     merged["contacts"] = new_contacts + kept
     for key, value in changes.items():
-        if key not in ("email", "phone"):
+        if key not in ("email", "phone") and key not in EDIT_LIST_FIELDS:
             merged[key] = (value or "").strip()
     clean, errors = _check(merged, ChannelDefaults())
     if clean is None:
@@ -566,10 +595,17 @@ def customer_changes_clean(changes: Any, *, current: dict) -> dict[str, str]:
                     path = contact["kind"]
             renamed.setdefault(path, []).extend(messages)
         raise CustomerValidationError(renamed)
-    result: dict[str, str] = {}
+    result: dict = {}
     for key in changes:
         if key in ("email", "phone"):
             result[key] = (changes[key] or "").strip()
+        elif key == "attributes":
+            result[key] = [
+                {"name": name, "value": value}
+                for name, value in _attributes(changes[key], _Errors())
+            ]
+        elif key in ("add_affiliations", "remove_affiliations"):
+            result[key] = list(_affiliations_shape(changes[key], key, _Errors()))
         else:
             result[key] = getattr(clean, key)
     return result
@@ -598,6 +634,42 @@ def address_clean(address: Any) -> CleanAddress:
             {k.replace("addresses[0]", "address"): v for k, v in errors.all().items()}
         )
     return CleanAddress(**{**clean.__dict__, "is_primary": bool(address.get("is_primary"))})
+
+
+ADDRESS_EDITABLE = (*ADDRESS_TEXT_FIELDS, "is_primary")
+
+
+def address_changes_shape_errors(changes: Any) -> dict[str, list[str]]:
+    errors = _Errors()
+    if not isinstance(changes, dict) or not changes:
+        errors.add_shape("changes", _("Must be a JSON object with at least one field to change."))
+        return errors.shape
+    unknown = sorted(set(changes) - set(ADDRESS_EDITABLE))
+    if unknown:
+        errors.add_shape("changes", unknown_fields(unknown))
+    for key in set(changes) & set(ADDRESS_TEXT_FIELDS):
+        _text(changes, key, ADDRESS_TEXT_FIELDS[key], key, errors)
+    if "is_primary" in changes:
+        _bool(changes, "is_primary", "is_primary", errors)
+    return errors.shape
+
+
+def address_changes_clean(changes: Any, *, current: dict) -> dict:
+    """An address edit, judged on the whole address it leaves (HQ's rules of an added one);
+    returns the changed fields, normalized (a country as alpha-3)."""
+    shape = address_changes_shape_errors(changes)
+    if shape:
+        raise CustomerValidationError(shape)
+    merged = {key: current.get(key) or "" for key in ADDRESS_TEXT_FIELDS}
+    merged["is_primary"] = bool(current.get("is_primary"))
+    merged.update(changes)
+    try:
+        clean = address_clean(merged)
+    except CustomerValidationError as exc:
+        raise CustomerValidationError(
+            {path.replace("address.", "", 1): messages for path, messages in exc.errors.items()}
+        ) from None
+    return {key: getattr(clean, key) for key in changes}
 
 
 PARTNER_TEXT_FIELDS = {

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from channels_app.features import FEATURES
 from channels_app.models import Store, StoreDeviceKey
 
 from .replica import CONFIGURATION, download_state_move, download_watermark
@@ -30,6 +31,7 @@ STORE_FIELDS = (
     "default_language",
     "default_receipt_preference",
     "default_affiliations",
+    *FEATURES,
 )
 KEY_FIELDS = ("prefix", "hashed_key", "created", "name", "revoked", "expiry_date")
 

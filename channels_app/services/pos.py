@@ -23,7 +23,15 @@ from channels_app.errors import (
     HQUnavailableError,
     InputValidationError,
     PendingCustomerError,
+    UnknownAddressError,
     UnknownCustomerError,
+)
+from channels_app.features import (
+    ASYNC_ADDRESSES,
+    ASYNC_EDITING,
+    ENHANCED_CREATION,
+    enhanced_content,
+    feature_off,
 )
 from channels_app.hq import hq_service
 from channels_app.models import (
@@ -36,6 +44,7 @@ from channels_app.models import (
     AsyncCustomerEdit,
     ChannelReplicationState,
     ChannelTransaction,
+    EditOperation,
     PartnerRequest,
     Store,
 )
@@ -48,6 +57,8 @@ from channels_app.selectors import (
 )
 from channels_app.validation import (
     EDITABLE_FIELDS,
+    address_changes_clean,
+    address_changes_shape_errors,
     address_door_errors,
     customer_changes_door_errors,
     customer_changes_shape_errors,
@@ -124,7 +135,9 @@ def async_customer_create(*, channel: Store, data: dict, register: str = "") -> 
 
 def _async_customer_write(
     *, channel: Store, data: dict, register: str
-) -> tuple[AsyncCustomer, list[AsyncCustomerAddress], list[AsyncCustomerContact]]:
+) -> tuple[AsyncCustomer, dict]:
+    """The customer and its children as written (`addresses`, `contacts`, `attributes`,
+    `affiliations`), so the answer is built without reading them back."""
     errors = customer_payload_shape_errors(data)
     if errors:
         raise CustomerValidationError(errors)
@@ -144,6 +157,7 @@ def _async_customer_write(
             register=register,
             upload_counter=counter,
         )
+        any_primary = any(a.get("is_primary") for a in data.get("addresses") or [])
         addresses = AsyncCustomerAddress.objects.bulk_create(
             [
                 AsyncCustomerAddress(
@@ -153,9 +167,10 @@ def _async_customer_write(
                         for key in ("name", "street", "city", "state", "zip_code", "country")
                     },
                     purpose=a.get("purpose") or "home",
-                    is_primary=bool(a.get("is_primary")),
+                    # As HQ will: the first address is primary when none is said to be.
+                    is_primary=bool(a.get("is_primary")) or (i == 0 and not any_primary),
                 )
-                for a in data.get("addresses") or []
+                for i, a in enumerate(data.get("addresses") or [])
             ]
         )
         contacts = AsyncCustomerContact.objects.bulk_create(
@@ -169,13 +184,13 @@ def _async_customer_write(
                 for c in data.get("contacts") or []
             ]
         )
-        AsyncCustomerAffiliation.objects.bulk_create(
+        affiliations = AsyncCustomerAffiliation.objects.bulk_create(
             [
                 AsyncCustomerAffiliation(customer=customer, name=name.strip())
                 for name in dict.fromkeys(data.get("affiliations") or [])
             ]
         )
-        AsyncCustomerAttribute.objects.bulk_create(
+        attributes = AsyncCustomerAttribute.objects.bulk_create(
             [
                 AsyncCustomerAttribute(
                     customer=customer, name=a["name"].strip(), value=(a.get("value") or "").strip()
@@ -183,7 +198,12 @@ def _async_customer_write(
                 for a in data.get("attributes") or []
             ]
         )
-    return customer, addresses, contacts
+    return customer, {
+        "addresses": addresses,
+        "contacts": contacts,
+        "attributes": attributes,
+        "affiliations": affiliations,
+    }
 
 
 @on_store_database
@@ -205,12 +225,16 @@ def pos_customer_create(*, channel: Store, data: dict, register: str = "") -> Po
         else:
             channel_customers_apply(channel=channel, snapshots=[snapshot])
             return PosCustomerResult(SYNCED, snapshot["account_number"], None)
-    customer, addresses, contacts = _async_customer_write(
-        channel=channel, data=data, register=register
-    )
+    if not channel.enhanced_async_creation:
+        found = enhanced_content(data)
+        if found:  # what only 10.0.24's enhanced async creation records without HQ
+            raise CustomerValidationError(
+                {path: [str(feature_off(ENHANCED_CREATION))] for path in found}
+            )
+    customer, children = _async_customer_write(channel=channel, data=data, register=register)
     if fallback:
         _fallback_count(channel)
-    view = pending_customer_view(customer, channel, contacts=contacts, addresses=addresses)
+    view = pending_customer_view(customer, channel, **children)
     return PosCustomerResult(PENDING_SYNC, None, customer.async_id, view=view)
 
 
@@ -260,71 +284,148 @@ def _realtime(channel: Store) -> bool:
     return not channel.create_customer_async
 
 
+def _refuse_pending(channel: Store, target: CustomerRef, feature: str, refusal: str) -> None:
+    """A customer pending sync can only be changed in async mode, which `feature` allows.
+    `refusal` names the customer (%(async_id)s) and what is refused."""
+    if target.is_pending and not getattr(channel, feature):
+        raise PendingCustomerError(
+            refusal % {"async_id": target.async_id} + " " + str(feature_off(feature))
+        )
+
+
+def _hq_first(channel: Store, target: CustomerRef, feature: str) -> bool:
+    """A synced customer goes to HQ in real time in a sync-mode store, and in an async-mode
+    store whose feature switch for this change is off (then there is no async fallback)."""
+    return not target.is_pending and (_realtime(channel) or not getattr(channel, feature))
+
+
+def _target_filter(target: CustomerRef) -> dict:
+    if target.is_pending:
+        return {"target_async_id": target.async_id, "target_account": ""}
+    return {"target_account": target.account_number, "target_async_id": None}
+
+
+def _edit_record(
+    channel: Store,
+    target: CustomerRef,
+    *,
+    operation: str,
+    changes: dict,
+    old_values: dict,
+    address_id: uuid.UUID | None = None,
+) -> AsyncCustomerEdit:
+    """Queue one edit in the customer's sequence; call inside the write's transaction."""
+    counter = upload_counter_next(channel=channel)
+    target_filter = _target_filter(target)
+    last = AsyncCustomerEdit.objects.filter(channel=channel, **target_filter).aggregate(
+        last=Max("sequence")
+    )["last"]
+    return AsyncCustomerEdit.objects.create(
+        channel=channel,
+        sequence=(last or 0) + 1,
+        operation=operation,
+        address_id=address_id,
+        changes=changes,
+        old_values=old_values,
+        upload_counter=counter,
+        **target_filter,
+    )
+
+
 @on_store_database
 def pos_customer_update(*, channel: Store, ref: str, changes: dict) -> PosCustomerResult:
-    """Edit a customer: real-time for a synced customer in sync mode, else queued in order.
+    """Edit a customer's fields, attributes or affiliations: real-time for a synced customer
+    in a sync-mode store, else queued in order (D365 10.0.29's async editing).
 
     A pending (async) customer's edit also updates the channel's own record, so the POS shows
-    it at once; HQ applies the queued edits after creating the customer, in sequence.
+    it at once; HQ applies the queued edits after creating the customer, in sequence. The
+    edit keeps the values it replaced, as the store knew them.
     """
     errors = customer_changes_shape_errors(changes)
     if errors:
         raise CustomerValidationError(errors)
     target = _resolve(channel, ref)
-    errors = customer_changes_door_errors(changes, current=_current_payload(channel, target))
+    _refuse_pending(
+        channel,
+        target,
+        ASYNC_EDITING,
+        _("Customer %(async_id)s is pending sync, so it cannot be edited until it is synced."),
+    )
+    current = current_customer(channel, target)
+    errors = customer_changes_door_errors(changes, current=current)
     if errors:
         raise CustomerValidationError(errors)
-    if not target.is_pending and _realtime(channel):
+    if _hq_first(channel, target, ASYNC_EDITING):
         try:
             snapshot = hq_service().customer_update(
                 account_number=target.account_number, changes=changes
             )
         except HQUnavailableError:
+            if not channel.async_customer_editing:
+                raise
             _fallback_count(channel)
         else:
             channel_customers_apply(channel=channel, snapshots=[snapshot])
             return PosCustomerResult(SYNCED, snapshot["account_number"], target.async_id)
+    changes = _normalized_changes(changes)
     with transaction.atomic(using=channel._state.db):
-        counter = upload_counter_next(channel=channel)
-        target_filter = (
-            {"target_async_id": target.async_id, "target_account": ""}
-            if target.is_pending
-            else {"target_account": target.account_number, "target_async_id": None}
-        )
-        last = AsyncCustomerEdit.objects.filter(channel=channel, **target_filter).aggregate(
-            last=Max("sequence")
-        )["last"]
-        AsyncCustomerEdit.objects.create(
-            channel=channel,
-            sequence=(last or 0) + 1,
-            changes={key: (value or "").strip() for key, value in changes.items()},
-            upload_counter=counter,
-            **target_filter,
+        _edit_record(
+            channel,
+            target,
+            operation=EditOperation.UPDATE,
+            changes=changes,
+            old_values=customer_old_values(current, changes),
         )
         if target.is_pending:
             _apply_locally(channel, target.async_id, changes)
     return PosCustomerResult(PENDING_SYNC, target.account_number or None, target.async_id)
 
 
-def _current_payload(channel: Store, target: CustomerRef) -> dict | None:
-    """The customer as a payload, from the channel's own record or its copy of HQ's, so an
-    edit is judged on the whole customer as HQ will judge it."""
+def _normalized_changes(changes: dict) -> dict:
+    result: dict = {}
+    for key, value in changes.items():
+        if key == "attributes":
+            result[key] = [
+                {"name": a["name"].strip(), "value": (a.get("value") or "").strip()} for a in value
+            ]
+        elif key in ("add_affiliations", "remove_affiliations"):
+            result[key] = list(dict.fromkeys(name.strip() for name in value))
+        else:
+            result[key] = (value or "").strip()
+    return result
+
+
+def current_customer(channel: Store, target: CustomerRef) -> dict | None:
+    """The customer as a payload, as this store knows it now: its own record while pending,
+    else 1010's copy (plus addresses it added since). An edit is judged on it, as HQ will
+    judge it, and its old values are read from it."""
     if target.is_pending:
         own = AsyncCustomer.objects.filter(channel=channel, async_id=target.async_id).first()
         if own is None:
             return None
         fields = ("party_type", "first_name", "middle_name", "last_name", "organization_name")
+        fields += ("customer_group", "currency", "language", "receipt_preference")
         return {
             **{key: getattr(own, key) for key in fields},
             "contacts": [
                 {"kind": c.kind, "value": c.value, "is_primary": c.is_primary}
                 for c in own.contacts.order_by("pk")
             ],
+            "attributes": dict(own.attributes.order_by("pk").values_list("name", "value")),
+            "affiliations": sorted(own.affiliations.values_list("name", flat=True)),
+            "addresses": [_address_values(a) for a in own.addresses.order_by("pk")]
+            + [
+                _address_values(a)
+                for a in AsyncAddress.objects.filter(
+                    channel=channel, target_async_id=target.async_id, deleted_at=None
+                ).order_by("pk")
+            ],
         }
     copy = channel_customer_copies(channel).filter(account_number=target.account_number).first()
     if copy is None or not isinstance(copy.data, dict):
         return None
     data = copy.data
+    attributes = data.get("attributes") or {}
     return {
         "party_type": copy.party_type,
         "customer_group": copy.customer_group,
@@ -332,17 +433,75 @@ def _current_payload(channel: Store, target: CustomerRef) -> dict | None:
         "language": copy.language,
         **{
             key: data.get(key) or ""
-            for key in ("first_name", "middle_name", "last_name", "organization_name")
+            for key in (
+                "first_name",
+                "middle_name",
+                "last_name",
+                "organization_name",
+                "receipt_preference",
+            )
         },
         "contacts": [c for c in data.get("contacts") or [] if isinstance(c, dict) and "kind" in c],
+        "attributes": dict(attributes) if isinstance(attributes, dict) else {},
+        "affiliations": sorted(data.get("affiliations") or []),
+        "addresses": [a for a in data.get("addresses") or [] if isinstance(a, dict)]
+        + [
+            _address_values(a)
+            for a in AsyncAddress.objects.filter(
+                channel=channel, target_account=target.account_number, deleted_at=None
+            ).order_by("pk")
+        ],
     }
+
+
+ADDRESS_VALUE_FIELDS = ("purpose", "is_primary", "name", "street", "city", "state", "zip_code")
+
+
+def _address_values(address) -> dict:
+    return {
+        "async_id": str(address.async_id),
+        **{key: getattr(address, key) for key in ADDRESS_VALUE_FIELDS},
+        "country": address.country,
+    }
+
+
+def customer_old_values(current: dict | None, changes: dict) -> dict:
+    """What an edit replaces, as the store knows the customer before it."""
+    if current is None:
+        return {}
+    old: dict = {}
+    for key, value in changes.items():
+        if key == "attributes":
+            attributes = current.get("attributes") or {}
+            old[key] = {a["name"]: attributes.get(a["name"], "") for a in value}
+        elif key in ("add_affiliations", "remove_affiliations"):
+            old["affiliations"] = list(current.get("affiliations") or [])
+        elif key in ("email", "phone"):
+            contacts = [c for c in current.get("contacts") or [] if c.get("kind") == key]
+            contacts.sort(key=lambda c: not c.get("is_primary"))
+            old[key] = contacts[0]["value"] if contacts else ""
+        else:
+            old[key] = current.get(key) or ""
+    return old
 
 
 def _apply_locally(channel: Store, async_id: uuid.UUID, changes: dict) -> None:
     customer = AsyncCustomer.objects.get(channel=channel, async_id=async_id)
     for key, value in changes.items():
-        value = (value or "").strip()
-        if key in ("email", "phone"):
+        if key == "attributes":
+            for item in value:
+                if item["value"]:
+                    AsyncCustomerAttribute.objects.update_or_create(
+                        customer=customer, name=item["name"], defaults={"value": item["value"]}
+                    )
+                else:
+                    customer.attributes.filter(name=item["name"]).delete()
+        elif key == "add_affiliations":
+            for name in value:
+                AsyncCustomerAffiliation.objects.get_or_create(customer=customer, name=name)
+        elif key == "remove_affiliations":
+            customer.affiliations.filter(name__in=value).delete()
+        elif key in ("email", "phone"):
             contact = customer.contacts.filter(kind=key).order_by("-is_primary", "pk").first()
             if contact and value:
                 contact.value = value
@@ -371,12 +530,20 @@ def pos_address_add(*, channel: Store, ref: str, address: dict) -> PosAddressRes
     if errors:
         raise CustomerValidationError(errors)
     target = _resolve(channel, ref)
-    if not target.is_pending and _realtime(channel):
+    _refuse_pending(
+        channel,
+        target,
+        ASYNC_ADDRESSES,
+        _("Customer %(async_id)s is pending sync, so it gets addresses once it is synced."),
+    )
+    if _hq_first(channel, target, ASYNC_ADDRESSES):
         try:
             snapshot = hq_service().address_add(
                 account_number=target.account_number, address=address
             )
         except HQUnavailableError:
+            if not channel.async_address_creation:
+                raise
             _fallback_count(channel)
         else:
             channel_customers_apply(channel=channel, snapshots=[snapshot])
@@ -396,6 +563,143 @@ def pos_address_add(*, channel: Store, ref: str, address: dict) -> PosAddressRes
             },
         )
     return PosAddressResult(PENDING_SYNC, created.async_id)
+
+
+def _address_of(channel: Store, target: CustomerRef, current: dict | None, address_id) -> dict:
+    for address in (current or {}).get("addresses") or []:
+        if str(address.get("async_id")) == str(address_id):
+            return address
+    raise UnknownAddressError(
+        _("Customer %(customer)s has no address %(address_id)s in this store's data.")
+        % {"customer": target.account_number or target.async_id, "address_id": address_id}
+    )
+
+
+def _own_address_rows(channel: Store, target: CustomerRef, address_id) -> list:
+    """The store's own rows of this address (made with a pending customer, or added here):
+    what a change updates at once. A synced customer's copy waits for 1010."""
+    rows = list(
+        AsyncAddress.objects.filter(
+            Q(target_account=target.account_number) if target.account_number else Q(),
+            channel=channel,
+            async_id=address_id,
+            deleted_at=None,
+        )
+    )
+    if target.async_id is not None:
+        rows += list(
+            AsyncCustomerAddress.objects.filter(
+                customer__channel=channel, customer__async_id=target.async_id, async_id=address_id
+            )
+        )
+    return rows
+
+
+@on_store_database
+def pos_address_update(
+    *, channel: Store, ref: str, address_id: uuid.UUID, changes: dict
+) -> PosAddressResult:
+    """Edit one address, by its own id (D365 10.0.29): in real time at HQ for a synced
+    customer in a sync-mode store, else queued in the customer's sequence of edits."""
+    errors = address_changes_shape_errors(changes)
+    if errors:
+        raise CustomerValidationError(errors)
+    target = _resolve(channel, ref)
+    _refuse_pending(
+        channel,
+        target,
+        ASYNC_EDITING,
+        _("Customer %(async_id)s is pending sync, so its addresses can be edited once synced."),
+    )
+    current = current_customer(channel, target)
+    address = _address_of(channel, target, current, address_id)
+    clean = address_changes_clean(changes, current=address)
+    if "is_primary" in clean and not clean["is_primary"] and address.get("is_primary"):
+        raise CustomerValidationError(
+            {"is_primary": [_("A customer keeps a primary address: make another one primary.")]}
+        )
+    if _hq_first(channel, target, ASYNC_EDITING):
+        try:
+            snapshot = hq_service().address_update(
+                account_number=target.account_number, address_id=address_id, changes=clean
+            )
+        except HQUnavailableError:
+            if not channel.async_customer_editing:
+                raise
+            _fallback_count(channel)
+        else:
+            channel_customers_apply(channel=channel, snapshots=[snapshot])
+            return PosAddressResult(SYNCED, address_id)
+    with transaction.atomic(using=channel._state.db):
+        _edit_record(
+            channel,
+            target,
+            operation=EditOperation.EDIT_ADDRESS,
+            address_id=address_id,
+            changes=clean,
+            old_values={key: address.get(key) for key in clean},
+        )
+        for row in _own_address_rows(channel, target, address_id):
+            if clean.get("is_primary"):
+                type(row).objects.filter(**_siblings(row), is_primary=True).exclude(
+                    pk=row.pk
+                ).update(is_primary=False)
+            for key, value in clean.items():
+                setattr(row, key, value)
+            row.save()
+    return PosAddressResult(PENDING_SYNC, address_id)
+
+
+def _siblings(row) -> dict:
+    if isinstance(row, AsyncCustomerAddress):
+        return {"customer_id": row.customer_id}
+    return {
+        "channel_id": row.channel_id,
+        "target_account": row.target_account,
+        "target_async_id": row.target_async_id,
+    }
+
+
+@on_store_database
+def pos_address_delete(*, channel: Store, ref: str, address_id: uuid.UUID) -> PosAddressResult:
+    """Delete one address, by its own id: real-time or queued, as an edit is."""
+    target = _resolve(channel, ref)
+    _refuse_pending(
+        channel,
+        target,
+        ASYNC_EDITING,
+        _("Customer %(async_id)s is pending sync, so its addresses can be deleted once synced."),
+    )
+    current = current_customer(channel, target)
+    address = _address_of(channel, target, current, address_id)
+    if _hq_first(channel, target, ASYNC_EDITING):
+        try:
+            snapshot = hq_service().address_delete(
+                account_number=target.account_number, address_id=address_id
+            )
+        except HQUnavailableError:
+            if not channel.async_customer_editing:
+                raise
+            _fallback_count(channel)
+        else:
+            channel_customers_apply(channel=channel, snapshots=[snapshot])
+            return PosAddressResult(SYNCED, address_id)
+    with transaction.atomic(using=channel._state.db):
+        _edit_record(
+            channel,
+            target,
+            operation=EditOperation.DELETE_ADDRESS,
+            address_id=address_id,
+            changes={},
+            old_values={k: v for k, v in address.items() if k != "async_id"},
+        )
+        for row in _own_address_rows(channel, target, address_id):
+            if isinstance(row, AsyncAddress):  # its add is still to be uploaded, or was
+                row.deleted_at = timezone.now()
+                row.save(update_fields=["deleted_at"])
+            else:  # made with a pending customer: its create upload leaves it out
+                row.delete()
+    return PosAddressResult(PENDING_SYNC, address_id)
 
 
 @on_store_database
@@ -482,7 +786,9 @@ def _customer_has_address(channel: Store, target: CustomerRef | None, address_id
         owner |= Q(target_account=target.account_number)
     if target.async_id is not None:
         owner |= Q(target_async_id=target.async_id)
-    if AsyncAddress.objects.filter(owner, channel=channel, async_id=address_id).exists():
+    if AsyncAddress.objects.filter(
+        owner, channel=channel, async_id=address_id, deleted_at=None
+    ).exists():
         return True
     if target.account_number:
         copy = channel_customer_copies(channel).filter(account_number=target.account_number)

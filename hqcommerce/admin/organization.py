@@ -1,19 +1,27 @@
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from channels_app.features import FEATURES
 from hqcommerce.admin_confirm import CONFIRM_FIRST, action_confirmation, confirmed
 from hqcommerce.models import (
     Affiliation,
     Channel,
     ChannelDatabase,
+    CommerceParameters,
     FunctionalityProfile,
     NumberSequence,
 )
 from hqcommerce.models.jobs import JobKind, TriggeredBy
-from hqcommerce.services.configuration import channel_configuration_push
+from hqcommerce.services.configuration import (
+    channel_configuration_push,
+    commerce_parameters,
+    commerce_parameters_update,
+)
 from hqcommerce.services.jobs import job_enqueue
 
 from .base import RunJobsPermissionMixin, message_job_queued
@@ -102,3 +110,52 @@ class NumberSequenceAdmin(admin.ModelAdmin):
 class AffiliationAdmin(admin.ModelAdmin):
     list_display = ["name"]
     search_fields = ["name"]
+
+
+@admin.register(CommerceParameters)
+class CommerceParametersAdmin(admin.ModelAdmin):
+    """One page (D365's Commerce parameters): the list opens the row; saving writes the
+    switches through to the stores (commerce_parameters_update), 1070 repairs the rest."""
+
+    fieldsets = [
+        (
+            _("Async customer mode (Feature management)"),
+            {
+                "fields": [
+                    "async_address_creation",
+                    "enhanced_async_creation",
+                    "async_customer_editing",
+                ]
+            },
+        ),
+    ]
+    readonly_fields = ["changed_at"]
+
+    def changelist_view(self, request, extra_context=None):
+        parameters = commerce_parameters()
+        return HttpResponseRedirect(
+            reverse("admin:hqcommerce_commerceparameters_change", args=[parameters.pk])
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        commerce_parameters_update(
+            switches={feature: getattr(obj, feature) for feature in FEATURES}
+        )
+        obj.refresh_from_db()
+
+    def response_change(self, request, obj):
+        self.message_user(
+            request,
+            gettext(
+                "Saved. The stores whose channel database answers have the switches now; "
+                "the others get them with the next 1070 (Channel configuration)."
+            ),
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(request.path)

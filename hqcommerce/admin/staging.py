@@ -7,7 +7,7 @@ import json
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from rangefilter.filters import DateRangeFilterBuilder
@@ -76,7 +76,7 @@ class AsyncStagingRecordAdmin(ChannelCodeColumn, RunJobsPermissionMixin, admin.M
         "status",
         "error_text",
         "description",
-        "old_values",
+        "changes_table",
         "account_number",
         "customer",
         "possible_duplicate_of",
@@ -97,7 +97,7 @@ class AsyncStagingRecordAdmin(ChannelCodeColumn, RunJobsPermissionMixin, admin.M
                     ("status", "attempts"),
                     "error_text",
                     "description",
-                    "old_values",
+                    "changes_table",
                     "possible_duplicate_of",
                     ("operation_time", "uploaded_at", "completed_at"),
                 ]
@@ -122,6 +122,23 @@ class AsyncStagingRecordAdmin(ChannelCodeColumn, RunJobsPermissionMixin, admin.M
         # The correction fields are made per record by the form itself (staging_forms).
         kwargs["fields"] = []
         return super().get_form(request, obj, change, **kwargs)
+
+    @admin.display(description=_("old and new values"))
+    def changes_table(self, obj: AsyncStagingRecord) -> str:
+        """D365's grid of an edit's changes: each field, attribute or affiliation list with
+        the value it replaced and the new one (an edit of a customer still pending at the
+        store shows the store's old values: HQ's copy may already carry the edit)."""
+        rows = obj.changes
+        if not rows:
+            return self.get_empty_value_display()
+        return format_html(
+            '<table class="changes"><thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead>'
+            "<tbody>{}</tbody></table>",
+            gettext("value"),
+            gettext("old"),
+            gettext("new"),
+            format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", rows),
+        )
 
     @admin.display(description=_("uploaded data"))
     def uploaded_data(self, obj: AsyncStagingRecord) -> str:

@@ -19,6 +19,7 @@ from channels_app.validation import (
     EDITABLE_FIELDS,
     FIELD_LABELS,
     PARTNER_TEXT_FIELDS,
+    address_changes_shape_errors,
     address_clean,
     customer_changes_shape_errors,
     customer_payload_clean,
@@ -85,6 +86,16 @@ ROWS = tuple(
         ("attributes", AttributeRow),
     )
 )
+# An edit's lists (in its `changes`): attributes set, affiliations added or removed.
+EDIT_ROWS = tuple(
+    (key, FIELD_LABELS[key], row)
+    for key, row in (
+        ("attributes", AttributeRow),
+        ("add_affiliations", AffiliationRow),
+        ("remove_affiliations", AffiliationRow),
+    )
+)
+NAME_LISTS = ("affiliations", "add_affiliations", "remove_affiliations")
 _PATH = re.compile(r"^(?P<list>\w+)\[(?P<index>\d+)\](?:\.(?P<field>\w+))?$")
 
 
@@ -98,7 +109,24 @@ def correction_fields(record: AsyncStagingRecord) -> dict[str, int]:
         return {key: EDITABLE_FIELDS[key] for key in changes if key in EDITABLE_FIELDS}
     if record.operation == StagingOperation.ADD_ADDRESS:
         return {f"address_{key}": size for key, size in ADDRESS_TEXT_FIELDS.items()}
+    if record.operation == StagingOperation.EDIT_ADDRESS:
+        changes = payload.get("changes") if isinstance(payload.get("changes"), dict) else {}
+        return {
+            f"address_{key}": size for key, size in ADDRESS_TEXT_FIELDS.items() if key in changes
+        }
+    if record.operation == StagingOperation.DELETE_ADDRESS:
+        return {}  # nothing to correct: it names an address, and HQ has it or not
     return PARTNER_TEXT_FIELDS
+
+
+def _lists(record: AsyncStagingRecord, payload: dict) -> tuple[dict, tuple]:
+    """Where the record's rows live in its payload, and which lists it has."""
+    if record.operation == StagingOperation.CREATE:
+        return payload, ROWS
+    if record.operation == StagingOperation.UPDATE:
+        changes = payload.get("changes") if isinstance(payload.get("changes"), dict) else {}
+        return changes, tuple(r for r in EDIT_ROWS if r[0] in changes)
+    return {}, ()
 
 
 class StagingCorrectionForm(forms.ModelForm):
@@ -120,25 +148,28 @@ class StagingCorrectionForm(forms.ModelForm):
             value = current.get(name)
             self.fields[name].initial = "" if value is None else value
         self.formsets = {}
-        if record.operation == StagingOperation.CREATE:
-            for key, heading, row in ROWS:
-                items = self.payload.get(key)
-                items = items if isinstance(items, list) else []  # a broken upload: no rows
-                initial = [
-                    {"name": item} if key == "affiliations" else dict(item)
-                    for item in items
-                    if isinstance(item, str if key == "affiliations" else dict)
-                ]
-                formset = forms.formset_factory(row, extra=1, can_delete=True)(
-                    data=self.data or None, initial=initial, prefix=key
-                )
-                formset.heading = heading
-                self.formsets[key] = formset
+        holder, rows = _lists(record, self.payload)
+        for key, heading, row in rows:
+            items = holder.get(key)
+            items = items if isinstance(items, list) else []  # a broken upload: no rows
+            initial = [
+                {"name": item} if key in NAME_LISTS else dict(item)
+                for item in items
+                if isinstance(item, str if key in NAME_LISTS else dict)
+            ]
+            formset = forms.formset_factory(row, extra=1, can_delete=True)(
+                data=self.data or None, initial=initial, prefix=key
+            )
+            formset.heading = heading
+            self.formsets[key] = formset
 
     def _values(self) -> dict:
         operation = self.instance.operation
         if operation == StagingOperation.UPDATE:
             return self.payload.get("changes") or {}
+        if operation == StagingOperation.EDIT_ADDRESS:
+            changes = self.payload.get("changes") or {}
+            return {f"address_{key}": value for key, value in changes.items()}
         if operation == StagingOperation.ADD_ADDRESS:
             address = self.payload.get("address") or {}
             return {f"address_{key}": value for key, value in address.items()}
@@ -161,7 +192,14 @@ class StagingCorrectionForm(forms.ModelForm):
             name: self.cleaned_data.get(name, "") for name in correction_fields(self.instance)
         }
         if operation == StagingOperation.UPDATE:
-            payload["changes"] = scalars
+            changes = payload.get("changes") if isinstance(payload.get("changes"), dict) else {}
+            payload["changes"] = {**changes, **scalars}
+        elif operation == StagingOperation.EDIT_ADDRESS:
+            changes = payload.get("changes") if isinstance(payload.get("changes"), dict) else {}
+            changes.update({name.removeprefix("address_"): v for name, v in scalars.items()})
+            payload["changes"] = changes
+        elif operation == StagingOperation.DELETE_ADDRESS:
+            pass
         elif operation == StagingOperation.ADD_ADDRESS:
             address = dict(payload.get("address") or {})
             address.update({name.removeprefix("address_"): v for name, v in scalars.items()})
@@ -169,6 +207,7 @@ class StagingCorrectionForm(forms.ModelForm):
         else:
             payload.update(scalars)
         kept: dict[str, list[forms.Form]] = {}
+        holder = _lists(self.instance, payload)[0]
         for key, formset in self.formsets.items():
             kept[key] = [
                 form
@@ -176,7 +215,7 @@ class StagingCorrectionForm(forms.ModelForm):
                 if form.has_changed() or form.initial
                 if not form.cleaned_data.get("DELETE")
             ]
-            payload[key] = [self._row(key, form.cleaned_data) for form in kept[key]]
+            holder[key] = [self._row(key, form.cleaned_data) for form in kept[key]]
         try:
             self._check(payload)
         except CustomerValidationError as exc:
@@ -188,7 +227,7 @@ class StagingCorrectionForm(forms.ModelForm):
 
     @staticmethod
     def _row(key: str, data: dict):
-        if key == "affiliations":
+        if key in NAME_LISTS:
             return data.get("name", "")
         row = {name: value for name, value in data.items() if name != "DELETE"}
         if "async_id" in row and not row["async_id"]:
@@ -203,6 +242,12 @@ class StagingCorrectionForm(forms.ModelForm):
             errors = customer_changes_shape_errors(payload.get("changes"))
             if errors:
                 raise CustomerValidationError(errors)
+        elif operation == StagingOperation.EDIT_ADDRESS:
+            errors = address_changes_shape_errors(payload.get("changes"))
+            if errors:
+                raise CustomerValidationError(errors)
+        elif operation == StagingOperation.DELETE_ADDRESS:
+            return
         elif operation == StagingOperation.ADD_ADDRESS:
             address_clean(payload.get("address"))
         else:
@@ -222,7 +267,7 @@ class StagingCorrectionForm(forms.ModelForm):
             row.add_error(field, message)
             self.add_error(None, gettext("Correct the rows marked below."))
             return
-        heading = dict((key, heading) for key, heading, _row in ROWS).get(path)
+        heading = dict((key, heading) for key, heading, _row in ROWS + EDIT_ROWS).get(path)
         self.add_error(None, f"{heading}: {message}" if heading else message)
 
     def save(self, commit=True):

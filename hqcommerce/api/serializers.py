@@ -269,6 +269,11 @@ class CustomerCreateInput(StrictSerializer):
     attributes = serializers.ListField(child=AttributeInput(), required=False, max_length=20)
 
 
+class AttributeChangeInput(StrictSerializer):
+    name = _required(60)
+    value = _text(200, help_text="The new value; empty removes the attribute.")
+
+
 class CustomerUpdateInput(StrictSerializer):
     first_name = _text(60)
     middle_name = _text(60)
@@ -282,6 +287,39 @@ class CustomerUpdateInput(StrictSerializer):
     receipt_preference = serializers.ChoiceField(choices=ReceiptPreference.choices, required=False)
     email = StrictEmailField(max_length=254, required=False, allow_blank=True)
     phone = _text(254, pattern=_blank_or(PHONE_PATTERN), message=PHONE_MESSAGE)
+    attributes = serializers.ListField(
+        child=AttributeChangeInput(),
+        required=False,
+        min_length=1,
+        max_length=20,
+        help_text="Attributes to set (an empty value removes one); the others stay.",
+    )
+    add_affiliations = serializers.ListField(
+        child=_required(60), required=False, min_length=1, max_length=20
+    )
+    remove_affiliations = serializers.ListField(
+        child=_required(60), required=False, min_length=1, max_length=20
+    )
+
+    def validate(self, attrs):
+        if not attrs:
+            raise serializers.ValidationError(_("Send at least one field to change."))
+        return attrs
+
+
+class AddressUpdateInput(StrictSerializer):
+    purpose = serializers.ChoiceField(choices=AddressPurpose.choices, required=False)
+    is_primary = StrictBooleanField(
+        required=False, help_text="true makes it the primary address (the other loses it)."
+    )
+    name = _text(100)
+    street = _required(200, required=False)
+    city = _required(60, required=False)
+    state = _text(60)
+    zip_code = _text(20)
+    country = _codes(
+        COUNTRY_CODES, NOT_A_COUNTRY, required=False, help_text="ISO 3166 alpha-2 or alpha-3."
+    )
 
     def validate(self, attrs):
         if not attrs:
@@ -290,13 +328,22 @@ class CustomerUpdateInput(StrictSerializer):
 
 
 class AddressOutput(PrototypeFieldsMixin, serializers.Serializer):
-    async_id = serializers.CharField(allow_null=True)
+    async_id = serializers.CharField(
+        allow_null=True,
+        help_text="The address's own id, the same before and after sync: edit or delete it "
+        "at …/addresses/{async_id}/.",
+    )
     purpose = serializers.CharField()
     is_primary = serializers.BooleanField()
     street = serializers.CharField()
     city = serializers.CharField()
     zip_code = serializers.CharField()
     country = serializers.CharField()
+
+
+class AttributeOutput(PrototypeFieldsMixin, serializers.Serializer):
+    name = serializers.CharField()
+    value = serializers.CharField()
 
 
 class CustomerOutput(PrototypeFieldsMixin, serializers.Serializer):
@@ -317,6 +364,8 @@ class CustomerOutput(PrototypeFieldsMixin, serializers.Serializer):
     currency = serializers.CharField()
     language = serializers.CharField()
     addresses = AddressOutput(many=True)
+    attributes = AttributeOutput(many=True)
+    affiliations = serializers.ListField(child=serializers.CharField())
 
 
 class CustomerPage(serializers.Serializer):
@@ -327,6 +376,15 @@ class CustomerPage(serializers.Serializer):
 class AddressAdded(serializers.Serializer):
     status = serializers.ChoiceField(choices=["synced", "pending_sync"])
     async_id = serializers.UUIDField(allow_null=True)
+    customer = CustomerOutput()
+
+
+class AddressChanged(serializers.Serializer):
+    """pending_sync: queued for HQ (the POS shows a pending customer's change at once, a
+    synced customer's after 1010); synced: HQ applied it in real time."""
+
+    status = serializers.ChoiceField(choices=["synced", "pending_sync"])
+    async_id = serializers.UUIDField(help_text="The address's id.")
     customer = CustomerOutput()
 
 

@@ -13,6 +13,11 @@ urlpatterns = [
         name="customer-addresses",
     ),
     path(
+        "customers/<str:ref>/addresses/<uuid:address_id>/",
+        views.CustomerAddressDetailView.as_view(),
+        name="customer-address-detail",
+    ),
+    path(
         "customers/<str:ref>/loyalty-cards/",
         views.LoyaltyCardView.as_view(),
         name="customer-loyalty-cards",

@@ -24,6 +24,8 @@ from channels_app.selectors import (
 )
 from channels_app.services.pos import (
     pos_address_add,
+    pos_address_delete,
+    pos_address_update,
     pos_customer_create,
     pos_customer_update,
     pos_loyalty_card_issue,
@@ -177,7 +179,10 @@ class CustomerDetailView(ChannelScopedMixin, APIView):
         _customer_or_404(channel, ref)
         data = s.CustomerUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        result = pos_customer_update(channel=channel, ref=ref, changes=dict(data.validated_data))
+        changes = dict(data.validated_data)
+        if "attributes" in changes:
+            changes["attributes"] = [dict(a) for a in changes["attributes"]]
+        result = pos_customer_update(channel=channel, ref=ref, changes=changes)
         view_ref = ref if result.status == "pending_sync" else result.account_number
         return Response(s.CustomerOutput(_customer_or_404(channel, view_ref or ref)).data)
 
@@ -202,6 +207,48 @@ class CustomerAddressView(ChannelScopedMixin, APIView):
             "customer": s.CustomerOutput(_customer_or_404(channel, ref)).data,
         }
         return Response(body, status=status.HTTP_201_CREATED)
+
+
+class CustomerAddressDetailView(ChannelScopedMixin, APIView):
+    """One address by its own id (D365 10.0.29's async address edit and delete)."""
+
+    def _answer(self, channel: Store, ref: str, result) -> Response:
+        body = {
+            "status": result.status,
+            "async_id": result.async_id,
+            "customer": s.CustomerOutput(_customer_or_404(channel, ref)).data,
+        }
+        return Response(s.AddressChanged(body).data)
+
+    @extend_schema(
+        operation_id="customers_addresses_update",
+        parameters=[CHANNEL_PARAMETER],
+        request=s.AddressUpdateInput,
+        responses={200: s.AddressChanged},
+    )
+    def patch(self, request, ref: str, address_id):
+        """Edit an address: real-time for a synced customer in a sync-mode store, else
+        queued in the customer's order of edits."""
+        channel = self.request_channel(request)
+        _customer_or_404(channel, ref)
+        data = s.AddressUpdateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = pos_address_update(
+            channel=channel, ref=ref, address_id=address_id, changes=dict(data.validated_data)
+        )
+        return self._answer(channel, ref, result)
+
+    @extend_schema(
+        operation_id="customers_addresses_delete",
+        parameters=[CHANNEL_PARAMETER],
+        responses={200: s.AddressChanged},
+    )
+    def delete(self, request, ref: str, address_id):
+        """Delete an address: real-time or queued, as an edit is."""
+        channel = self.request_channel(request)
+        _customer_or_404(channel, ref)
+        result = pos_address_delete(channel=channel, ref=ref, address_id=address_id)
+        return self._answer(channel, ref, result)
 
 
 class LoyaltyCardView(ChannelScopedMixin, APIView):

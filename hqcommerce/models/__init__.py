@@ -12,6 +12,7 @@ from .jobs import JobLock, JobRun
 from .organization import (
     Channel,
     ChannelDatabase,
+    CommerceParameters,
     FunctionalityProfile,
     NumberSequence,
     ReplicationCounter,
@@ -25,6 +26,7 @@ __all__ = [
     "AsyncStagingRecord",
     "Channel",
     "ChannelDatabase",
+    "CommerceParameters",
     "ContactPerson",
     "Customer",
     "CustomerAddress",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -133,7 +135,11 @@ class CustomerAddress(models.Model):
     customer = models.ForeignKey(
         Customer, on_delete=models.CASCADE, related_name="addresses", verbose_name=_("customer")
     )
-    async_id = models.UUIDField(null=True, blank=True, unique=True, verbose_name=_("async id"))
+    # The address's own id, the same in HQ, in every store's copy and at the POS that made it
+    # (D365's async address id): edits and deletes name it.
+    async_id = models.UUIDField(
+        default=uuid.uuid4, unique=True, editable=False, verbose_name=_("address id")
+    )
     purpose = models.CharField(
         max_length=10, choices=AddressPurpose.choices, verbose_name=_("purpose")
     )

@@ -144,6 +144,58 @@ class Channel(models.Model):
         return self.channel_database.database_alias
 
 
+class CommerceParameters(models.Model):
+    """HQ-wide settings (D365's Commerce parameters and Feature management): the three
+    switches of async customer mode. One row; 1070 copies it to every store."""
+
+    async_address_creation = models.BooleanField(
+        _("Enable asynchronous creation for customer addresses"),
+        default=True,
+        help_text=_(
+            "D365 10.0.22. A store adds addresses to a customer pending sync, and to a synced "
+            "customer without calling HQ; each address keeps its own id. Off: a pending "
+            "customer gets addresses once synced, a synced one in real time."
+        ),
+    )
+    enhanced_async_creation = models.BooleanField(
+        _("Enable enhanced async customer creation"),
+        default=True,
+        help_text=_(
+            "D365 10.0.24. An async customer may have a title, a second email or phone, and "
+            "inherits the default customer's affiliations."
+        ),
+    )
+    async_customer_editing = models.BooleanField(
+        _("Enable editing customers in asynchronous mode"),
+        default=True,
+        help_text=_(
+            "D365 10.0.29 (needs the two above). Edits of customers, their addresses, "
+            "attributes and affiliations are recorded at the store and synchronized later. "
+            "Off: a pending customer cannot be edited, a synced one is edited in real time."
+        ),
+    )
+    changed_at = models.DateTimeField(auto_now=True, verbose_name=_("changed at"))
+
+    class Meta:
+        verbose_name = _("Commerce parameters")
+        verbose_name_plural = _("Commerce parameters")
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="commerce_parameters_one_row"),
+            models.CheckConstraint(
+                condition=Q(async_customer_editing=False)
+                | (Q(async_address_creation=True) & Q(enhanced_async_creation=True)),
+                name="commerce_parameters_editing_needs_both",
+                violation_error_message=_(
+                    "“Enable editing customers in asynchronous mode” needs the other two "
+                    "features on, as in D365."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Commerce parameters"))
+
+
 class NumberSequence(models.Model):
     """A gap-tolerant counter: numbers are never reused, but a rolled-back batch leaves gaps."""
 

@@ -20,6 +20,8 @@ class StagingOperation(models.TextChoices):
     CREATE = "create", _("Create customer")
     UPDATE = "update", _("Update customer")
     ADD_ADDRESS = "add_address", _("Add address")
+    EDIT_ADDRESS = "edit_address", _("Edit address")
+    DELETE_ADDRESS = "delete_address", _("Delete address")
     PARTNER_REQUEST = "partner_request", _("Business partner request")
 
 
@@ -54,6 +56,66 @@ def staging_who(operation: str, payload) -> dict[str, str]:
         "email": email.strip()[:254],
         "phone": phone.strip()[:254],
     }
+
+
+def _text(value) -> str:
+    if value is None or value == "":
+        return "\u2014"
+    if isinstance(value, bool):
+        return gettext("yes") if value else gettext("no")
+    return str(value)
+
+
+def change_rows(operation: str, payload, old: dict) -> list[tuple[str, str, str]]:
+    """(what, old, new) per changed value; `old` as kept on the record (channels_app's
+    customer_old_values or HQ's customer_update)."""
+    from channels_app.validation import FIELD_LABELS
+
+    payload = payload if isinstance(payload, dict) else {}
+    changes = payload.get("changes") if isinstance(payload.get("changes"), dict) else {}
+    rows: list[tuple[str, str, str]] = []
+    if operation == StagingOperation.DELETE_ADDRESS:
+        return [
+            (str(FIELD_LABELS.get(key, key)), _text(value), "\u2014")
+            for key, value in old.items()
+            if value not in ("", None)
+        ]
+    if operation not in (StagingOperation.UPDATE, StagingOperation.EDIT_ADDRESS):
+        return rows
+    old_attributes = old.get("attributes") if isinstance(old.get("attributes"), dict) else {}
+    before = old.get("affiliations") if isinstance(old.get("affiliations"), list) else None
+    for key, value in changes.items():
+        if key == "attributes" and isinstance(value, list):
+            for item in value:
+                if isinstance(item, dict):
+                    name = str(item.get("name") or "")
+                    rows.append(
+                        (
+                            gettext("attribute %(name)s") % {"name": name},
+                            _text(old_attributes.get(name, "")) if old else "?",
+                            _text(item.get("value")),
+                        )
+                    )
+        elif key in ("add_affiliations", "remove_affiliations") and isinstance(value, list):
+            names = [str(n) for n in value]
+            after = set(before or [])
+            after = after | set(names) if key == "add_affiliations" else after - set(names)
+            rows.append(
+                (
+                    str(FIELD_LABELS.get(key, key)),
+                    ", ".join(before) if before is not None else "?",
+                    ", ".join(sorted(after)) if before is not None else ", ".join(names),
+                )
+            )
+        else:
+            rows.append(
+                (
+                    key,
+                    _text(old.get(key, "")) if old else "?",
+                    _text(value),
+                )
+            )
+    return rows
 
 
 class AsyncStagingRecord(models.Model):
@@ -207,20 +269,37 @@ class AsyncStagingRecord(models.Model):
         return str(stored_message(self.last_error_detail))
 
     @property
+    def changes(self) -> list[tuple[str, str, str]]:
+        """The change as (what, old value, new value) rows: an edit's fields, attributes
+        and affiliations, or an address edit's or delete's fields (the status page's grid)."""
+        return change_rows(self.operation, self.payload, self.old_values or {})
+
+    @property
     def description(self) -> str:
         """A one-line description of the change, like D365's status page shows."""
         payload = self.payload if isinstance(self.payload, dict) else {}
+        lines = "; ".join(
+            f"{what}: {old} \u2192 {new}" if self.old_values else f"{what} \u2192 {new}"
+            for what, old, new in self.changes
+        )
         if self.operation == StagingOperation.UPDATE:
-            changes = payload.get("changes") or {}
-            parts = [
-                f"{key}: {self.old_values.get(key, '?')!s} → {value}"
-                if self.old_values
-                else f"{key} → {value}"
-                for key, value in changes.items()
-            ]
             return gettext("Update %(customer)s: %(changes)s") % {
                 "customer": self.target_display,
-                "changes": "; ".join(parts),
+                "changes": lines,
+            }
+        if self.operation == StagingOperation.EDIT_ADDRESS:
+            return gettext("Edit address %(address)s of %(customer)s: %(changes)s") % {
+                "address": str(payload.get("address_id") or "")[:8],
+                "customer": self.target_display,
+                "changes": lines,
+            }
+        if self.operation == StagingOperation.DELETE_ADDRESS:
+            old = self.old_values or {}
+            where = ", ".join(str(old.get(k) or "") for k in ("street", "city", "country"))
+            return gettext("Delete address %(address)s of %(customer)s: %(where)s") % {
+                "address": str(payload.get("address_id") or "")[:8],
+                "customer": self.target_display,
+                "where": where.strip(", ") or "?",
             }
         if self.operation == StagingOperation.PARTNER_REQUEST:
             company = payload.get("company_name") or gettext("(no company name)")

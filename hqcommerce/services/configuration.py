@@ -2,7 +2,8 @@
 database, so the POS works from it without asking HQ (D365's 1070 and 1090 jobs).
 
 What goes down, per store: its code and name, its functionality profile's switches (async
-creation, near-real-time conversion), what new customers inherit from its default customer,
+creation, near-real-time conversion), HQ's async-customer feature switches (Commerce
+parameters), what new customers inherit from its default customer,
 and its registers' device keys (hashed). Each run sends every store of each database it
 touches: a few rows a store, so a missed run is simply repaired by the next. HQ also writes
 one store through at once (`channel_configuration_push`) when staff change it or one of its
@@ -14,9 +15,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
+from django.db import transaction
+
 from channels_app.databases import ChannelDatabaseUnavailable, reaching
+from channels_app.features import FEATURES, FeatureSwitches
 from channels_app.services.config import configuration_apply
-from hqcommerce.models import Channel, DeviceKey, JobRun
+from hqcommerce.models import Channel, CommerceParameters, DeviceKey, JobRun
 
 from .customers import channel_defaults
 from .faults import CONFIGURATION_BETWEEN_HQ_READ_AND_CHANNEL_WRITE, crash_point
@@ -32,10 +36,33 @@ from .jobs import (
 logger = logging.getLogger(__name__)
 
 
-def store_configuration(channel: Channel) -> dict:
+def commerce_parameters() -> CommerceParameters:
+    """HQ's one row of Commerce parameters (made on migrate; remade if ever missing)."""
+    return CommerceParameters.objects.get_or_create(pk=1)[0]
+
+
+def commerce_parameters_update(*, switches: dict[str, bool]) -> CommerceParameters:
+    """Turn D365's async-customer feature switches on or off, then write them through to
+    every store whose database answers (1070 brings them to the others)."""
+    unknown = set(switches) - set(FEATURES)
+    if unknown:
+        raise ValueError(f"unknown feature switches: {sorted(unknown)}")
+    with transaction.atomic():
+        parameters = CommerceParameters.objects.select_for_update().get_or_create(pk=1)[0]
+        for feature, on in switches.items():
+            setattr(parameters, feature, bool(on))
+        parameters.full_clean()
+        parameters.save()
+    channel_configuration_push(channels=Channel.objects.all())
+    return parameters
+
+
+def store_configuration(channel: Channel, switches: FeatureSwitches | None = None) -> dict:
     """What the channel database keeps of this store."""
     defaults = channel_defaults(channel)
+    switches = switches or FeatureSwitches.of(commerce_parameters())
     return {
+        **{feature: switches.is_on(feature) for feature in FEATURES},
         "id": channel.pk,
         "code": channel.code,
         "name": channel.name,
@@ -94,7 +121,8 @@ def channel_configuration_run(
 
 
 def _send(alias: str, members: list[Channel], *, complete: bool) -> None:
-    stores, keys = [store_configuration(c) for c in members], _keys(members)
+    switches = FeatureSwitches.of(commerce_parameters())
+    stores, keys = [store_configuration(c, switches) for c in members], _keys(members)
     crash_point(CONFIGURATION_BETWEEN_HQ_READ_AND_CHANNEL_WRITE)
     with reaching(alias):
         configuration_apply(alias=alias, stores=stores, keys=keys, complete=complete)

@@ -9,6 +9,7 @@ at a time so only the culprit fails.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import uuid
 from collections.abc import Iterable
@@ -20,6 +21,7 @@ from django.utils import timezone
 
 from channels_app.errors import CustomerValidationError, Message, message_json, record_error
 from channels_app.errors import message as _
+from channels_app.features import ENHANCED_CREATION, FeatureSwitches, feature_hold
 from channels_app.validation import (
     ChannelDefaults,
     CleanCustomer,
@@ -32,10 +34,13 @@ from hqcommerce.db.stats import StatisticsKeeper
 from hqcommerce.models import AsyncStagingRecord, Channel, Customer, CustomerContact, JobRun
 from hqcommerce.models.staging import StagingOperation, StagingStatus
 
+from .configuration import commerce_parameters
 from .customers import (
     NewCustomer,
     channel_defaults,
     customer_address_add,
+    customer_address_delete,
+    customer_address_update,
     customer_update,
     customers_create,
 )
@@ -74,6 +79,7 @@ class _Context:
     def __init__(self) -> None:
         self._channels: dict[int, Channel] = {}
         self._defaults: dict[int, ChannelDefaults] = {}
+        self.switches = FeatureSwitches.of(commerce_parameters())
 
     def channel(self, channel_id: int) -> Channel:
         if channel_id not in self._channels:
@@ -84,7 +90,11 @@ class _Context:
 
     def defaults(self, channel_id: int) -> ChannelDefaults:
         if channel_id not in self._defaults:
-            self._defaults[channel_id] = channel_defaults(self.channel(channel_id))
+            defaults = channel_defaults(self.channel(channel_id))
+            if not self.switches.is_on(ENHANCED_CREATION):
+                # Before 10.0.24 an async customer did not inherit the default's affiliations.
+                defaults = dataclasses.replace(defaults, affiliations=())
+            self._defaults[channel_id] = defaults
         return self._defaults[channel_id]
 
 
@@ -121,6 +131,10 @@ def _plan(records: list[AsyncStagingRecord], ctx: _Context) -> _Plan:
                         % {"async_id": record.async_id, "account_number": customer.account_number},
                     )
                 )
+            continue
+        held = feature_hold(record.operation, record.payload, ctx.switches)
+        if held is not None:
+            plan.waiting.append((record, held))
             continue
         if record.async_id in claimed:
             plan.fail.append(
@@ -175,7 +189,7 @@ def _apply(plan: _Plan, ctx: _Context) -> None:
         )
     updates = []
     for record in plan.dependent:
-        _apply_dependent(record, plan, now)
+        _apply_dependent(record, plan, now, ctx)
         updates.append(record)
     for record, clean in plan.partners:
         prospect = prospect_create(
@@ -201,9 +215,12 @@ def _apply(plan: _Plan, ctx: _Context) -> None:
         record.status = StagingStatus.FAILED
         _set_error(record, error)
         updates.append(record)
+    listed = {r.pk for r in updates}
     for record, reason in plan.waiting:
         record.status = StagingStatus.PENDING
         _set_error(record, reason)
+        if record.pk not in listed:  # a create held by a feature switch
+            updates.append(record)
     if not updates:
         return
     AsyncStagingRecord.objects.bulk_update(
@@ -266,13 +283,20 @@ def _waiting_reason(record: AsyncStagingRecord) -> Message | None:
     return _("Waiting for customer %(guid)s to be synchronized.") % {"guid": guid}
 
 
+SEQUENCED = (
+    StagingOperation.UPDATE,
+    StagingOperation.EDIT_ADDRESS,
+    StagingOperation.DELETE_ADDRESS,
+)
+
+
 def _earlier_edit_pending(
     record: AsyncStagingRecord, applied_pks: set[int]
 ) -> AsyncStagingRecord | None:
     return (
         AsyncStagingRecord.objects.filter(
             channel_id=record.channel_id,
-            operation=StagingOperation.UPDATE,
+            operation__in=SEQUENCED,
             target_account=record.target_account,
             target_async_id=record.target_async_id,
             sequence__lt=record.sequence,
@@ -284,7 +308,7 @@ def _earlier_edit_pending(
     )
 
 
-def _apply_dependent(record: AsyncStagingRecord, plan: _Plan, now) -> None:
+def _apply_dependent(record: AsyncStagingRecord, plan: _Plan, now, ctx: _Context) -> None:
     """Apply one edit or added address to its HQ customer, in its own savepoint."""
     customer = _target_customer(record)
     if customer is None:
@@ -301,9 +325,13 @@ def _apply_dependent(record: AsyncStagingRecord, plan: _Plan, now) -> None:
             plan.waiting.append((record, reason))
         return
     payload = record.payload if isinstance(record.payload, dict) else {}
+    held = feature_hold(record.operation, record.payload, ctx.switches)
+    if held is not None:
+        plan.waiting.append((record, held))
+        return
     try:
         with transaction.atomic():
-            if record.operation == StagingOperation.UPDATE:
+            if record.operation in SEQUENCED:
                 earlier = _earlier_edit_pending(record, plan.applied_pks)
                 if earlier is not None:
                     plan.waiting.append(
@@ -314,9 +342,15 @@ def _apply_dependent(record: AsyncStagingRecord, plan: _Plan, now) -> None:
                         )
                     )
                     return
-                record.old_values = customer_update(
-                    customer=customer, changes=payload.get("changes")
-                )
+            if record.operation == StagingOperation.UPDATE:
+                old = customer_update(customer=customer, changes=payload.get("changes"))
+                _keep_old_values(record, old)
+            elif record.operation in (
+                StagingOperation.EDIT_ADDRESS,
+                StagingOperation.DELETE_ADDRESS,
+            ):
+                if not _address_change_apply(record, customer, payload, plan):
+                    return
             else:
                 address = payload.get("address")
                 if isinstance(address, dict):
@@ -332,6 +366,80 @@ def _apply_dependent(record: AsyncStagingRecord, plan: _Plan, now) -> None:
     record.last_error = ""
     record.last_error_detail = None
     plan.applied_pks.add(record.pk)
+
+
+def _keep_old_values(record: AsyncStagingRecord, hq_old: dict) -> None:
+    """The values an edit replaced: HQ's, for a customer HQ had when it was made (edited by
+    account number); for a customer still pending at the store, the store's own, as it was
+    before the edit: HQ's copy may already carry the edit, uploaded with the create."""
+    if record.target_account or not record.old_values:
+        record.old_values = hq_old
+
+
+def _address_change_apply(record, customer: Customer, payload: dict, plan: _Plan) -> bool:
+    """Edit or delete one of the customer's addresses by its id. False: not applied now
+    (waiting for its add, or failed)."""
+    try:
+        address_id = uuid.UUID(str(payload.get("address_id")))
+    except ValueError:
+        plan.fail.append(
+            (record, _("The record names no address id. %(hint)s") % {"hint": FIX_HINT})
+        )
+        return False
+    if not customer.addresses.filter(async_id=address_id).exists():
+        add = (
+            AsyncStagingRecord.objects.filter(
+                async_id=address_id, operation=StagingOperation.ADD_ADDRESS
+            )
+            .exclude(status=StagingStatus.COMPLETED)
+            .exclude(pk__in=plan.applied_pks)
+            .first()
+        )
+        if add is not None:
+            plan.waiting.append(
+                (
+                    record,
+                    _("Waiting for address %(address_id)s to be added first.")
+                    % {"address_id": address_id},
+                )
+            )
+            return False
+        if record.operation == StagingOperation.EDIT_ADDRESS and not _deleted_later(
+            record, address_id
+        ):
+            plan.fail.append(
+                (
+                    record,
+                    _("Customer %(account_number)s has no address %(address_id)s. %(hint)s")
+                    % {
+                        "account_number": customer.account_number,
+                        "address_id": address_id,
+                        "hint": FIX_HINT,
+                    },
+                )
+            )
+            return False
+        # Deleted at the store before it reached HQ: nothing left to change.
+        return True
+    if record.operation == StagingOperation.EDIT_ADDRESS:
+        old = customer_address_update(
+            customer=customer, address_id=address_id, changes=payload.get("changes")
+        )
+    else:
+        old = customer_address_delete(customer=customer, address_id=address_id) or {}
+    _keep_old_values(record, old)
+    return True
+
+
+def _deleted_later(record: AsyncStagingRecord, address_id: uuid.UUID) -> bool:
+    return AsyncStagingRecord.objects.filter(
+        channel_id=record.channel_id,
+        operation=StagingOperation.DELETE_ADDRESS,
+        target_account=record.target_account,
+        target_async_id=record.target_async_id,
+        sequence__gt=record.sequence,
+        payload__address_id=str(address_id),
+    ).exists()
 
 
 def _claim(queryset: QuerySet, *, after: int, limit: int) -> list[AsyncStagingRecord]:

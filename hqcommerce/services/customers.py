@@ -10,11 +10,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from channels_app.errors import HQError
+from channels_app.errors import CustomerValidationError, HQError, UnknownAddressError
 from channels_app.validation import (
+    ADDRESS_EDITABLE,
     ChannelDefaults,
     CleanAddress,
     CleanCustomer,
+    address_changes_clean,
     address_clean,
     customer_changes_clean,
     customer_payload_clean,
@@ -39,6 +41,10 @@ from .replication import replication_versions_allocate
 
 
 class CustomerNotFoundError(HQError):
+    pass
+
+
+class AddressNotFoundError(UnknownAddressError):
     pass
 
 
@@ -153,7 +159,7 @@ def customers_create(*, items: Sequence[NewCustomer]) -> list[Customer]:
         addresses += [
             (
                 pk,
-                a.async_id,
+                a.async_id or uuid.uuid4(),  # every address has an id, in every place
                 a.purpose,
                 a.is_primary,
                 a.name,
@@ -234,13 +240,19 @@ def _touch(customer: Customer) -> None:
     Customer.objects.filter(pk=customer.pk).update(replication_version=customer.replication_version)
 
 
-def customer_update(*, customer: Customer, changes: dict) -> dict[str, str]:
-    """Apply an edit (validated against the whole customer); returns the old values."""
+def customer_update(*, customer: Customer, changes: dict) -> dict:
+    """Apply an edit (validated against the whole customer); returns the old values: text
+    per field, `attributes` as {name: old value}, `affiliations` as the names before."""
     clean = customer_changes_clean(changes, current=customer_as_payload(customer))
-    old: dict[str, str] = {}
+    old: dict = {}
     with transaction.atomic():
         for key, value in clean.items():
-            if key in ("email", "phone"):
+            if key == "attributes":
+                old[key] = _attributes_set(customer, value)
+            elif key in ("add_affiliations", "remove_affiliations"):
+                old.setdefault("affiliations", _affiliation_names(customer))
+                _affiliations_change(customer, key, value)
+            elif key in ("email", "phone"):
                 primary = customer.contacts.filter(kind=key, is_primary=True).first()
                 old[key] = primary.value if primary else ""
                 normalized = normalize_email(value) if key == "email" else normalize_phone(value)
@@ -265,6 +277,86 @@ def customer_update(*, customer: Customer, changes: dict) -> dict[str, str]:
     return old
 
 
+def _attributes_set(customer: Customer, items: list[dict]) -> dict[str, str]:
+    """Set each attribute (an empty value removes it); returns the values before."""
+    current = dict(customer.attributes.values_list("name", "value"))
+    for item in items:
+        name, value = item["name"], item["value"]
+        if value:
+            CustomerAttribute.objects.update_or_create(
+                customer=customer, name=name, defaults={"value": value}
+            )
+        else:
+            customer.attributes.filter(name=name).delete()
+    return {item["name"]: current.get(item["name"], "") for item in items}
+
+
+def _affiliation_names(customer: Customer) -> list[str]:
+    return sorted(customer.affiliations.values_list("affiliation__name", flat=True))
+
+
+def _affiliations_change(customer: Customer, key: str, names: list[str]) -> None:
+    if key == "add_affiliations":
+        for affiliation_id in _affiliation_ids(names).values():
+            CustomerAffiliation.objects.get_or_create(
+                customer=customer, affiliation_id=affiliation_id
+            )
+    else:
+        customer.affiliations.filter(affiliation__name__in=names).delete()
+
+
+def address_as_dict(address: CustomerAddress) -> dict:
+    return {key: getattr(address, key) for key in (*ADDRESS_EDITABLE, "async_id")}
+
+
+def _customer_address(customer: Customer, address_id) -> CustomerAddress:
+    found = customer.addresses.filter(async_id=address_id).first()
+    if found is None:
+        raise AddressNotFoundError(
+            _("Customer %(account_number)s has no address %(address_id)s.")
+            % {"account_number": customer.account_number, "address_id": address_id}
+        )
+    return found
+
+
+def customer_address_update(*, customer: Customer, address_id, changes: dict) -> dict:
+    """Edit one address (judged as a whole by HQ's rules); returns its old values."""
+    with transaction.atomic():
+        address = _customer_address(customer, address_id)
+        before = address_as_dict(address)
+        clean = address_changes_clean(changes, current=before)
+        if clean.get("is_primary"):
+            customer.addresses.exclude(pk=address.pk).update(is_primary=False)
+        elif "is_primary" in clean and address.is_primary:
+            raise CustomerValidationError(
+                {"is_primary": [_("A customer keeps a primary address: make another one primary.")]}
+            )
+        for key, value in clean.items():
+            setattr(address, key, value)
+        address.save()
+        _touch(customer)
+    return {key: before[key] for key in clean}
+
+
+def customer_address_delete(*, customer: Customer, address_id) -> dict | None:
+    """Delete one address; its values as they were, or None when it is already gone. A
+    deleted primary address hands "primary" to the oldest remaining one."""
+    with transaction.atomic():
+        address = customer.addresses.filter(async_id=address_id).first()
+        if address is None:
+            return None
+        before = address_as_dict(address)
+        address.delete()
+        if before["is_primary"]:
+            successor = customer.addresses.order_by("pk").first()
+            if successor is not None:
+                successor.is_primary = True
+                successor.save(update_fields=["is_primary"])
+        _touch(customer)
+    before.pop("async_id")
+    return before
+
+
 def customer_address_add(*, customer: Customer, address: CleanAddress) -> CustomerAddress:
     """Add an address; an address whose GUID is already in HQ is returned as it is."""
     with transaction.atomic():
@@ -277,7 +369,11 @@ def customer_address_add(*, customer: Customer, address: CleanAddress) -> Custom
             customer.addresses.filter(is_primary=True).update(is_primary=False)
         created = CustomerAddress.objects.create(
             customer=customer,
-            **{**address.__dict__, "is_primary": address.is_primary or not has_any},
+            **{
+                **address.__dict__,
+                "async_id": address.async_id or uuid.uuid4(),
+                "is_primary": address.is_primary or not has_any,
+            },
         )
         _touch(customer)
     return created
@@ -302,3 +398,17 @@ def customer_update_realtime(*, account_number: str, changes: dict) -> Customer:
 def customer_address_add_realtime(*, account_number: str, address: dict) -> CustomerAddress:
     customer = customer_get(account_number=account_number)
     return customer_address_add(customer=customer, address=address_clean(address))
+
+
+def customer_address_update_realtime(*, account_number: str, address_id, changes: dict) -> Customer:
+    customer = customer_get(account_number=account_number)
+    customer_address_update(customer=customer, address_id=address_id, changes=changes)
+    return customer
+
+
+def customer_address_delete_realtime(*, account_number: str, address_id) -> Customer:
+    customer = customer_get(account_number=account_number)
+    with transaction.atomic():
+        _customer_address(customer, address_id)
+        customer_address_delete(customer=customer, address_id=address_id)
+    return customer

@@ -104,6 +104,26 @@ def address_add(*, account_number: str, address: dict) -> dict:
     return _call(work)
 
 
+def address_update(*, account_number: str, address_id, changes: dict) -> dict:
+    def work():
+        customer = hq_customers.customer_address_update_realtime(
+            account_number=account_number, address_id=address_id, changes=changes
+        )
+        return customer_snapshots([customer])[0]
+
+    return _call(work)
+
+
+def address_delete(*, account_number: str, address_id) -> dict:
+    def work():
+        customer = hq_customers.customer_address_delete_realtime(
+            account_number=account_number, address_id=address_id
+        )
+        return customer_snapshots([customer])[0]
+
+    return _call(work)
+
+
 def sales_order_create(*, channel_id: int, sale: CleanSale, account_number: str) -> str:
     return _call(
         lambda: hq_sales.sales_order_create_realtime(

@@ -19,6 +19,8 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 
 from channels_app.databases import ChannelDatabaseUnavailable, reaching
+from channels_app.errors import message_json
+from channels_app.features import FeatureSwitches, feature_hold
 from channels_app.models import (
     AsyncAddress,
     AsyncCustomer,
@@ -29,6 +31,7 @@ from channels_app.models import (
     AsyncCustomerEdit,
     ChannelReplicationState,
     ChannelTransaction,
+    EditOperation,
     PartnerRequest,
 )
 from channels_app.validation import CUSTOMER_TEXT_FIELDS
@@ -38,6 +41,7 @@ from hqcommerce.models import AsyncStagingRecord, Channel, Customer, JobRun, Upl
 from hqcommerce.models.customers import ADDRESS_ROW_FIELDS
 from hqcommerce.models.staging import StagingOperation, staging_who
 
+from .configuration import commerce_parameters
 from .faults import PJOB_BETWEEN_CHANNEL_READ_AND_HQ_WRITE, crash_point
 from .jobs import (
     JobResult,
@@ -135,13 +139,24 @@ def _address_staging(channel: Channel, a: AsyncAddress) -> dict:
     )
 
 
+def async_edit_payload(e: AsyncCustomerEdit) -> dict:
+    if e.operation == EditOperation.UPDATE:
+        return {"changes": e.changes}
+    if e.operation == EditOperation.EDIT_ADDRESS:
+        return {"address_id": str(e.address_id), "changes": e.changes}
+    return {"address_id": str(e.address_id)}
+
+
 def _edit_staging(channel: Channel, e: AsyncCustomerEdit) -> dict:
     return dict(
         channel=channel.pk,
         async_id=e.async_id,
         sequence=e.sequence,
-        operation=StagingOperation.UPDATE,
-        payload={"changes": e.changes},
+        # The store's edit operations are staging operations of the same name.
+        operation=StagingOperation(e.operation),
+        payload=async_edit_payload(e),
+        # What the store knew before the edit; HQ keeps its own for a customer it had then.
+        old_values=e.old_values,
         target_account=e.target_account,
         target_async_id=e.target_async_id,
         source_counter=e.upload_counter,
@@ -355,6 +370,17 @@ def _with_who(channel: Channel, values: list[dict]) -> list[dict]:
     return rows
 
 
+def _marked_held(rows: list[dict], switches: FeatureSwitches) -> list[dict]:
+    """The P-job's part of the feature switches: a record the store made under a switch HQ
+    has turned off since is uploaded (nothing is dropped) and shows at once on the status
+    page why it waits; the sync job holds it until the switch is on again."""
+    for row in rows:
+        reason = feature_hold(row["operation"], row["payload"], switches)
+        row["last_error"] = "" if reason is None else str(reason)
+        row["last_error_detail"] = None if reason is None else message_json(reason)
+    return rows
+
+
 def _upload_batch(channel: Channel, batch: list, watermark: int) -> tuple[int, int]:
     """One HQ transaction: the staging rows and the watermark they move."""
     now = timezone.now()
@@ -362,12 +388,13 @@ def _upload_batch(channel: Channel, batch: list, watermark: int) -> tuple[int, i
     # The HQ rows (payloads included) are built before the transaction: on SQLite it
     # holds the single write lock other jobs wait for.
     work = []
+    switches = FeatureSwitches.of(commerce_parameters())
     for source in SOURCES:
         rows = [row for s, row in batch if s is source]
         if rows:
             values = [source.to_hq(channel, row) for row in rows]
             if source.hq_model is AsyncStagingRecord:
-                values = _with_who(channel, values)
+                values = _marked_held(_with_who(channel, values), switches)
             columns = list(values[0])
             work.append((source, rows, columns, [[v[name] for name in columns] for v in values]))
     crash_point(PJOB_BETWEEN_CHANNEL_READ_AND_HQ_WRITE)

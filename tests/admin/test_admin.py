@@ -404,7 +404,7 @@ def test_every_admin_page_answers_200_when_amounts_are_the_largest_the_api_accep
     for model in site._registry:
         opts = model._meta
         url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
-        page = admin_client.get(url)
+        page = admin_client.get(url, follow=True)  # a one-row page opens its row
         assert page.status_code == 200, url
         links = re.findall(rf'href="({re.escape(url)}[^"/?]+/change/[^"]*)"', page.content.decode())
         for link in dict.fromkeys(links[:2]):
@@ -706,3 +706,27 @@ def test_the_status_page_filters_by_name_email_phone_account_channel_and_operati
         reverse("admin:hqcommerce_asyncstagingrecord_changelist"), {"name": "Rosa", "q": "Díaz"}
     ).content.decode()
     assert 'name="q" value="Díaz"' in page  # typing in a filter keeps the search
+
+
+def test_the_commerce_parameters_page_turns_a_feature_off_and_the_stores_get_it(
+    admin_client, channel
+):
+    from channels_app.models import Store
+    from hqcommerce.models import CommerceParameters
+
+    page = admin_client.get(reverse("admin:hqcommerce_commerceparameters_changelist"), follow=True)
+    assert "Enable editing customers in asynchronous mode" in page.content.decode()
+    url = page.redirect_chain[-1][0]
+
+    saved = admin_client.post(
+        url,
+        {"async_address_creation": "on", "enhanced_async_creation": "on"},
+        follow=True,
+    )
+
+    assert "Saved." in saved.content.decode()
+    assert CommerceParameters.objects.get().async_customer_editing is False
+    assert Store.objects.get(pk=channel.pk).async_customer_editing is False
+    refused = admin_client.post(url, {"async_customer_editing": "on"})
+    assert "needs the other two" in refused.content.decode()
+    assert CommerceParameters.objects.get().async_address_creation is True

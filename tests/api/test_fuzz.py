@@ -34,8 +34,18 @@ JOB = {"kind": "p-job", "dry_run": True}
 # (method, path, a body the endpoint accepts)
 ENDPOINTS = [
     ("post", "/api/v1/customers/", CUSTOMER),
-    ("patch", "/api/v1/customers/{ref}/", {"last_name": "Luna", "email": "l@example.com"}),
+    (
+        "patch",
+        "/api/v1/customers/{ref}/",
+        {
+            "last_name": "Luna",
+            "email": "l@example.com",
+            "attributes": [{"name": "Talla", "value": "M"}],
+            "add_affiliations": ["Oro"],
+        },
+    ),
     ("post", "/api/v1/customers/{ref}/addresses/", ADDRESS),
+    ("patch", "/api/v1/customers/{ref}/addresses/{address}/", {"city": "Toledo", "zip_code": "1"}),
     ("post", "/api/v1/transactions/", SALE),
     ("post", "/api/v1/partner-requests/", PARTNER),
     ("post", "/api/v1/jobs/", JOB),
@@ -121,11 +131,12 @@ def test_hostile_bodies_answer_4xx_in_the_error_shape_and_write_nothing(
     channel, operator_client, method, path, body
 ):
     device = device_client(channel)
-    ref = device.post("/api/v1/customers/", CUSTOMER, format="json").json()["id"]
+    created = device.post("/api/v1/customers/", CUSTOMER, format="json").json()
+    ref, address = created["id"], created["addresses"][0]["async_id"]
     if path in NEEDS_ACCOUNT:
         convert_run()
     client = operator_client if path == "/api/v1/jobs/" else device
-    url = path.format(ref=ref)
+    url = path.format(ref=ref, address=address)
     assert getattr(client, method)(url, body, format="json").status_code < 300  # the control
     before = _rows()
 

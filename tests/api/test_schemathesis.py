@@ -51,6 +51,9 @@ RULES_BEYOND_THE_SCHEMA = {
     "POST /api/v1/customers/",
     # the edited customer must keep a name (its current names are the store's data)
     "PATCH /api/v1/customers/{ref}/",
+    # an address keeps a street, a city and a country once edited, and its customer keeps
+    # a primary address (the address as the store knows it)
+    "PATCH /api/v1/customers/{ref}/addresses/{address_id}/",
     # the business date within HQ_SALE_DATE_WINDOW_DAYS of today; a quantity not zero;
     # the customer and address named must exist in the store
     "POST /api/v1/transactions/",

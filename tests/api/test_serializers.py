@@ -78,6 +78,8 @@ def test_output_matches_a_plain_drf_serializer():
                 "country": "ES",
             }
         ],
+        "attributes": [{"name": "Shoe size", "value": "41"}],
+        "affiliations": ["VIP"],
     }
     assert s.CustomerOutput(view).data == _plain_twin(s.CustomerOutput)(view).data
 

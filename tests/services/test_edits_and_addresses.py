@@ -72,8 +72,11 @@ def test_edits_of_a_pending_customer_apply_in_order_after_creation(channel, make
     edits = AsyncStagingRecord.objects.filter(operation="update").order_by("sequence")
     assert [e.sequence for e in edits] == [1, 2]
     assert all(e.status == "completed" for e in edits)
-    # The create carried the POS's latest values; the edits then replay in order.
-    assert [e.old_values["last_name"] for e in edits] == ["New", "Middle"]
+    # Edited before the first upload: the create carried the POS's latest values, yet each
+    # edit shows what it replaced at the store, not "New -> New".
+    assert [e.old_values["last_name"] for e in edits] == ["Old", "Middle"]
+    assert edits[1].old_values["phone"] == ""
+    assert "last_name: Old \u2192 Middle" in edits[0].description
 
 
 def test_an_edit_waits_while_an_earlier_one_is_not_applied(channel, make_async_customer):
