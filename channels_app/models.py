@@ -61,6 +61,11 @@ class Store(models.Model):
     default_affiliations = models.JSONField(
         default=list, blank=True, verbose_name=_("default affiliations")
     )
+    country = models.CharField(max_length=3, default="USA", verbose_name=_("country"))
+    # The customer attributes of the store's attribute groups (HQ's definitions, by 1070).
+    attribute_definitions = models.JSONField(
+        default=list, blank=True, verbose_name=_("customer attribute definitions")
+    )
     # HQ's Commerce parameters (channels_app/features.py), copied by 1070.
     async_address_creation = models.BooleanField(
         default=True, verbose_name=_("Enable asynchronous creation for customer addresses")
@@ -254,6 +259,7 @@ class AsyncCustomer(models.Model):
         default=PartyType.PERSON,
         verbose_name=_("party type"),
     )
+    title = models.CharField(max_length=20, blank=True, verbose_name=_("title"))
     first_name = models.CharField(max_length=60, blank=True, verbose_name=_("first name"))
     middle_name = models.CharField(max_length=60, blank=True, verbose_name=_("middle name"))
     last_name = models.CharField(max_length=60, blank=True, verbose_name=_("last name"))
@@ -276,6 +282,7 @@ class AsyncCustomer(models.Model):
         help_text=_("Blank: inherit."),
         verbose_name=_("receipt preference"),
     )
+    receipt_email = models.CharField(max_length=254, blank=True, verbose_name=_("receipt email"))
     register = models.CharField(max_length=40, blank=True, verbose_name=_("register"))
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     upload_counter = models.PositiveBigIntegerField(verbose_name=_("upload counter"))
@@ -369,6 +376,8 @@ class AsyncCustomerContact(models.Model):
     kind = models.CharField(max_length=5, choices=ContactKind.choices, verbose_name=_("kind"))
     value = models.CharField(max_length=254, verbose_name=_("value"))
     is_primary = models.BooleanField(default=False, verbose_name=_("is primary"))
+    marketing_opt_in = models.BooleanField(default=False, verbose_name=_("marketing opt-in"))
+    opt_in_at = models.DateTimeField(null=True, blank=True, verbose_name=_("opted in at"))
 
     class Meta:
         verbose_name = _("async customer contact")

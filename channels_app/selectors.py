@@ -64,6 +64,8 @@ def store_defaults(store: Store) -> ChannelDefaults:
         language=store.default_language,
         receipt_preference=store.default_receipt_preference,
         affiliations=tuple(store.default_affiliations or ()),
+        attribute_definitions=tuple(store.attribute_definitions or ()),
+        country=store.country,
     )
 
 
@@ -109,6 +111,18 @@ def pending_customer_view(
         "organization_name": c.organization_name,
         "email": primary("email"),
         "phone": primary("phone"),
+        "title": c.title,
+        "receipt_email": c.receipt_email,
+        "contacts": [
+            {
+                "kind": x.kind,
+                "value": x.value,
+                "is_primary": x.is_primary,
+                "marketing_opt_in": x.marketing_opt_in,
+                "opt_in_at": x.opt_in_at,
+            }
+            for x in contacts
+        ],
         "customer_group": c.customer_group,
         "currency": c.currency,
         "language": c.language,
@@ -164,6 +178,19 @@ def _synced_view(copy: ChannelCustomer, channel: Store) -> dict:
         "organization_name": data.get("organization_name", ""),
         "email": copy.email,
         "phone": copy.phone,
+        "title": data.get("title", ""),
+        "receipt_email": data.get("receipt_email", ""),
+        "contacts": [
+            {
+                "kind": x.get("kind"),
+                "value": x.get("value"),
+                "is_primary": bool(x.get("is_primary")),
+                "marketing_opt_in": bool(x.get("marketing_opt_in")),
+                "opt_in_at": x.get("opt_in_at"),
+            }
+            for x in data.get("contacts") or []
+            if isinstance(x, dict)
+        ],
         "customer_group": copy.customer_group,
         "currency": copy.currency,
         "language": copy.language,

@@ -10,12 +10,15 @@ offline or on older rules. Hand-written on purpose: it runs for every record of 
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
 import re
 import uuid
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+import phonenumbers
 import pycountry
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
@@ -37,6 +40,7 @@ _PURPOSES = tuple(AddressPurpose.values)
 _CONTACT_KINDS = tuple(ContactKind.values)
 
 CUSTOMER_TEXT_FIELDS = {
+    "title": 20,
     "first_name": 60,
     "middle_name": 60,
     "last_name": 60,
@@ -45,6 +49,7 @@ CUSTOMER_TEXT_FIELDS = {
     "currency": 3,
     "language": 10,
     "receipt_preference": 5,
+    "receipt_email": 254,
     "party_type": 12,
 }
 ADDRESS_TEXT_FIELDS = {
@@ -59,6 +64,9 @@ ADDRESS_TEXT_FIELDS = {
 # How a payload's fields and lists are named to people (messages, the correction form).
 FIELD_LABELS = {
     "party_type": gettext_lazy("party type"),
+    "title": gettext_lazy("title"),
+    "receipt_email": gettext_lazy("receipt email"),
+    "marketing_opt_in": gettext_lazy("marketing opt-in"),
     "first_name": gettext_lazy("first name"),
     "middle_name": gettext_lazy("middle name"),
     "last_name": gettext_lazy("last name"),
@@ -102,6 +110,9 @@ _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _PHONE = re.compile(r"^\+?[0-9 ()./-]+$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
 _GROUP = re.compile(r"^[A-Za-z0-9_-]+$")
+# Latin letters (accented too), each word may end in a dot: the API schema states the same.
+TITLE_PATTERN = r"^[A-Za-zÀ-ÖØ-öø-ÿ]+\.?( [A-Za-zÀ-ÖØ-öø-ÿ]+\.?)*$"
+_TITLE = re.compile(TITLE_PATTERN)
 
 # The same rules as patterns and lists for the API schema (JSON Schema regex syntax), so a
 # client learns from the schema what the POS will refuse.
@@ -145,7 +156,8 @@ def _not_phone(value: str) -> str:
 
 @dataclass(frozen=True)
 class ChannelDefaults:
-    """What a new customer inherits from the channel's default customer."""
+    """What a new customer inherits from the channel's default customer, and the customer
+    attributes its attribute groups define (none: attributes are free text)."""
 
     party_type: str = PartyType.PERSON
     customer_group: str = "RETAIL"
@@ -153,6 +165,115 @@ class ChannelDefaults:
     language: str = "en-us"
     receipt_preference: str = ReceiptPreference.PRINT
     affiliations: tuple[str, ...] = ()
+    attribute_definitions: tuple[dict, ...] = field(default=(), compare=False, hash=False)
+    # The store's country (ISO 3166 alpha-3): an address's when the POS leaves it out, and
+    # the region a phone number without its country code is read in.
+    country: str = ""
+
+    @property
+    def region(self) -> str | None:
+        return phone_region(self.country)
+
+
+ATTRIBUTE_TYPES = ("text", "integer", "decimal", "date", "boolean", "list")
+_INTEGER = re.compile(r"^-?[0-9]{1,18}$")
+_DECIMAL = re.compile(r"^-?[0-9]{1,18}(\.[0-9]{1,6})?$")
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_BOOLEANS = {"true": "true", "false": "false", "yes": "true", "no": "false"}
+
+
+def attribute_value_clean(definition: dict, value: str) -> tuple[str, str | None]:
+    """A value by its attribute's type: (the value normalized, or the reason it is not)."""
+    kind = definition.get("type", "text")
+    if kind == "integer":
+        if not _INTEGER.match(value):
+            return value, _("A whole number, such as 42.")
+        return str(int(value)), None
+    if kind == "decimal":
+        if not _DECIMAL.match(value):
+            return value, _("A number with a decimal point if any, such as 41.5.")
+        return value, None
+    if kind == "date":
+        if _DATE.match(value):
+            try:
+                return datetime.date.fromisoformat(value).isoformat(), None
+            except ValueError:
+                pass
+        return value, _("A date as YYYY-MM-DD.")
+    if kind == "boolean":
+        normalized = _BOOLEANS.get(value.lower())
+        if normalized is None:
+            return value, _("true or false.")
+        return normalized, None
+    if kind == "list":
+        allowed = [str(v) for v in definition.get("allowed_values") or []]
+        if value not in allowed:
+            return value, one_of(allowed)
+    return value, None
+
+
+def attribute_definition_errors(definition: dict) -> dict[str, list[str]]:
+    """Is a definition one the POS can apply: a list with values, a default of its type."""
+    errors: dict[str, list[str]] = {}
+    if definition.get("type") not in ATTRIBUTE_TYPES:
+        errors["data_type"] = [one_of(ATTRIBUTE_TYPES)]
+        return errors
+    allowed = definition.get("allowed_values")
+    if not isinstance(allowed, list) or not all(isinstance(v, str) and v for v in allowed):
+        errors["allowed_values"] = [_('A list of non-empty texts, such as ["S", "M"].')]
+    elif definition["type"] == "list" and not allowed:
+        errors["allowed_values"] = [_("A list of values needs at least one value.")]
+    default = definition.get("default") or ""
+    if default and "allowed_values" not in errors:
+        _value, problem = attribute_value_clean(definition, default)
+        if problem:
+            errors["default_value"] = [problem]
+    return errors
+
+
+def _typed_attributes(
+    attributes: dict[str, str], definitions: tuple[dict, ...], errors: _Errors, *, creating: bool
+) -> dict[str, str]:
+    """Attributes checked against the store's definitions: a known name, a value of its
+    type; a new customer gets each default and must have each required attribute."""
+    if not definitions:
+        return attributes
+    by_name = {d["name"]: d for d in definitions}
+    result: dict[str, str] = {}
+    for index, (name, value) in enumerate(attributes.items()):
+        definition = by_name.get(name)
+        if definition is None:
+            errors.add_rule(
+                f"attributes[{index}].name",
+                _("%(name)r is not a customer attribute of this store; use one of %(names)s.")
+                % {"name": name, "names": ", ".join(sorted(by_name))},
+            )
+            continue
+        if value == "":
+            result[name] = ""  # an edit removing it; a create leaves it out
+            continue
+        value, problem = attribute_value_clean(definition, value)
+        if problem:
+            errors.add_rule(f"attributes[{index}].value", problem)
+        result[name] = value
+    if creating:
+        for definition in definitions:
+            name = definition["name"]
+            if result.get(name):
+                continue
+            if definition.get("default"):
+                result[name] = definition["default"]
+            elif definition.get("required"):
+                errors.add_rule("attributes", _("Attribute %(name)r is required.") % {"name": name})
+        return {name: value for name, value in result.items() if value}
+    for name, value in result.items():
+        if value == "" and by_name[name].get("required"):
+            errors.add_rule(
+                "attributes",
+                _("Attribute %(name)r is required; it can be changed, not removed.")
+                % {"name": name},
+            )
+    return result
 
 
 @dataclass(frozen=True)
@@ -174,6 +295,10 @@ class CleanContact:
     value: str
     normalized: str
     is_primary: bool
+    # Consent to marketing on this email or phone, and when the customer gave it (the POS's
+    # clock, ISO 8601); withdrawn or never given: False and None.
+    marketing_opt_in: bool = False
+    opt_in_at: datetime.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -187,6 +312,8 @@ class CleanCustomer:
     currency: str
     language: str
     receipt_preference: str
+    title: str = ""
+    receipt_email: str = ""
     addresses: tuple[CleanAddress, ...] = ()
     contacts: tuple[CleanContact, ...] = ()
     affiliations: tuple[str, ...] = ()
@@ -235,9 +362,48 @@ def normalize_email(value: str) -> str:
     return value.strip().lower()
 
 
-def normalize_phone(value: str) -> str:
+@cache
+def phone_region(country: str) -> str | None:
+    """libphonenumber's region (ISO 3166 alpha-2) of a country code, or None."""
+    alpha3 = _country_alpha3(country) if country else None
+    return pycountry.countries.get(alpha_3=alpha3).alpha_2 if alpha3 else None
+
+
+def _phone_parsed(value: str, region: str | None):
+    """The number as libphonenumber reads it in `region` (a leading 00 is international),
+    or None when it is not a valid number there."""
+    text = value.strip()
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    return number if phonenumbers.is_valid_number(number) else None
+
+
+def normalize_phone(value: str, region: str | None = None) -> str:
+    """E.164 ("+34600111222") when the number is valid in `region`, so "+34 600 111 222"
+    and "600111222" at a Spanish store are one number; else its digits."""
+    number = _phone_parsed(value, region)
+    if number is not None:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     digits = re.sub(r"\D", "", value)
     return digits[2:] if value.strip().startswith("00") else digits
+
+
+def phone_problem(value: str, region: str | None) -> str | None:
+    """Why `value` is not a phone number a customer can be reached at, or None."""
+    if not _PHONE.match(value) or not 7 <= len(re.sub(r"\D", "", value)) <= 15:
+        return _not_phone(value)
+    if _phone_parsed(value, region) is None:
+        if region is None and not value.strip().startswith(("+", "00")):
+            return None  # no country to read it in: its shape is all that can be checked
+        return _("%(value)r is not a valid phone number in %(region)s.") % {
+            "value": value,
+            "region": region or _("its country"),
+        }
+    return None
 
 
 def _text(data: dict, key: str, max_length: int, path: str, errors: _Errors) -> str:
@@ -316,10 +482,32 @@ def _check(payload: Any, defaults: ChannelDefaults) -> tuple[CleanCustomer | Non
     if not _GROUP.match(group):
         errors.add_rule("customer_group", _("Use letters, digits, '-' and '_'."))
 
-    addresses = _addresses(_list(payload, "addresses", errors), errors)
-    contacts = _contacts(_list(payload, "contacts", errors), errors)
+    if text["title"] and not _TITLE.match(text["title"]):
+        errors.add_rule("title", _("A title such as Mr., Ms., Dr. (letters, dots and spaces)."))
+    addresses = _addresses(
+        _list(payload, "addresses", errors),
+        errors,
+        purpose=_purpose_for(party_type),
+        country=defaults.country,
+    )
+    contacts = _contacts(_list(payload, "contacts", errors), errors, region=defaults.region)
+    receipt_email = text["receipt_email"]
+    if receipt_email:
+        try:
+            _email_validator(receipt_email)
+        except ValidationError:
+            errors.add_rule("receipt_email", _not_email(receipt_email))
+    elif receipt in (ReceiptPreference.EMAIL, ReceiptPreference.BOTH):
+        # Emailed receipts go to the customer's email unless another one is given (none:
+        # the store prints them until the customer gives one).
+        receipt_email = next((c.value for c in contacts if c.kind == "email" and c.is_primary), "")
     affiliations = _affiliations(_list(payload, "affiliations", errors), defaults, errors)
     attributes = _attributes(_list(payload, "attributes", errors), errors)
+    attributes = tuple(
+        _typed_attributes(
+            dict(attributes), defaults.attribute_definitions, errors, creating=True
+        ).items()
+    )
 
     if errors.shape or errors.rules:
         return None, errors
@@ -334,6 +522,8 @@ def _check(payload: Any, defaults: ChannelDefaults) -> tuple[CleanCustomer | Non
             currency=currency,
             language=language,
             receipt_preference=receipt,
+            title=text["title"],
+            receipt_email=receipt_email,
             addresses=addresses,
             contacts=contacts,
             affiliations=affiliations,
@@ -343,7 +533,14 @@ def _check(payload: Any, defaults: ChannelDefaults) -> tuple[CleanCustomer | Non
     )
 
 
-def _addresses(items: list, errors: _Errors) -> tuple[CleanAddress, ...]:
+def _purpose_for(party_type: str) -> str:
+    """D365's address purpose for a new customer's address: by its type."""
+    return AddressPurpose.BUSINESS if party_type == PartyType.ORGANIZATION else AddressPurpose.HOME
+
+
+def _addresses(
+    items: list, errors: _Errors, *, purpose: str = AddressPurpose.HOME, country: str = ""
+) -> tuple[CleanAddress, ...]:
     result: list[CleanAddress] = []
     for i, item in enumerate(items):
         path = f"addresses[{i}]"
@@ -354,7 +551,9 @@ def _addresses(items: list, errors: _Errors) -> tuple[CleanAddress, ...]:
             key: _text(item, key, length, f"{path}.{key}", errors)
             for key, length in ADDRESS_TEXT_FIELDS.items()
         }
-        purpose = text["purpose"] or AddressPurpose.HOME
+        purpose = text["purpose"] or purpose
+        if not text["country"]:
+            text["country"] = country  # the store's, as D365 takes it
         if purpose not in _PURPOSES:
             errors.add_shape(f"{path}.purpose", one_of(AddressPurpose.values))
         async_id = None
@@ -390,7 +589,23 @@ def _addresses(items: list, errors: _Errors) -> tuple[CleanAddress, ...]:
     return tuple(result)
 
 
-def _contacts(items: list, errors: _Errors) -> tuple[CleanContact, ...]:
+def _opt_in(item: dict, path: str, errors: _Errors) -> tuple[bool, datetime.datetime | None]:
+    opted = _bool(item, "marketing_opt_in", f"{path}.marketing_opt_in", errors)
+    when = item.get("opt_in_at")
+    if not opted or when in (None, ""):
+        return opted, None
+    if isinstance(when, datetime.datetime):
+        return True, when
+    try:
+        return True, datetime.datetime.fromisoformat(str(when))
+    except ValueError:
+        errors.add_shape(f"{path}.opt_in_at", _("A date and time in ISO 8601."))
+        return True, None
+
+
+def _contacts(
+    items: list, errors: _Errors, *, region: str | None = None
+) -> tuple[CleanContact, ...]:
     result: list[CleanContact] = []
     for i, item in enumerate(items):
         path = f"contacts[{i}]"
@@ -413,18 +628,19 @@ def _contacts(items: list, errors: _Errors) -> tuple[CleanContact, ...]:
                 errors.add_rule(f"{path}.value", _not_email(value))
             normalized = normalize_email(value)
         else:
-            normalized = normalize_phone(value)
-            if not _PHONE.match(value) or not 7 <= len(normalized) <= 15:
-                errors.add_rule(f"{path}.value", _not_phone(value))
-        result.append(CleanContact(kind, value, normalized, is_primary))
+            normalized = normalize_phone(value, region)
+            problem = phone_problem(value, region)
+            if problem:
+                errors.add_rule(f"{path}.value", problem)
+        opted, when = _opt_in(item, path, errors)
+        result.append(CleanContact(kind, value, normalized, is_primary, opted, when))
     for kind in _CONTACT_KINDS:
         of_kind = [i for i, c in enumerate(result) if c.kind == kind]
         primaries = [i for i in of_kind if result[i].is_primary]
         if len(primaries) > 1:
             errors.add_rule("contacts", _("Only one %(kind)s can be primary.") % {"kind": kind})
         elif of_kind and not primaries:
-            c = result[of_kind[0]]
-            result[of_kind[0]] = CleanContact(c.kind, c.value, c.normalized, True)
+            result[of_kind[0]] = dataclasses.replace(result[of_kind[0]], is_primary=True)
     return tuple(result)
 
 
@@ -475,6 +691,7 @@ def customer_payload_clean(payload: Any, *, defaults: ChannelDefaults) -> CleanC
 
 
 EDITABLE_FIELDS = {
+    "title": 20,
     "first_name": 60,
     "middle_name": 60,
     "last_name": 60,
@@ -483,6 +700,7 @@ EDITABLE_FIELDS = {
     "currency": 3,
     "language": 10,
     "receipt_preference": 5,
+    "receipt_email": 254,
     "email": 254,
     "phone": 254,
 }
@@ -532,7 +750,9 @@ def _affiliations_shape(items: list, path: str, errors: _Errors) -> tuple[str, .
     return tuple(names)
 
 
-def customer_changes_door_errors(changes: Any, *, current: dict | None) -> dict[str, list[str]]:
+def customer_changes_door_errors(
+    changes: Any, *, current: dict | None, defaults: ChannelDefaults | None = None
+) -> dict[str, list[str]]:
     """What HQ would certainly refuse in an edit, checked at the POS: each changed field by
     the rules of a new customer, and the name rule on the edited customer when its current
     names are known (a pending customer's record, or the copy of a synced one). A broken
@@ -543,7 +763,9 @@ def customer_changes_door_errors(changes: Any, *, current: dict | None) -> dict[
         return shape
     try:  # names unknown: a stand-in, so only the changed fields are judged
         customer_changes_clean(
-            changes, current=current or {"last_name": "-", "party_type": "person"}
+            changes,
+            current=current or {"last_name": "-", "party_type": "person"},
+            defaults=defaults,
         )
     except CustomerValidationError as exc:
         relevant = set(changes)
@@ -557,7 +779,9 @@ def customer_changes_door_errors(changes: Any, *, current: dict | None) -> dict[
     return {}
 
 
-def customer_changes_clean(changes: Any, *, current: dict) -> dict[str, str]:
+def customer_changes_clean(
+    changes: Any, *, current: dict, defaults: ChannelDefaults | None = None
+) -> dict:
     """Validate an edit against the customer it changes; returns the normalized changes.
 
     `current` is the customer as a payload (see customers.customer_as_payload): the edit is
@@ -586,7 +810,8 @@ def customer_changes_clean(changes: Any, *, current: dict) -> dict[str, str]:
     for key, value in changes.items():
         if key not in ("email", "phone") and key not in EDIT_LIST_FIELDS:
             merged[key] = (value or "").strip()
-    clean, errors = _check(merged, ChannelDefaults())
+    defaults = defaults or ChannelDefaults()
+    clean, errors = _check(merged, ChannelDefaults(country=defaults.country))
     if clean is None:
         renamed: dict[str, list[str]] = {}
         for path, messages in errors.all().items():
@@ -600,10 +825,16 @@ def customer_changes_clean(changes: Any, *, current: dict) -> dict[str, str]:
         if key in ("email", "phone"):
             result[key] = (changes[key] or "").strip()
         elif key == "attributes":
-            result[key] = [
-                {"name": name, "value": value}
-                for name, value in _attributes(changes[key], _Errors())
-            ]
+            typed_errors = _Errors()
+            typed = _typed_attributes(
+                dict(_attributes(changes[key], typed_errors)),
+                defaults.attribute_definitions,
+                typed_errors,
+                creating=False,
+            )
+            if typed_errors.rules:
+                raise CustomerValidationError(typed_errors.rules)
+            result[key] = [{"name": name, "value": value} for name, value in typed.items()]
         elif key in ("add_affiliations", "remove_affiliations"):
             result[key] = list(_affiliations_shape(changes[key], key, _Errors()))
         else:
@@ -724,9 +955,9 @@ def _partner_check(payload: Any) -> tuple[CleanPartnerRequest | None, _Errors]:
     except ValidationError:
         errors.add_rule("email", _not_email(text["email"]))
     if text["phone"]:
-        digits = normalize_phone(text["phone"])
-        if not _PHONE.match(text["phone"]) or not 7 <= len(digits) <= 15:
-            errors.add_rule("phone", _not_phone(text["phone"]))
+        problem = phone_problem(text["phone"], phone_region(text["country"]))
+        if problem:
+            errors.add_rule("phone", problem)
     country = ""
     if text["country"]:
         country = _country_alpha3(text["country"]) or ""

@@ -31,6 +31,8 @@ STORE_FIELDS = (
     "default_language",
     "default_receipt_preference",
     "default_affiliations",
+    "attribute_definitions",
+    "country",
     *FEATURES,
 )
 KEY_FIELDS = ("prefix", "hashed_key", "created", "name", "revoked", "expiry_date")

@@ -154,19 +154,29 @@ def _async_customer_write(
             currency=(data.get("currency") or "").strip(),
             language=(data.get("language") or "").strip(),
             receipt_preference=(data.get("receipt_preference") or "").strip(),
+            title=(data.get("title") or "").strip(),
+            receipt_email=(data.get("receipt_email") or "").strip(),
             register=register,
             upload_counter=counter,
         )
         any_primary = any(a.get("is_primary") for a in data.get("addresses") or [])
+        # As D365: an address's purpose by the customer's type, its country the store's.
+        purpose = (
+            "business"
+            if (data.get("party_type") or channel.default_party_type) == "organization"
+            else "home"
+        )
+        now = timezone.now()
         addresses = AsyncCustomerAddress.objects.bulk_create(
             [
                 AsyncCustomerAddress(
                     customer=customer,
                     **{
                         key: (a.get(key) or "").strip()
-                        for key in ("name", "street", "city", "state", "zip_code", "country")
+                        for key in ("name", "street", "city", "state", "zip_code")
                     },
-                    purpose=a.get("purpose") or "home",
+                    country=(a.get("country") or "").strip() or channel.country,
+                    purpose=a.get("purpose") or purpose,
                     # As HQ will: the first address is primary when none is said to be.
                     is_primary=bool(a.get("is_primary")) or (i == 0 and not any_primary),
                 )
@@ -180,6 +190,8 @@ def _async_customer_write(
                     kind=c["kind"],
                     value=(c.get("value") or "").strip(),
                     is_primary=bool(c.get("is_primary")),
+                    marketing_opt_in=bool(c.get("marketing_opt_in")),
+                    opt_in_at=now if c.get("marketing_opt_in") else None,
                 )
                 for c in data.get("contacts") or []
             ]
@@ -216,7 +228,10 @@ def pos_customer_create(*, channel: Store, data: dict, register: str = "") -> Po
     fallback = False
     # HQ's rules, at the door: what the sync job would certainly refuse is a 400 now, while
     # the clerk and the customer are still at the counter (the store's defaults are 1070's).
-    customer_payload_clean(data, defaults=store_defaults(channel))
+    defaults = store_defaults(channel)
+    clean = customer_payload_clean(data, defaults=defaults)
+    if defaults.attribute_definitions:  # typed: kept as HQ will keep them, defaults filled
+        data = {**data, "attributes": [{"name": n, "value": v} for n, v in clean.attributes]}
     if not channel.create_customer_async:
         try:
             snapshot = hq_service().customer_create(channel_id=channel.pk, payload=data)
@@ -352,7 +367,11 @@ def pos_customer_update(*, channel: Store, ref: str, changes: dict) -> PosCustom
         _("Customer %(async_id)s is pending sync, so it cannot be edited until it is synced."),
     )
     current = current_customer(channel, target)
-    errors = customer_changes_door_errors(changes, current=current)
+    errors = customer_changes_door_errors(
+        changes,
+        current=current,
+        defaults=store_defaults(channel),
+    )
     if errors:
         raise CustomerValidationError(errors)
     if _hq_first(channel, target, ASYNC_EDITING):
@@ -405,6 +424,7 @@ def current_customer(channel: Store, target: CustomerRef) -> dict | None:
             return None
         fields = ("party_type", "first_name", "middle_name", "last_name", "organization_name")
         fields += ("customer_group", "currency", "language", "receipt_preference")
+        fields += ("title", "receipt_email")
         return {
             **{key: getattr(own, key) for key in fields},
             "contacts": [
@@ -439,6 +459,8 @@ def current_customer(channel: Store, target: CustomerRef) -> dict | None:
                 "last_name",
                 "organization_name",
                 "receipt_preference",
+                "title",
+                "receipt_email",
             )
         },
         "contacts": [c for c in data.get("contacts") or [] if isinstance(c, dict) and "kind" in c],
@@ -525,11 +547,19 @@ class PosAddressResult:
 
 @on_store_database
 def pos_address_add(*, channel: Store, ref: str, address: dict) -> PosAddressResult:
-    """Add an address to an async or synced customer (own GUID when recorded async)."""
+    """Add an address to an async or synced customer (own GUID when recorded async). Left
+    out, its purpose follows the customer's type and its country is the store's (D365)."""
+    target = _resolve(channel, ref)
+    address = dict(address)
+    if not (address.get("country") or "").strip():
+        address["country"] = channel.country
+    if not address.get("purpose"):
+        current = current_customer(channel, target) or {}
+        organization = current.get("party_type") == "organization"
+        address["purpose"] = "business" if organization else "home"
     errors = address_door_errors(address)
     if errors:
         raise CustomerValidationError(errors)
-    target = _resolve(channel, ref)
     _refuse_pending(
         channel,
         target,

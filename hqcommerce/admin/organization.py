@@ -10,6 +10,8 @@ from channels_app.features import FEATURES
 from hqcommerce.admin_confirm import CONFIRM_FIRST, action_confirmation, confirmed
 from hqcommerce.models import (
     Affiliation,
+    AttributeDefinition,
+    AttributeGroup,
     Channel,
     ChannelDatabase,
     CommerceParameters,
@@ -93,11 +95,55 @@ class ChannelAdmin(RunJobsPermissionMixin, admin.ModelAdmin):
     list_filter = ["profile", "channel_database"]
     search_fields = ["code", "name"]
     raw_id_fields = ["default_customer"]
+    filter_horizontal = ["attribute_groups"]
     actions = [_channel_job_action(kind, label) for kind, label in CHANNEL_JOBS]
 
-    def save_model(self, request, obj, form, change) -> None:
-        super().save_model(request, obj, form, change)
-        channel_configuration_push(channels=[obj])
+    def save_related(self, request, form, formsets, change) -> None:
+        """After its attribute groups are saved too, so the store gets all of it."""
+        super().save_related(request, form, formsets, change)
+        channel_configuration_push(channels=[form.instance])
+
+
+class PushToChannelsMixin:
+    """Saving an attribute definition or group writes the stores that use it through (the
+    POS checks attributes against them); 1070 brings them to the stores it could not reach."""
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        channel_configuration_push(channels=self.channels_using(form.instance))
+
+    def delete_model(self, request, obj) -> None:
+        channels = list(self.channels_using(obj))
+        super().delete_model(request, obj)
+        channel_configuration_push(channels=channels)
+
+
+@admin.register(AttributeDefinition)
+class AttributeDefinitionAdmin(PushToChannelsMixin, admin.ModelAdmin):
+    list_display = ["name", "data_type", "required", "default_value", "values"]
+    list_filter = ["data_type", "required", "groups"]
+    search_fields = ["name"]
+
+    @admin.display(description=_("allowed values"))
+    def values(self, obj: AttributeDefinition) -> str:
+        return ", ".join(obj.allowed_values or [])
+
+    def channels_using(self, obj: AttributeDefinition):
+        return Channel.objects.filter(attribute_groups__attributes=obj).distinct()
+
+
+@admin.register(AttributeGroup)
+class AttributeGroupAdmin(PushToChannelsMixin, admin.ModelAdmin):
+    list_display = ["name", "attribute_names"]
+    search_fields = ["name"]
+    filter_horizontal = ["attributes"]
+
+    @admin.display(description=_("attributes"))
+    def attribute_names(self, obj: AttributeGroup) -> str:
+        return ", ".join(a.name for a in obj.attributes.all())
+
+    def channels_using(self, obj: AttributeGroup):
+        return Channel.objects.filter(attribute_groups=obj)
 
 
 @admin.register(NumberSequence)

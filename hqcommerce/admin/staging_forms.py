@@ -21,6 +21,7 @@ from channels_app.validation import (
     PARTNER_TEXT_FIELDS,
     address_changes_shape_errors,
     address_clean,
+    customer_changes_door_errors,
     customer_changes_shape_errors,
     customer_payload_clean,
     partner_request_clean,
@@ -240,6 +241,12 @@ class StagingCorrectionForm(forms.ModelForm):
             customer_payload_clean(payload, defaults=channel_defaults(self.instance.channel))
         elif operation == StagingOperation.UPDATE:
             errors = customer_changes_shape_errors(payload.get("changes"))
+            if not errors:  # each changed field by HQ's rules, attributes by their types
+                errors = customer_changes_door_errors(
+                    payload.get("changes"),
+                    current=None,
+                    defaults=channel_defaults(self.instance.channel),
+                )
             if errors:
                 raise CustomerValidationError(errors)
         elif operation == StagingOperation.EDIT_ADDRESS:

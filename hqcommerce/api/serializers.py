@@ -23,6 +23,7 @@ from channels_app.validation import (
     LANGUAGE_PATTERN,
     PHONE_PATTERN,
     TAX_ID_PATTERN,
+    TITLE_PATTERN,
 )
 from hqcommerce.models import JobRun
 from hqcommerce.models.customers import AddressPurpose, ContactKind, PartyType, ReceiptPreference
@@ -220,6 +221,15 @@ def _text(max_length: int, **kwargs) -> serializers.CharField:
     )
 
 
+def _title() -> serializers.CharField:
+    return _text(
+        20,
+        pattern=_blank_or(TITLE_PATTERN),
+        message=_("A title such as Mr., Ms., Dr. (letters, dots and spaces)."),
+        help_text="Mr., Ms., Dr., … (enhanced async creation, D365 10.0.24).",
+    )
+
+
 class AddressInput(StrictSerializer):
     purpose = serializers.ChoiceField(choices=AddressPurpose.choices, required=False)
     is_primary = StrictBooleanField(required=False)
@@ -229,7 +239,10 @@ class AddressInput(StrictSerializer):
     state = _text(60)
     zip_code = _text(20)
     country = _codes(
-        COUNTRY_CODES, NOT_A_COUNTRY, help_text="ISO 3166 alpha-2 or alpha-3, in capitals."
+        COUNTRY_CODES,
+        NOT_A_COUNTRY,
+        blank=True,
+        help_text="ISO 3166 alpha-2 or alpha-3, in capitals; blank: the store's country.",
     )
 
 
@@ -238,14 +251,24 @@ class ContactInput(StrictSerializer):
     value = _required(
         254,
         help_text="An email address, or a phone number of 7 to 15 digits (a leading + or 00, "
-        "spaces, dots, dashes, slashes and brackets allowed).",
+        "spaces, dots, dashes, slashes and brackets allowed), valid in the store's country "
+        "unless it starts with its country code.",
     )
     is_primary = StrictBooleanField(required=False)
+    marketing_opt_in = StrictBooleanField(
+        required=False,
+        help_text="The customer agrees to marketing on this email or phone; the store "
+        "records when.",
+    )
 
 
 class AttributeInput(StrictSerializer):
-    name = _required(60, help_text="Unique within the customer.")
-    value = _text(200)
+    name = _required(
+        60,
+        help_text="Unique within the customer. A store with attribute groups takes only "
+        "their attributes (GET /api/v1/customer-attributes/).",
+    )
+    value = _text(200, help_text="Written as the attribute's type says.")
 
 
 class CustomerCreateInput(StrictSerializer):
@@ -253,6 +276,7 @@ class CustomerCreateInput(StrictSerializer):
         20, required=False, help_text="Back-office users only; a device uses its own."
     )
     party_type = serializers.ChoiceField(choices=PartyType.choices, required=False)
+    title = _title()
     first_name = _text(60)
     middle_name = _text(60)
     last_name = _text(60)
@@ -262,7 +286,17 @@ class CustomerCreateInput(StrictSerializer):
         CURRENCY_CODES, NOT_A_CURRENCY, blank=True, help_text="ISO 4217; blank: the store's."
     )
     language = _text(10, pattern=_blank_or(LANGUAGE_PATTERN), message=LANGUAGE_MESSAGE)
-    receipt_preference = serializers.ChoiceField(choices=ReceiptPreference.choices, required=False)
+    receipt_preference = serializers.ChoiceField(
+        choices=ReceiptPreference.choices,
+        required=False,
+        help_text="Blank: the store's default customer's.",
+    )
+    receipt_email = StrictEmailField(
+        max_length=254,
+        required=False,
+        allow_blank=True,
+        help_text="Where emailed receipts go; blank: the primary email.",
+    )
     addresses = serializers.ListField(child=AddressInput(), required=False, max_length=20)
     contacts = serializers.ListField(child=ContactInput(), required=False, max_length=20)
     affiliations = serializers.ListField(child=_required(60), required=False, max_length=20)
@@ -275,6 +309,7 @@ class AttributeChangeInput(StrictSerializer):
 
 
 class CustomerUpdateInput(StrictSerializer):
+    title = _title()
     first_name = _text(60)
     middle_name = _text(60)
     last_name = _text(60)
@@ -285,6 +320,7 @@ class CustomerUpdateInput(StrictSerializer):
     )
     language = _text(10, pattern=_blank_or(LANGUAGE_PATTERN), message=LANGUAGE_MESSAGE)
     receipt_preference = serializers.ChoiceField(choices=ReceiptPreference.choices, required=False)
+    receipt_email = StrictEmailField(max_length=254, required=False, allow_blank=True)
     email = StrictEmailField(max_length=254, required=False, allow_blank=True)
     phone = _text(254, pattern=_blank_or(PHONE_PATTERN), message=PHONE_MESSAGE)
     attributes = serializers.ListField(
@@ -341,6 +377,14 @@ class AddressOutput(PrototypeFieldsMixin, serializers.Serializer):
     country = serializers.CharField()
 
 
+class ContactOutput(PrototypeFieldsMixin, serializers.Serializer):
+    kind = serializers.CharField()
+    value = serializers.CharField()
+    is_primary = serializers.BooleanField()
+    marketing_opt_in = serializers.BooleanField()
+    opt_in_at = serializers.DateTimeField(allow_null=True)
+
+
 class AttributeOutput(PrototypeFieldsMixin, serializers.Serializer):
     name = serializers.CharField()
     value = serializers.CharField()
@@ -360,6 +404,9 @@ class CustomerOutput(PrototypeFieldsMixin, serializers.Serializer):
     organization_name = serializers.CharField()
     email = serializers.CharField()
     phone = serializers.CharField()
+    title = serializers.CharField()
+    receipt_email = serializers.CharField()
+    contacts = ContactOutput(many=True)
     customer_group = serializers.CharField()
     currency = serializers.CharField()
     language = serializers.CharField()
@@ -386,6 +433,20 @@ class AddressChanged(serializers.Serializer):
     status = serializers.ChoiceField(choices=["synced", "pending_sync"])
     async_id = serializers.UUIDField(help_text="The address's id.")
     customer = CustomerOutput()
+
+
+class AttributeDefinitionOutput(serializers.Serializer):
+    name = serializers.CharField()
+    type = serializers.ChoiceField(
+        choices=["text", "integer", "decimal", "date", "boolean", "list"],
+        help_text="How `value` is written: integer 42, decimal 41.5, date YYYY-MM-DD, boolean "
+        "true/false, list one of `allowed_values`, text up to 200 characters.",
+    )
+    allowed_values = serializers.ListField(child=serializers.CharField())
+    required = serializers.BooleanField(help_text="A new customer must have it.")
+    default = serializers.CharField(
+        allow_blank=True, help_text="What a new customer gets when it is left out."
+    )
 
 
 class LoyaltyCardInput(StrictSerializer):

@@ -22,6 +22,11 @@ urlpatterns = [
         views.LoyaltyCardView.as_view(),
         name="customer-loyalty-cards",
     ),
+    path(
+        "customer-attributes/",
+        views.CustomerAttributeListView.as_view(),
+        name="customer-attributes",
+    ),
     path("transactions/", views.TransactionCreateView.as_view(), name="transaction-create"),
     path(
         "partner-requests/", views.PartnerRequestCreateView.as_view(), name="partner-request-list"

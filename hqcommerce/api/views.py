@@ -251,6 +251,19 @@ class CustomerAddressDetailView(ChannelScopedMixin, APIView):
         return self._answer(channel, ref, result)
 
 
+@extend_validation_errors(["required"], field_name="channel", methods=["get"])
+class CustomerAttributeListView(ChannelScopedMixin, APIView):
+    @extend_schema(parameters=[CHANNEL_PARAMETER], responses=s.AttributeDefinitionOutput(many=True))
+    def get(self, request):
+        """The customer attributes of the store's attribute groups, as 1070 brought them:
+        what a customer's `attributes` may name and how each value is written. Empty: the
+        store takes attributes as free text."""
+        channel = self.request_channel(request)
+        return Response(
+            s.AttributeDefinitionOutput(channel.attribute_definitions or [], many=True).data
+        )
+
+
 class LoyaltyCardView(ChannelScopedMixin, APIView):
     @extend_schema(
         operation_id="customers_loyalty_cards_create",

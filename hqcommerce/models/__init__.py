@@ -1,6 +1,8 @@
 from .api import DeviceKey
 from .customers import (
     Affiliation,
+    AttributeDefinition,
+    AttributeGroup,
     ContactPerson,
     Customer,
     CustomerAddress,
@@ -24,6 +26,8 @@ from .staging import AsyncStagingRecord
 __all__ = [
     "Affiliation",
     "AsyncStagingRecord",
+    "AttributeDefinition",
+    "AttributeGroup",
     "Channel",
     "ChannelDatabase",
     "CommerceParameters",

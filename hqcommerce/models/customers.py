@@ -38,6 +38,9 @@ class Customer(models.Model):
     party_type = models.CharField(
         max_length=12, choices=PartyType.choices, verbose_name=_("party type")
     )
+    title = models.CharField(
+        max_length=20, blank=True, help_text=_("Mr., Ms., Dr., …"), verbose_name=_("title")
+    )
     first_name = models.CharField(max_length=60, blank=True, verbose_name=_("first name"))
     middle_name = models.CharField(max_length=60, blank=True, verbose_name=_("middle name"))
     last_name = models.CharField(max_length=60, blank=True, verbose_name=_("last name"))
@@ -49,6 +52,12 @@ class Customer(models.Model):
     language = models.CharField(max_length=10, verbose_name=_("language"))
     receipt_preference = models.CharField(
         max_length=5, choices=ReceiptPreference.choices, verbose_name=_("receipt preference")
+    )
+    receipt_email = models.CharField(
+        max_length=254,
+        blank=True,
+        help_text=_("Where emailed receipts go; the primary email unless another is given."),
+        verbose_name=_("receipt email"),
     )
     tax_id = models.CharField(_("tax / registration id"), max_length=30, blank=True, db_index=True)
     origin_channel = models.ForeignKey(
@@ -185,6 +194,13 @@ class CustomerContact(models.Model):
         verbose_name=_("normalized value"),
     )
     is_primary = models.BooleanField(default=False, verbose_name=_("is primary"))
+    marketing_opt_in = models.BooleanField(default=False, verbose_name=_("marketing opt-in"))
+    opt_in_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=_("When the customer agreed, by the store's clock."),
+        verbose_name=_("opted in at"),
+    )
 
     class Meta:
         verbose_name = _("customer contact")
@@ -200,6 +216,10 @@ class CustomerContact(models.Model):
             ),
             models.CheckConstraint(
                 condition=~Q(normalized_value=""), name="contact_normalized_not_empty"
+            ),
+            models.CheckConstraint(
+                condition=Q(marketing_opt_in=True) | Q(opt_in_at__isnull=True),
+                name="contact_opt_in_time_only_when_opted_in",
             ),
         ]
 
@@ -266,6 +286,88 @@ class CustomerAttribute(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} = {self.value}"
+
+
+class AttributeType(models.TextChoices):
+    TEXT = "text", _("Text")
+    INTEGER = "integer", _("Integer")
+    DECIMAL = "decimal", _("Decimal")
+    DATE = "date", _("Date")
+    BOOLEAN = "boolean", _("Yes/No")
+    LIST = "list", _("List of values")
+
+
+class AttributeDefinition(models.Model):
+    """A customer attribute as D365 defines it (Retail and Commerce > Channel setup >
+    Attributes): its type, its allowed values, whether a customer must have it, and the
+    value a new customer gets when the POS leaves it out."""
+
+    name = models.CharField(max_length=60, unique=True, verbose_name=_("name"))
+    data_type = models.CharField(
+        max_length=10,
+        choices=AttributeType.choices,
+        default=AttributeType.TEXT,
+        verbose_name=_("type"),
+    )
+    allowed_values = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=_("For a list of values: the values a customer may have, one per entry."),
+        verbose_name=_("allowed values"),
+    )
+    required = models.BooleanField(default=False, verbose_name=_("required"))
+    default_value = models.CharField(max_length=200, blank=True, verbose_name=_("default value"))
+
+    class Meta:
+        verbose_name = _("customer attribute definition")
+        verbose_name_plural = _("customer attribute definitions")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(data_type__in=AttributeType.values), name="attrdef_type_valid"
+            ),
+            models.CheckConstraint(condition=~Q(name=""), name="attrdef_name_set"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_data_type_display()})"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from channels_app.validation import attribute_definition_errors
+
+        errors = attribute_definition_errors(self.as_dict())
+        if errors:
+            raise ValidationError(errors)
+
+    def as_dict(self) -> dict:
+        """The definition as the stores get it (1070) and validation reads it."""
+        return {
+            "name": self.name,
+            "type": self.data_type,
+            "allowed_values": list(self.allowed_values or []),
+            "required": self.required,
+            "default": self.default_value,
+        }
+
+
+class AttributeGroup(models.Model):
+    """Attributes grouped to be attached to channels (D365's attribute groups on the
+    channel's customer attributes): a store's customers have the attributes of its groups."""
+
+    name = models.CharField(max_length=60, unique=True, verbose_name=_("name"))
+    attributes = models.ManyToManyField(
+        AttributeDefinition, related_name="groups", verbose_name=_("attributes")
+    )
+
+    class Meta:
+        verbose_name = _("customer attribute group")
+        verbose_name_plural = _("customer attribute groups")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class ContactPerson(models.Model):

@@ -118,6 +118,26 @@ class Channel(models.Model):
         ),
         verbose_name=_("default customer"),
     )
+    country = models.CharField(
+        max_length=3,
+        default="USA",
+        validators=[RegexValidator(r"^[A-Z]{3}$", _("ISO 3166-1 alpha-3, e.g. ESP."))],
+        help_text=_(
+            "ISO 3166-1 alpha-3. A new address without a country gets it, and a phone "
+            "number without a country code is read as this country's."
+        ),
+        verbose_name=_("country"),
+    )
+    attribute_groups = models.ManyToManyField(
+        "hqcommerce.AttributeGroup",
+        blank=True,
+        related_name="channels",
+        help_text=_(
+            "Its customers have the attributes of these groups, typed and checked at the POS "
+            "and again by the sync job. None: attributes are free text."
+        ),
+        verbose_name=_("customer attribute groups"),
+    )
     # The P-job's progress for this store: the last upload counter it wrote to staging,
     # moved in the same HQ transaction as those staging rows.
     upload_watermark = models.PositiveBigIntegerField(

@@ -74,6 +74,8 @@ def store_configuration(channel: Channel, switches: FeatureSwitches | None = Non
         "default_language": defaults.language,
         "default_receipt_preference": defaults.receipt_preference,
         "default_affiliations": list(defaults.affiliations),
+        "attribute_definitions": list(defaults.attribute_definitions),
+        "country": channel.country,
     }
 
 

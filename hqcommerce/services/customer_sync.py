@@ -343,7 +343,11 @@ def _apply_dependent(record: AsyncStagingRecord, plan: _Plan, now, ctx: _Context
                     )
                     return
             if record.operation == StagingOperation.UPDATE:
-                old = customer_update(customer=customer, changes=payload.get("changes"))
+                old = customer_update(
+                    customer=customer,
+                    changes=payload.get("changes"),
+                    defaults=ctx.defaults(record.channel_id),
+                )
                 _keep_old_values(record, old)
             elif record.operation in (
                 StagingOperation.EDIT_ADDRESS,

@@ -26,6 +26,7 @@ from channels_app.validation import (
 from hqcommerce.db.rows import objects_insert, rows_insert
 from hqcommerce.models import (
     Affiliation,
+    AttributeDefinition,
     Channel,
     ContactPerson,
     Customer,
@@ -55,23 +56,39 @@ class NewCustomer:
     data: CleanCustomer
 
 
+def channel_attribute_definitions(channel: Channel | None) -> tuple[dict, ...]:
+    """The customer attributes of the channel's attribute groups, by name."""
+    if channel is None or channel.pk is None:
+        return ()
+    definitions = (
+        AttributeDefinition.objects.filter(groups__channels=channel).distinct().order_by("name")
+    )
+    return tuple(d.as_dict() for d in definitions)
+
+
 def channel_defaults(channel: Channel | None) -> ChannelDefaults:
-    """What customers created at `channel` inherit from its default customer."""
+    """What customers created at `channel` inherit from its default customer, and the
+    attributes they have there."""
+    definitions = channel_attribute_definitions(channel)
     default = channel.default_customer if channel else None
     if default is None:
-        return ChannelDefaults()
+        return ChannelDefaults(
+            attribute_definitions=definitions, country=channel.country if channel else ""
+        )
     affiliations = tuple(
         CustomerAffiliation.objects.filter(customer=default)
         .order_by("affiliation__name")
         .values_list("affiliation__name", flat=True)
     )
     return ChannelDefaults(
+        country=channel.country,
         party_type=default.party_type,
         customer_group=default.customer_group,
         currency=default.currency,
         language=default.language,
         receipt_preference=default.receipt_preference,
         affiliations=affiliations,
+        attribute_definitions=definitions,
     )
 
 
@@ -128,6 +145,8 @@ def customers_create(*, items: Sequence[NewCustomer]) -> list[Customer]:
             currency=item.data.currency,
             language=item.data.language,
             receipt_preference=item.data.receipt_preference,
+            title=item.data.title,
+            receipt_email=item.data.receipt_email,
             tax_id=item.data.tax_id,
             origin_channel=item.channel,
             origin_async_id=item.async_id,
@@ -171,7 +190,10 @@ def customers_create(*, items: Sequence[NewCustomer]) -> list[Customer]:
             )
             for a in data.addresses
         ]
-        contacts += [(pk, c.kind, c.value, c.normalized, c.is_primary) for c in data.contacts]
+        contacts += [
+            (pk, c.kind, c.value, c.normalized, c.is_primary, c.marketing_opt_in, c.opt_in_at)
+            for c in data.contacts
+        ]
         affiliations += [(pk, affiliation_ids[name]) for name in data.affiliations]
         attributes += [(pk, name, value) for name, value in data.attributes]
         people += [(pk, f, ln, e, p) for f, ln, e, p in data.contact_persons]
@@ -191,7 +213,15 @@ def customers_create(*, items: Sequence[NewCustomer]) -> list[Customer]:
     )
     rows_insert(
         CustomerContact,
-        ["customer_id", "kind", "value", "normalized_value", "is_primary"],
+        [
+            "customer_id",
+            "kind",
+            "value",
+            "normalized_value",
+            "is_primary",
+            "marketing_opt_in",
+            "opt_in_at",
+        ],
         contacts,
     )
     rows_insert(CustomerAffiliation, ["customer_id", "affiliation_id"], affiliations)
@@ -227,6 +257,8 @@ def customer_as_payload(customer: Customer) -> dict:
         "currency": customer.currency,
         "language": customer.language,
         "receipt_preference": customer.receipt_preference,
+        "title": customer.title,
+        "receipt_email": customer.receipt_email,
         "contacts": [
             {"kind": c.kind, "value": c.value, "is_primary": c.is_primary}
             for c in customer.contacts.order_by("pk")
@@ -240,10 +272,16 @@ def _touch(customer: Customer) -> None:
     Customer.objects.filter(pk=customer.pk).update(replication_version=customer.replication_version)
 
 
-def customer_update(*, customer: Customer, changes: dict) -> dict:
-    """Apply an edit (validated against the whole customer); returns the old values: text
-    per field, `attributes` as {name: old value}, `affiliations` as the names before."""
-    clean = customer_changes_clean(changes, current=customer_as_payload(customer))
+def customer_update(
+    *, customer: Customer, changes: dict, defaults: ChannelDefaults | None = None
+) -> dict:
+    """Apply an edit (validated against the whole customer; its attributes and phone by the
+    `defaults` of the channel it came from); returns the old values: text per field,
+    `attributes` as {name: old value}, `affiliations` as the names before."""
+    clean = customer_changes_clean(
+        changes, current=customer_as_payload(customer), defaults=defaults
+    )
+    region = (defaults or ChannelDefaults()).region
     old: dict = {}
     with transaction.atomic():
         for key, value in clean.items():
@@ -255,7 +293,9 @@ def customer_update(*, customer: Customer, changes: dict) -> dict:
             elif key in ("email", "phone"):
                 primary = customer.contacts.filter(kind=key, is_primary=True).first()
                 old[key] = primary.value if primary else ""
-                normalized = normalize_email(value) if key == "email" else normalize_phone(value)
+                normalized = (
+                    normalize_email(value) if key == "email" else normalize_phone(value, region)
+                )
                 if primary and value:
                     primary.value, primary.normalized_value = value, normalized
                     primary.save(update_fields=["value", "normalized_value"])

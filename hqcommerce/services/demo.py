@@ -168,6 +168,7 @@ def demo_seed(*, channels: int, async_customers: int, seed: int = 1) -> DemoSumm
                     "name": f"Store {n:02d}",
                     "profile": profile,
                     "default_customer": walk_in,
+                    "country": "ESP",  # the demo's addresses and phones are Spanish
                 },
             )
             stores.append(store)

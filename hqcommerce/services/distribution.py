@@ -56,7 +56,9 @@ def _children(ids: list[int]) -> dict[str, dict[int, list]]:
     building them cost more than the queries)."""
     tables = {
         "addresses": CustomerAddress.objects.values(*ADDRESS_ROW_FIELDS),
-        "contacts": CustomerContact.objects.values("customer_id", "kind", "value", "is_primary"),
+        "contacts": CustomerContact.objects.values(
+            "customer_id", "kind", "value", "is_primary", "marketing_opt_in", "opt_in_at"
+        ),
         "attributes": CustomerAttribute.objects.values("customer_id", "name", "value"),
         "contact_persons": ContactPerson.objects.values(
             "customer_id", "first_name", "last_name", "email", "phone"
@@ -85,7 +87,10 @@ def customer_snapshots(customers: Iterable[Customer]) -> list[dict]:
     )
     snapshots = []
     for c in customers:
-        contacts = children["contacts"][c.pk]
+        contacts = [
+            {**x, "opt_in_at": x["opt_in_at"].isoformat() if x["opt_in_at"] else None}
+            for x in children["contacts"][c.pk]
+        ]
         primary = {
             kind: next((x["value"] for x in contacts if x["kind"] == kind and x["is_primary"]), "")
             for kind in ContactKind.values
@@ -109,6 +114,8 @@ def customer_snapshots(customers: Iterable[Customer]) -> list[dict]:
                     "last_name": c.last_name,
                     "organization_name": c.organization_name,
                     "receipt_preference": c.receipt_preference,
+                    "title": c.title,
+                    "receipt_email": c.receipt_email,
                     "addresses": [
                         {**a, "async_id": str(a["async_id"]) if a["async_id"] else None}
                         for a in children["addresses"][c.pk]

@@ -66,7 +66,7 @@ def _customer_children(customers: list[AsyncCustomer]) -> None:
     tables = {
         "addresses": AsyncCustomerAddress.objects.values(*ADDRESS_ROW_FIELDS),
         "contacts": AsyncCustomerContact.objects.values(
-            "customer_id", "kind", "value", "is_primary"
+            "customer_id", "kind", "value", "is_primary", "marketing_opt_in", "opt_in_at"
         ),
         "affiliations": AsyncCustomerAffiliation.objects.values("customer_id", "name"),
         "attributes": AsyncCustomerAttribute.objects.values("customer_id", "name", "value"),
@@ -92,7 +92,10 @@ def async_customer_payload(customer: AsyncCustomer) -> dict:
     return {
         **{name: getattr(customer, name) for name in CUSTOMER_PAYLOAD_FIELDS},
         "addresses": [{**a, "async_id": str(a["async_id"])} for a in children["addresses"]],
-        "contacts": children["contacts"],
+        "contacts": [
+            {**c, "opt_in_at": c["opt_in_at"].isoformat() if c["opt_in_at"] else None}
+            for c in children["contacts"]
+        ],
         "affiliations": [a["name"] for a in children["affiliations"]],
         "attributes": children["attributes"],
     }

@@ -730,3 +730,56 @@ def test_the_commerce_parameters_page_turns_a_feature_off_and_the_stores_get_it(
     refused = admin_client.post(url, {"async_customer_editing": "on"})
     assert "needs the other two" in refused.content.decode()
     assert CommerceParameters.objects.get().async_address_creation is True
+
+
+def test_an_edits_attribute_grid_shows_old_and_new_and_is_corrected_to_a_typed_value(
+    client, operator, channel, django_capture_on_commit_callbacks
+):
+    from channels_app.services.pos import pos_customer_update
+    from hqcommerce.models import AttributeDefinition, AttributeGroup
+    from hqcommerce.services.configuration import channel_configuration_push
+    from tests.factories import CustomerDataFactory, async_customer_stored
+
+    async_id = async_customer_stored(
+        channel, CustomerDataFactory(attributes=[{"name": "Tier", "value": "Silver"}])
+    )
+    convert_run()
+    account = Customer.objects.get(origin_async_id=async_id).account_number
+    pos_customer_update(
+        channel=channel,
+        ref=account,
+        changes={"attributes": [{"name": "Tier", "value": "Platinum"}]},
+    )
+    # HQ types the attribute after the store recorded the edit: the sync job refuses it.
+    group = AttributeGroup.objects.create(name="Loyalty")
+    group.attributes.add(
+        AttributeDefinition.objects.create(
+            name="Tier", data_type="list", allowed_values=["Silver", "Gold"]
+        )
+    )
+    channel.attribute_groups.add(group)
+    channel_configuration_push(channels=[channel])
+    convert_run()
+    record = AsyncStagingRecord.objects.get(operation="update")
+    assert record.status == "failed" and "Silver, Gold" in record.last_error
+
+    client.force_login(operator)
+    url = reverse("admin:hqcommerce_asyncstagingrecord_change", args=[record.pk])
+    page = client.get(url)
+    grid = page.content.decode()
+    assert "attribute Tier" in grid and "Silver" in grid and "Platinum" in grid
+    assert page.context["adminform"].form.formsets["attributes"].forms[0]["value"].value() == (
+        "Platinum"
+    )
+    refused = client.post(url, correction_post(page, **{"attributes-0-value": "Bronze"}))
+    assert refused.status_code == 200 and "Silver, Gold" in refused.content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            url, correction_post(page, **{"attributes-0-value": "Gold", "_synchronize": "1"})
+        )
+
+    record.refresh_from_db()
+    assert record.status == "completed"
+    assert Customer.objects.get(account_number=account).attributes.get().value == "Gold"
+    assert ("attribute Tier", "Silver", "Gold") in record.changes

@@ -110,3 +110,81 @@ def test_the_schema_describes_address_edit_and_delete(device):
     assert body["additionalProperties"] is False and body["minProperties"] == 1
     update = schema["components"]["schemas"]["PatchedCustomerUpdateInput"]["properties"]
     assert {"attributes", "add_affiliations", "remove_affiliations"} <= set(update)
+
+
+def test_a_store_lists_its_customer_attributes_and_the_schema_types_them(device, channel):
+    from hqcommerce.models import AttributeDefinition, AttributeGroup
+    from hqcommerce.services.configuration import channel_configuration_push
+
+    assert device.get("/api/v1/customer-attributes/").json() == []
+    group = AttributeGroup.objects.create(name="Loyalty")
+    group.attributes.add(
+        AttributeDefinition.objects.create(
+            name="Tier", data_type="list", allowed_values=["Silver", "Gold"], required=True
+        )
+    )
+    channel.attribute_groups.add(group)
+    channel_configuration_push(channels=[channel])
+
+    listed = device.get("/api/v1/customer-attributes/").json()
+
+    assert listed == [
+        {
+            "name": "Tier",
+            "type": "list",
+            "allowed_values": ["Silver", "Gold"],
+            "required": True,
+            "default": "",
+        }
+    ]
+    refused = device.post(
+        "/api/v1/customers/",
+        {**NEW, "attributes": [{"name": "Tier", "value": "Bronze"}]},
+        format="json",
+    )
+    assert _attrs(refused) == {"attributes[0].value"}
+    schema = device.get("/api/schema/?format=json").json()
+    components = schema["components"]["schemas"]
+    kind = components["AttributeDefinitionOutput"]["properties"]["type"]
+    ref = kind["allOf"][0]["$ref"] if "allOf" in kind else kind.get("$ref", "")
+    enum = components[ref.rsplit("/", 1)[-1]]["enum"] if ref else kind["enum"]
+    assert enum == ["text", "integer", "decimal", "date", "boolean", "list"]
+    assert (
+        "customer-attributes" in components["AttributeInput"]["properties"]["name"]["description"]
+    )
+
+
+def test_contact_details_over_the_api(device, channel):
+    body = {
+        "title": "Dra.",
+        "last_name": "Ruiz",
+        "receipt_preference": "both",
+        "contacts": [
+            {"kind": "email", "value": "ana@example.com", "marketing_opt_in": True},
+            {"kind": "phone", "value": "+34 600 111 222"},
+        ],
+        "addresses": [{"street": "Sol 1", "city": "Madrid"}],
+    }
+
+    created = device.post("/api/v1/customers/", body, format="json")
+
+    assert created.status_code == 201, created.content
+    view = created.json()
+    assert (view["title"], view["receipt_email"]) == ("Dra.", "")
+    email, phone = view["contacts"]
+    assert email["marketing_opt_in"] and email["opt_in_at"]
+    assert not phone["marketing_opt_in"] and phone["opt_in_at"] is None
+    assert view["addresses"][0]["country"] == channel.country  # the store's
+    assert view["addresses"][0]["purpose"] == "home"
+    convert_run()
+    synced = device.get(f"/api/v1/customers/{view['async_id']}/").json()
+    assert synced["receipt_email"] == "ana@example.com"  # the primary email, by HQ
+    assert synced["contacts"][0]["opt_in_at"] is not None
+    bad = device.post("/api/v1/customers/", {**body, "title": "Mr 2"}, format="json")
+    assert _attrs(bad) == {"title"}
+    bad = device.post(
+        "/api/v1/customers/",
+        {**body, "contacts": [{"kind": "email", "value": "a@b.es", "marketing_opt_in": "yes"}]},
+        format="json",
+    )
+    assert _attrs(bad) == {"contacts.0.marketing_opt_in"}

@@ -47,13 +47,16 @@ def device_secret(channel) -> str:
 RULES_BEYOND_THE_SCHEMA = {
     # a person needs a first or a last name, an organization its name; one primary address,
     # email and phone; attribute names unique; a contact's value is an email or a phone
-    # number according to its kind
+    # number (valid in the store's country) according to its kind; attributes as the
+    # store's definitions type them
     "POST /api/v1/customers/",
     # the edited customer must keep a name (its current names are the store's data)
     "PATCH /api/v1/customers/{ref}/",
     # an address keeps a street, a city and a country once edited, and its customer keeps
     # a primary address (the address as the store knows it)
     "PATCH /api/v1/customers/{ref}/addresses/{address_id}/",
+    # a phone number valid in the request's country (libphonenumber's data)
+    "POST /api/v1/partner-requests/",
     # the business date within HQ_SALE_DATE_WINDOW_DAYS of today; a quantity not zero;
     # the customer and address named must exist in the store
     "POST /api/v1/transactions/",

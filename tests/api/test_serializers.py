@@ -80,6 +80,17 @@ def test_output_matches_a_plain_drf_serializer():
         ],
         "attributes": [{"name": "Shoe size", "value": "41"}],
         "affiliations": ["VIP"],
+        "title": "Sra.",
+        "receipt_email": "ana@example.com",
+        "contacts": [
+            {
+                "kind": "email",
+                "value": "ana@example.com",
+                "is_primary": True,
+                "marketing_opt_in": True,
+                "opt_in_at": "2026-12-02T10:00:00+00:00",
+            }
+        ],
     }
     assert s.CustomerOutput(view).data == _plain_twin(s.CustomerOutput)(view).data
 

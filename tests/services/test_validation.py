@@ -78,7 +78,7 @@ def test_countries_are_stored_as_alpha3_and_first_entries_become_primary():
     assert clean.addresses[0].country == "ESP"
     assert clean.addresses[0].is_primary
     assert all(c.is_primary for c in clean.contacts)
-    assert {c.normalized for c in clean.contacts} == {"34600112233", "ana@example.com"}
+    assert {c.normalized for c in clean.contacts} == {"+34600112233", "ana@example.com"}
 
 
 def test_two_primary_addresses_are_refused():
@@ -89,6 +89,23 @@ def test_two_primary_addresses_are_refused():
         )
 
 
-def test_phone_normalization_drops_international_prefix_and_punctuation():
-    assert normalize_phone("0034 (600) 11-22-33") == "34600112233"
-    assert normalize_phone("+34 600 11 22 33") == "34600112233"
+def test_phone_normalization_is_e164_whatever_the_writing():
+    assert normalize_phone("0034 (600) 11-22-33") == "+34600112233"
+    assert normalize_phone("+34 600 11 22 33") == "+34600112233"
+    # A national number is read in the store's country (its region).
+    assert normalize_phone("600 11 22 33", "ES") == "+34600112233"
+    assert normalize_phone("(201) 555-0123", "US") == "+12015550123"
+    # Not a valid number there: its digits, as before (the rule refuses it at the door).
+    assert normalize_phone("600 11 22 33", None) == "600112233"
+
+
+def test_a_phone_number_must_be_valid_in_the_stores_country():
+    spanish = ChannelDefaults(country="ESP")
+    for valid in ("600 111 222", "+34 600-111-222", "0034 911 222 333", "+1 201 555 0123"):
+        data = {"last_name": "A", "contacts": [{"kind": "phone", "value": valid}]}
+        assert customer_payload_clean(data, defaults=spanish).contacts[0].normalized.startswith("+")
+    for invalid in ("12345678", "+34 123 45 67", "555 0100 2"):
+        data = {"last_name": "A", "contacts": [{"kind": "phone", "value": invalid}]}
+        with pytest.raises(CustomerValidationError) as caught:
+            customer_payload_clean(data, defaults=spanish)
+        assert "contacts[0].value" in caught.value.errors, invalid
