@@ -162,8 +162,35 @@ def addresses_added_later(channel: Store, async_ids: list) -> dict:
     return added
 
 
-def _synced_view(copy: ChannelCustomer, channel: Store) -> dict:
+def _added_here(channel: Store, accounts: list[str]) -> dict[str, list]:
+    """Addresses this store added to synced customers that 1010 has not brought back yet
+    (not deleted), by account: the POS shows them at once, as it does a pending customer's."""
+    added: dict[str, list] = {}
+    for address in AsyncAddress.objects.filter(
+        channel=channel, target_account__in=accounts, deleted_at=None
+    ).order_by("pk"):
+        added.setdefault(address.target_account, []).append(address)
+    return added
+
+
+def _synced_view(copy: ChannelCustomer, channel: Store, added: dict | None = None) -> dict:
     data = copy.data or {}
+    if added is None:
+        added = _added_here(channel, [copy.account_number])
+    known = {str(a.get("async_id")) for a in data.get("addresses", [])}
+    pending = [
+        {
+            "async_id": str(a.async_id),
+            "purpose": a.purpose,
+            "is_primary": a.is_primary,
+            "street": a.street,
+            "city": a.city,
+            "zip_code": a.zip_code,
+            "country": a.country,
+        }
+        for a in added.get(copy.account_number, [])
+        if str(a.async_id) not in known
+    ]
     return {
         "id": copy.account_number,
         "account_number": copy.account_number,
@@ -208,7 +235,8 @@ def _synced_view(copy: ChannelCustomer, channel: Store) -> dict:
                 )
             }
             for a in data.get("addresses", [])
-        ],
+        ]
+        + pending,
         "attributes": [
             {"name": name, "value": value}
             for name, value in sorted((data.get("attributes") or {}).items())
@@ -296,7 +324,8 @@ def channel_customers_page(
         )
     room = size - len(items)
     rows = list(synced.order_by("pk")[: room + 1])
-    items += [_synced_view(c, channel) for c in rows[:room]]
+    added = _added_here(channel, [c.account_number for c in rows[:room]])
+    items += [_synced_view(c, channel, added) for c in rows[:room]]
     if len(rows) > room and room > 0:
         return items, _encode("s", rows[room - 1].pk)
     if room == 0 and rows:

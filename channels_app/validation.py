@@ -353,6 +353,12 @@ def _country_alpha3(code: str) -> str | None:
     return country.alpha_3 if country else None
 
 
+def country_alpha3(code: str) -> str:
+    """ISO 3166 alpha-3 of a code (alpha-2 or alpha-3, any case), as HQ stores it; an unknown
+    code is returned as it is, for HQ's rules to refuse."""
+    return _country_alpha3(code) or code if code else code
+
+
 @cache
 def is_currency(code: str) -> bool:
     return len(code) == 3 and pycountry.currencies.get(alpha_3=code.upper()) is not None
@@ -709,6 +715,9 @@ EDITABLE_FIELDS = {
 # An edit's lists (D365 10.0.29 edits attributes and affiliations asynchronously too): each
 # attribute set to a value, or removed with an empty one; affiliations added or removed.
 EDIT_LIST_FIELDS = ("attributes", "add_affiliations", "remove_affiliations")
+# Consent to marketing given or withdrawn later, on the primary email or phone; the time is
+# the store's, when it recorded the edit.
+OPT_IN_FIELDS = {"email_marketing_opt_in": "email", "phone_marketing_opt_in": "phone"}
 
 
 def customer_changes_shape_errors(changes: Any) -> dict[str, list[str]]:
@@ -717,7 +726,7 @@ def customer_changes_shape_errors(changes: Any) -> dict[str, list[str]]:
     if not isinstance(changes, dict) or not changes:
         errors.add_shape("changes", _("Must be a JSON object with at least one field to change."))
         return errors.shape
-    editable = set(EDITABLE_FIELDS) | set(EDIT_LIST_FIELDS)
+    editable = set(EDITABLE_FIELDS) | set(EDIT_LIST_FIELDS) | set(OPT_IN_FIELDS)
     unknown = sorted(set(changes) - editable)
     if unknown:
         errors.add_shape(
@@ -730,6 +739,8 @@ def customer_changes_shape_errors(changes: Any) -> dict[str, list[str]]:
         )
     for key in set(changes) & set(EDITABLE_FIELDS):
         _text(changes, key, EDITABLE_FIELDS[key], key, errors)
+    for key in set(changes) & set(OPT_IN_FIELDS):
+        _bool(changes, key, key, errors)
     if "attributes" in changes:
         _attributes(_list(changes, "attributes", errors), errors)
     for key in ("add_affiliations", "remove_affiliations"):
@@ -808,8 +819,15 @@ def customer_changes_clean(
     ]
     merged["contacts"] = new_contacts + kept
     for key, value in changes.items():
-        if key not in ("email", "phone") and key not in EDIT_LIST_FIELDS:
+        if key not in ("email", "phone") and key not in EDIT_LIST_FIELDS + tuple(OPT_IN_FIELDS):
             merged[key] = (value or "").strip()
+    opt_in_errors = {
+        key: [_("There is no %(kind)s to agree to marketing on.") % {"kind": kind}]
+        for key, kind in OPT_IN_FIELDS.items()
+        if changes.get(key) is True and not any(c["kind"] == kind for c in merged["contacts"])
+    }
+    if opt_in_errors:
+        raise CustomerValidationError(opt_in_errors)
     defaults = defaults or ChannelDefaults()
     clean, errors = _check(merged, ChannelDefaults(country=defaults.country))
     if clean is None:
@@ -837,6 +855,8 @@ def customer_changes_clean(
             result[key] = [{"name": name, "value": value} for name, value in typed.items()]
         elif key in ("add_affiliations", "remove_affiliations"):
             result[key] = list(_affiliations_shape(changes[key], key, _Errors()))
+        elif key in OPT_IN_FIELDS:
+            result[key] = changes[key]
         else:
             result[key] = getattr(clean, key)
     return result

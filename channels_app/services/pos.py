@@ -57,9 +57,11 @@ from channels_app.selectors import (
 )
 from channels_app.validation import (
     EDITABLE_FIELDS,
+    OPT_IN_FIELDS,
     address_changes_clean,
     address_changes_shape_errors,
     address_door_errors,
+    country_alpha3,
     customer_changes_door_errors,
     customer_changes_shape_errors,
     customer_payload_clean,
@@ -175,7 +177,7 @@ def _async_customer_write(
                         key: (a.get(key) or "").strip()
                         for key in ("name", "street", "city", "state", "zip_code")
                     },
-                    country=(a.get("country") or "").strip() or channel.country,
+                    country=country_alpha3((a.get("country") or "").strip() or channel.country),
                     purpose=a.get("purpose") or purpose,
                     # As HQ will: the first address is primary when none is said to be.
                     is_primary=bool(a.get("is_primary")) or (i == 0 and not any_primary),
@@ -314,6 +316,23 @@ def _hq_first(channel: Store, target: CustomerRef, feature: str) -> bool:
     return not target.is_pending and (_realtime(channel) or not getattr(channel, feature))
 
 
+def _in_real_time(channel: Store, target: CustomerRef, feature: str, call) -> dict | None:
+    """Send a synced customer's change to HQ while the POS waits (see _hq_first): HQ's
+    snapshot, applied to this store's copy; None when it is to be recorded async instead
+    (not HQ's to take now, or HQ did not answer and `feature` allows the fallback)."""
+    if not _hq_first(channel, target, feature):
+        return None
+    try:
+        snapshot = call()
+    except HQUnavailableError:
+        if not getattr(channel, feature):
+            raise  # no async fallback with the switch off: the clerk is told HQ is down
+        _fallback_count(channel)
+        return None
+    channel_customers_apply(channel=channel, snapshots=[snapshot])
+    return snapshot
+
+
 def _target_filter(target: CustomerRef) -> dict:
     if target.is_pending:
         return {"target_async_id": target.async_id, "target_account": ""}
@@ -374,18 +393,14 @@ def pos_customer_update(*, channel: Store, ref: str, changes: dict) -> PosCustom
     )
     if errors:
         raise CustomerValidationError(errors)
-    if _hq_first(channel, target, ASYNC_EDITING):
-        try:
-            snapshot = hq_service().customer_update(
-                account_number=target.account_number, changes=changes
-            )
-        except HQUnavailableError:
-            if not channel.async_customer_editing:
-                raise
-            _fallback_count(channel)
-        else:
-            channel_customers_apply(channel=channel, snapshots=[snapshot])
-            return PosCustomerResult(SYNCED, snapshot["account_number"], target.async_id)
+    snapshot = _in_real_time(
+        channel,
+        target,
+        ASYNC_EDITING,
+        lambda: hq_service().customer_update(account_number=target.account_number, changes=changes),
+    )
+    if snapshot is not None:
+        return PosCustomerResult(SYNCED, snapshot["account_number"], target.async_id)
     changes = _normalized_changes(changes)
     with transaction.atomic(using=channel._state.db):
         _edit_record(
@@ -409,6 +424,8 @@ def _normalized_changes(changes: dict) -> dict:
             ]
         elif key in ("add_affiliations", "remove_affiliations"):
             result[key] = list(dict.fromkeys(name.strip() for name in value))
+        elif key in OPT_IN_FIELDS:
+            result[key] = value
         else:
             result[key] = (value or "").strip()
     return result
@@ -428,7 +445,12 @@ def current_customer(channel: Store, target: CustomerRef) -> dict | None:
         return {
             **{key: getattr(own, key) for key in fields},
             "contacts": [
-                {"kind": c.kind, "value": c.value, "is_primary": c.is_primary}
+                {
+                    "kind": c.kind,
+                    "value": c.value,
+                    "is_primary": c.is_primary,
+                    "marketing_opt_in": c.marketing_opt_in,
+                }
                 for c in own.contacts.order_by("pk")
             ],
             "attributes": dict(own.attributes.order_by("pk").values_list("name", "value")),
@@ -498,10 +520,14 @@ def customer_old_values(current: dict | None, changes: dict) -> dict:
             old[key] = {a["name"]: attributes.get(a["name"], "") for a in value}
         elif key in ("add_affiliations", "remove_affiliations"):
             old["affiliations"] = list(current.get("affiliations") or [])
-        elif key in ("email", "phone"):
-            contacts = [c for c in current.get("contacts") or [] if c.get("kind") == key]
+        elif key in ("email", "phone") or key in OPT_IN_FIELDS:
+            kind = OPT_IN_FIELDS.get(key, key)
+            contacts = [c for c in current.get("contacts") or [] if c.get("kind") == kind]
             contacts.sort(key=lambda c: not c.get("is_primary"))
-            old[key] = contacts[0]["value"] if contacts else ""
+            if key in OPT_IN_FIELDS:
+                old[key] = bool(contacts and contacts[0].get("marketing_opt_in"))
+            else:
+                old[key] = contacts[0]["value"] if contacts else ""
         else:
             old[key] = current.get(key) or ""
     return old
@@ -523,6 +549,12 @@ def _apply_locally(channel: Store, async_id: uuid.UUID, changes: dict) -> None:
                 AsyncCustomerAffiliation.objects.get_or_create(customer=customer, name=name)
         elif key == "remove_affiliations":
             customer.affiliations.filter(name__in=value).delete()
+        elif key in OPT_IN_FIELDS:
+            customer.contacts.filter(
+                pk__in=customer.contacts.filter(kind=OPT_IN_FIELDS[key])
+                .order_by("-is_primary", "pk")
+                .values("pk")[:1]
+            ).update(marketing_opt_in=value, opt_in_at=timezone.now() if value else None)
         elif key in ("email", "phone"):
             contact = customer.contacts.filter(kind=key).order_by("-is_primary", "pk").first()
             if contact and value:
@@ -566,18 +598,14 @@ def pos_address_add(*, channel: Store, ref: str, address: dict) -> PosAddressRes
         ASYNC_ADDRESSES,
         _("Customer %(async_id)s is pending sync, so it gets addresses once it is synced."),
     )
-    if _hq_first(channel, target, ASYNC_ADDRESSES):
-        try:
-            snapshot = hq_service().address_add(
-                account_number=target.account_number, address=address
-            )
-        except HQUnavailableError:
-            if not channel.async_address_creation:
-                raise
-            _fallback_count(channel)
-        else:
-            channel_customers_apply(channel=channel, snapshots=[snapshot])
-            return PosAddressResult(SYNCED, None)
+    snapshot = _in_real_time(
+        channel,
+        target,
+        ASYNC_ADDRESSES,
+        lambda: hq_service().address_add(account_number=target.account_number, address=address),
+    )
+    if snapshot is not None:
+        return PosAddressResult(SYNCED, None)
     with transaction.atomic(using=channel._state.db):
         counter = upload_counter_next(channel=channel)
         created = AsyncAddress.objects.create(
@@ -587,9 +615,10 @@ def pos_address_add(*, channel: Store, ref: str, address: dict) -> PosAddressRes
             purpose=address.get("purpose") or "delivery",
             is_primary=bool(address.get("is_primary")),
             upload_counter=counter,
+            country=country_alpha3((address.get("country") or "").strip()),
             **{
                 key: (address.get(key) or "").strip()
-                for key in ("name", "street", "city", "state", "zip_code", "country")
+                for key in ("name", "street", "city", "state", "zip_code")
             },
         )
     return PosAddressResult(PENDING_SYNC, created.async_id)
@@ -648,18 +677,16 @@ def pos_address_update(
         raise CustomerValidationError(
             {"is_primary": [_("A customer keeps a primary address: make another one primary.")]}
         )
-    if _hq_first(channel, target, ASYNC_EDITING):
-        try:
-            snapshot = hq_service().address_update(
-                account_number=target.account_number, address_id=address_id, changes=clean
-            )
-        except HQUnavailableError:
-            if not channel.async_customer_editing:
-                raise
-            _fallback_count(channel)
-        else:
-            channel_customers_apply(channel=channel, snapshots=[snapshot])
-            return PosAddressResult(SYNCED, address_id)
+    snapshot = _in_real_time(
+        channel,
+        target,
+        ASYNC_EDITING,
+        lambda: hq_service().address_update(
+            account_number=target.account_number, address_id=address_id, changes=clean
+        ),
+    )
+    if snapshot is not None:
+        return PosAddressResult(SYNCED, address_id)
     with transaction.atomic(using=channel._state.db):
         _edit_record(
             channel,
@@ -702,18 +729,16 @@ def pos_address_delete(*, channel: Store, ref: str, address_id: uuid.UUID) -> Po
     )
     current = current_customer(channel, target)
     address = _address_of(channel, target, current, address_id)
-    if _hq_first(channel, target, ASYNC_EDITING):
-        try:
-            snapshot = hq_service().address_delete(
-                account_number=target.account_number, address_id=address_id
-            )
-        except HQUnavailableError:
-            if not channel.async_customer_editing:
-                raise
-            _fallback_count(channel)
-        else:
-            channel_customers_apply(channel=channel, snapshots=[snapshot])
-            return PosAddressResult(SYNCED, address_id)
+    snapshot = _in_real_time(
+        channel,
+        target,
+        ASYNC_EDITING,
+        lambda: hq_service().address_delete(
+            account_number=target.account_number, address_id=address_id
+        ),
+    )
+    if snapshot is not None:
+        return PosAddressResult(SYNCED, address_id)
     with transaction.atomic(using=channel._state.db):
         _edit_record(
             channel,

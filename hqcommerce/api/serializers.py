@@ -322,6 +322,14 @@ class CustomerUpdateInput(StrictSerializer):
     receipt_preference = serializers.ChoiceField(choices=ReceiptPreference.choices, required=False)
     receipt_email = StrictEmailField(max_length=254, required=False, allow_blank=True)
     email = StrictEmailField(max_length=254, required=False, allow_blank=True)
+    email_marketing_opt_in = StrictBooleanField(
+        required=False,
+        help_text="Consent to marketing on the primary email, given (true) or withdrawn; "
+        "the store records when.",
+    )
+    phone_marketing_opt_in = StrictBooleanField(
+        required=False, help_text="The same for the primary phone."
+    )
     phone = _text(254, pattern=_blank_or(PHONE_PATTERN), message=PHONE_MESSAGE)
     attributes = serializers.ListField(
         child=AttributeChangeInput(),

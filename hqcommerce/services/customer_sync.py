@@ -347,6 +347,7 @@ def _apply_dependent(record: AsyncStagingRecord, plan: _Plan, now, ctx: _Context
                     customer=customer,
                     changes=payload.get("changes"),
                     defaults=ctx.defaults(record.channel_id),
+                    when=record.operation_time,
                 )
                 _keep_old_values(record, old)
             elif record.operation in (

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channels_app.errors import CustomerValidationError, HQError, UnknownAddressError
 from channels_app.validation import (
     ADDRESS_EDITABLE,
+    OPT_IN_FIELDS,
     ChannelDefaults,
     CleanAddress,
     CleanCustomer,
@@ -260,7 +263,13 @@ def customer_as_payload(customer: Customer) -> dict:
         "title": customer.title,
         "receipt_email": customer.receipt_email,
         "contacts": [
-            {"kind": c.kind, "value": c.value, "is_primary": c.is_primary}
+            {
+                "kind": c.kind,
+                "value": c.value,
+                "is_primary": c.is_primary,
+                "marketing_opt_in": c.marketing_opt_in,
+                "opt_in_at": c.opt_in_at,
+            }
             for c in customer.contacts.order_by("pk")
         ],
     }
@@ -273,7 +282,11 @@ def _touch(customer: Customer) -> None:
 
 
 def customer_update(
-    *, customer: Customer, changes: dict, defaults: ChannelDefaults | None = None
+    *,
+    customer: Customer,
+    changes: dict,
+    defaults: ChannelDefaults | None = None,
+    when: datetime.datetime | None = None,
 ) -> dict:
     """Apply an edit (validated against the whole customer; its attributes and phone by the
     `defaults` of the channel it came from); returns the old values: text per field,
@@ -290,6 +303,17 @@ def customer_update(
             elif key in ("add_affiliations", "remove_affiliations"):
                 old.setdefault("affiliations", _affiliation_names(customer))
                 _affiliations_change(customer, key, value)
+            elif key in OPT_IN_FIELDS:
+                # `when`: the time the store recorded the edit (the customer's consent).
+                contact = (
+                    customer.contacts.filter(kind=OPT_IN_FIELDS[key])
+                    .order_by("-is_primary", "pk")
+                    .first()
+                )
+                old[key] = contact.marketing_opt_in
+                contact.marketing_opt_in = value
+                contact.opt_in_at = (when or timezone.now()) if value else None
+                contact.save(update_fields=["marketing_opt_in", "opt_in_at"])
             elif key in ("email", "phone"):
                 primary = customer.contacts.filter(kind=key, is_primary=True).first()
                 old[key] = primary.value if primary else ""

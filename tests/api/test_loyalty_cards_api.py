@@ -99,3 +99,42 @@ def test_with_hq_down_the_card_answers_503_and_the_store_keeps_working(channel):
     assert card.json()["errors"][0]["code"] == "hq_unavailable"
     assert other.status_code == 201
     assert not LoyaltyCard.objects.exists()
+
+
+def test_no_internal_field_shows_in_a_card_a_customer_or_an_address_change(device):
+    """The answers carry the documented fields only: no counters, fingerprints, hashes,
+    normalized values or register names from the stores' or HQ's tables."""
+    from hqcommerce.api import serializers as s
+
+    internal = {
+        "upload_counter",
+        "request_fingerprint",
+        "hashed_key",
+        "normalized_value",
+        "register",
+        "replication_version",
+        "old_values",
+        "deleted_at",
+        "pk",
+    }
+    created = device.post("/api/v1/customers/", NEW, format="json").json()
+    convert_run()
+    account = device.get(f"/api/v1/customers/{created['async_id']}/").json()["account_number"]
+    card = device.post(f"/api/v1/customers/{account}/loyalty-cards/").json()
+    customer = device.get(f"/api/v1/customers/{account}/").json()
+    address_id = device.post(
+        f"/api/v1/customers/{account}/addresses/",
+        {"street": "Sol 1", "city": "Madrid", "country": "ES"},
+        format="json",
+    ).json()["customer"]["addresses"][0]["async_id"]
+    changed = device.patch(
+        f"/api/v1/customers/{account}/addresses/{address_id}/", {"city": "Toledo"}, format="json"
+    ).json()
+
+    assert set(card) == set(s.LoyaltyCardOutput().fields)
+    for body in (created, customer, changed["customer"]):
+        assert set(body) == set(s.CustomerOutput().fields)
+        keys = set(body) | {k for a in body["addresses"] for k in a}
+        keys |= {k for c in body["contacts"] for k in c}
+        assert not keys & internal
+    assert set(changed) == set(s.AddressChanged().fields)

@@ -19,7 +19,8 @@ from hqcommerce.models import AsyncStagingRecord, Channel, JobRun
 from hqcommerce.services.demo import demo_seed
 from tests.factories import async_customer_stored
 
-CHROMIUM = "/usr/bin/chromium"
+from .conftest import CHROMIUM
+
 SCREENSHOTS = Path(settings.VAR_DIR) / "screenshots"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -30,39 +31,6 @@ if not Path(CHROMIUM).exists():
             f"{CHROMIUM} is missing; `make test` installs it (apt-get install chromium)"
         )
     pytestmark.append(pytest.mark.skip(reason=f"{CHROMIUM} not installed (make test installs it)"))
-
-
-@pytest.fixture
-def chromium():
-    # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes
-    # between browser steps are plain synchronous code.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        try:
-            yield browser
-        finally:
-            # ORM calls made while Playwright's loop runs get their own connection object
-            # (asgiref's context-local storage); close it, or the test database cannot drop.
-            from django.db import connections
-
-            connections.close_all()
-            browser.close()
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 def _new_page(browser, locale: str = "en-US"):

@@ -134,3 +134,35 @@ def test_a_number_that_is_not_valid_in_the_stores_country_is_refused(spanish_sto
     convert_run()
     contact = Customer.objects.get(origin_async_id=result.async_id).contacts.get()
     assert contact.normalized_value == "+12015550123"
+
+
+def test_consent_given_later_is_an_edit_with_the_stores_time_and_can_be_withdrawn(
+    spanish_store,
+):
+    result = _create(spanish_store, contacts=[{"kind": "email", "value": "ana@example.com"}])
+    convert_run()
+    account = Customer.objects.get(origin_async_id=result.async_id).account_number
+
+    pos_customer_update(
+        channel=spanish_store, ref=account, changes={"email_marketing_opt_in": True}
+    )
+    with pytest.raises(CustomerValidationError) as caught:
+        pos_customer_update(
+            channel=spanish_store, ref=account, changes={"phone_marketing_opt_in": True}
+        )
+    assert "phone_marketing_opt_in" in caught.value.errors  # no phone to agree on
+    convert_run()
+
+    from hqcommerce.models import AsyncStagingRecord
+
+    edit = AsyncStagingRecord.objects.get(operation="update")
+    email = Customer.objects.get(account_number=account).contacts.get()
+    assert email.marketing_opt_in and email.opt_in_at == edit.operation_time
+    assert edit.changes == [("email_marketing_opt_in", "no", "yes")]
+
+    pos_customer_update(
+        channel=spanish_store, ref=account, changes={"email_marketing_opt_in": False}
+    )
+    convert_run()
+    email.refresh_from_db()
+    assert (email.marketing_opt_in, email.opt_in_at) == (False, None)
