@@ -127,7 +127,15 @@ class AsyncCustomerAdmin(ChannelDataAdmin):
 
 @admin.register(AsyncAddress)
 class AsyncAddressAdmin(ChannelDataAdmin):
-    list_display = ["async_id", "target_display", "street", "city", "country", "channel"]
+    list_display = [
+        "async_id",
+        "target_display",
+        "street",
+        "city",
+        "country",
+        "channel",
+        "deleted_at",
+    ]
     list_select_related = ["channel"]
     list_filter = ["channel"]
     search_fields = ["=async_id", "target_account", "=target_async_id", "street", "city"]
@@ -136,10 +144,18 @@ class AsyncAddressAdmin(ChannelDataAdmin):
 
 @admin.register(AsyncCustomerEdit)
 class AsyncCustomerEditAdmin(ChannelDataAdmin):
-    list_display = ["target_display", "sequence", "changes", "channel", "created_at"]
+    list_display = [
+        "target_display",
+        "sequence",
+        "operation",
+        "changes",
+        "old_values",
+        "channel",
+        "created_at",
+    ]
     list_select_related = ["channel"]
-    list_filter = ["channel"]
-    search_fields = ["target_account", "=target_async_id"]
+    list_filter = ["channel", "operation"]
+    search_fields = ["target_account", "=target_async_id", "=address_id"]
     date_hierarchy = "created_at"
 
 
@@ -187,7 +203,17 @@ class PartnerRequestAdmin(ChannelDataAdmin):
 class StoreAdmin(ChannelDataAdmin):
     """What a channel database knows of its stores (written by 1070)."""
 
-    list_display = ["code", "name", "create_customer_async", "auto_convert", "configured_at"]
+    list_display = [
+        "code",
+        "name",
+        "country",
+        "create_customer_async",
+        "auto_convert",
+        "async_address_creation",
+        "enhanced_async_creation",
+        "async_customer_editing",
+        "configured_at",
+    ]
     search_fields = ["code", "name"]
 
 

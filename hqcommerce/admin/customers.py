@@ -27,7 +27,7 @@ class AddressInline(ReadOnlyInline):
 
 class ContactInline(ReadOnlyInline):
     model = CustomerContact
-    fields = ["kind", "value", "is_primary"]
+    fields = ["kind", "value", "is_primary", "marketing_opt_in", "opt_in_at"]
 
 
 class AffiliationInline(ReadOnlyInline):

@@ -18,7 +18,13 @@ from channels_app.services.pos import (
     pos_transaction_record,
 )
 from channels_app.validation import ChannelDefaults, customer_payload_clean
-from hqcommerce.models import Channel, Customer, FunctionalityProfile
+from hqcommerce.models import (
+    AttributeDefinition,
+    AttributeGroup,
+    Channel,
+    Customer,
+    FunctionalityProfile,
+)
 
 from .configuration import channel_configuration_push
 from .customers import NewCustomer, customers_create
@@ -172,6 +178,18 @@ def demo_seed(*, channels: int, async_customers: int, seed: int = 1) -> DemoSumm
                 },
             )
             stores.append(store)
+        # Typed customer attributes for the demo stores (D365's attribute group on a channel).
+        group, _created = AttributeGroup.objects.get_or_create(name="Store preferences")
+        group.attributes.add(
+            AttributeDefinition.objects.get_or_create(
+                name="Preferred store", defaults={"data_type": "text"}
+            )[0],
+            AttributeDefinition.objects.get_or_create(
+                name="Newsletter", defaults={"data_type": "boolean", "default_value": "false"}
+            )[0],
+        )
+        for store in stores:
+            store.attribute_groups.add(group)
     # The stores' channel databases learn them (as 1070 would), so their POS can work.
     channel_configuration_push(channels=stores)
     stores = [store_of(store) for store in stores]
