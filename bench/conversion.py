@@ -20,6 +20,7 @@ import resource
 import subprocess
 import sys
 import time
+import uuid
 from datetime import UTC, datetime
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -114,7 +115,8 @@ def one_size(n: int) -> dict:
                 sql(
                     "INSERT INTO hqcommerce_customer (account_number, party_type, first_name, middle_name, last_name, "
                     "organization_name, customer_group, currency, language, receipt_preference, tax_id, replication_version, "
-                    "created_at, modified_at) VALUES (%s, 'person', %s, '', 'Bench', '', 'RETAIL', 'USD', 'en-us', 'print', '', %s, %s, %s)"
+                    "created_at, modified_at, title, receipt_email) "
+                    "VALUES (%s, 'person', %s, '', 'Bench', '', 'RETAIL', 'USD', 'en-us', 'print', '', %s, %s, %s, '', '')"
                 ),
                 ((f"BASE{i:09d}", f"F{i}", 10**12 + i, now, now) for i in range(n)),
             )
@@ -128,14 +130,14 @@ def one_size(n: int) -> dict:
             ids = range(first, last + 1)  # one transaction, one sequence: contiguous ids
             cursor.executemany(
                 sql(
-                    "INSERT INTO hqcommerce_customeraddress (customer_id, purpose, is_primary, name, street, city, state, zip_code, country) "
-                    "VALUES (%s, 'home', true, '', 'Street', 'Madrid', '', '', 'ESP')"
+                    "INSERT INTO hqcommerce_customeraddress (customer_id, async_id, purpose, is_primary, name, street, city, state, zip_code, country) "
+                    "VALUES (%s, %s, 'home', true, '', 'Street', 'Madrid', '', '', 'ESP')"
                 ),
-                ((i,) for i in ids),
+                ((i, uuid.uuid4().hex) for i in ids),
             )
             cursor.executemany(
                 sql(
-                    "INSERT INTO hqcommerce_customercontact (customer_id, kind, value, normalized_value, is_primary) VALUES (%s, %s, %s, %s, true)"
+                    "INSERT INTO hqcommerce_customercontact (customer_id, kind, value, normalized_value, is_primary, marketing_opt_in) VALUES (%s, %s, %s, %s, true, false)"
                 ),
                 itertools.chain(
                     ((i, "email", f"b{i}@x.es", f"b{i}@x.es") for i in ids),

@@ -108,6 +108,7 @@ MAX_ITEMS = 20
 
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _PHONE = re.compile(r"^\+?[0-9 ()./-]+$")
+_NOT_DIGIT = re.compile(r"\D")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
 _GROUP = re.compile(r"^[A-Za-z0-9_-]+$")
 # Latin letters (accented too), each word may end in a dot: the API schema states the same.
@@ -388,28 +389,34 @@ def _phone_parsed(value: str, region: str | None):
     return number if phonenumbers.is_valid_number(number) else None
 
 
-def normalize_phone(value: str, region: str | None = None) -> str:
-    """E.164 ("+34600111222") when the number is valid in `region`, so "+34 600 111 222"
-    and "600111222" at a Spanish store are one number; else its digits."""
+def phone_checked(value: str, region: str | None) -> tuple[str, str | None]:
+    """The number normalized, and why it is not one a customer can be reached at (None when
+    it is), from one parse: libphonenumber's check costs more than the rest of a record's.
+
+    Normalized is E.164 ("+34600111222") when the number is valid in `region`, so
+    "+34 600 111 222" and "600111222" at a Spanish store are one number; else its digits."""
+    all_digits = _NOT_DIGIT.sub("", value)
+    international = value.lstrip().startswith("00")
+    digits = all_digits[2:] if international else all_digits
+    if not 7 <= len(all_digits) <= 15 or not _PHONE.match(value):
+        return digits, _not_phone(value)
     number = _phone_parsed(value, region)
     if number is not None:
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    digits = re.sub(r"\D", "", value)
-    return digits[2:] if value.strip().startswith("00") else digits
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), None
+    if region is None and not (international or value.lstrip().startswith("+")):
+        return digits, None  # no country to read it in: its shape is all that can be checked
+    return digits, _("%(value)r is not a valid phone number in %(region)s.") % {
+        "value": value,
+        "region": region or _("its country"),
+    }
+
+
+def normalize_phone(value: str, region: str | None = None) -> str:
+    return phone_checked(value, region)[0]
 
 
 def phone_problem(value: str, region: str | None) -> str | None:
-    """Why `value` is not a phone number a customer can be reached at, or None."""
-    if not _PHONE.match(value) or not 7 <= len(re.sub(r"\D", "", value)) <= 15:
-        return _not_phone(value)
-    if _phone_parsed(value, region) is None:
-        if region is None and not value.strip().startswith(("+", "00")):
-            return None  # no country to read it in: its shape is all that can be checked
-        return _("%(value)r is not a valid phone number in %(region)s.") % {
-            "value": value,
-            "region": region or _("its country"),
-        }
-    return None
+    return phone_checked(value, region)[1]
 
 
 def _text(data: dict, key: str, max_length: int, path: str, errors: _Errors) -> str:
@@ -634,8 +641,7 @@ def _contacts(
                 errors.add_rule(f"{path}.value", _not_email(value))
             normalized = normalize_email(value)
         else:
-            normalized = normalize_phone(value, region)
-            problem = phone_problem(value, region)
+            normalized, problem = phone_checked(value, region)
             if problem:
                 errors.add_rule(f"{path}.value", problem)
         opted, when = _opt_in(item, path, errors)

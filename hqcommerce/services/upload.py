@@ -377,8 +377,10 @@ def _marked_held(rows: list[dict], switches: FeatureSwitches) -> list[dict]:
     """The P-job's part of the feature switches: a record the store made under a switch HQ
     has turned off since is uploaded (nothing is dropped) and shows at once on the status
     page why it waits; the sync job holds it until the switch is on again."""
-    for row in rows:
-        reason = feature_hold(row["operation"], row["payload"], switches)
+    reasons = [feature_hold(row["operation"], row["payload"], switches) for row in rows]
+    if not any(reasons):  # the usual batch: no two more columns to write per row
+        return rows
+    for row, reason in zip(rows, reasons, strict=True):
         row["last_error"] = "" if reason is None else str(reason)
         row["last_error_detail"] = None if reason is None else message_json(reason)
     return rows
