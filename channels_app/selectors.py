@@ -126,18 +126,7 @@ def pending_customer_view(
         "customer_group": c.customer_group,
         "currency": c.currency,
         "language": c.language,
-        "addresses": [
-            {
-                "async_id": str(a.async_id),
-                "purpose": a.purpose,
-                "is_primary": a.is_primary,
-                "street": a.street,
-                "city": a.city,
-                "zip_code": a.zip_code,
-                "country": a.country,
-            }
-            for a in addresses
-        ],
+        "addresses": [_address_view(a) for a in addresses],
         "attributes": sorted(
             (
                 {"name": a.name, "value": a.value}
@@ -148,6 +137,19 @@ def pending_customer_view(
         "affiliations": sorted(
             a.name for a in (c.affiliations.all() if affiliations is None else affiliations)
         ),
+    }
+
+
+def _address_view(a) -> dict:
+    """A store's own address row as the POS sees it (the shape of 1010's copy)."""
+    return {
+        "async_id": str(a.async_id),
+        "purpose": a.purpose,
+        "is_primary": a.is_primary,
+        "street": a.street,
+        "city": a.city,
+        "zip_code": a.zip_code,
+        "country": a.country,
     }
 
 
@@ -179,17 +181,7 @@ def _synced_view(copy: ChannelCustomer, channel: Store, added: dict | None = Non
         added = _added_here(channel, [copy.account_number])
     known = {str(a.get("async_id")) for a in data.get("addresses", [])}
     pending = [
-        {
-            "async_id": str(a.async_id),
-            "purpose": a.purpose,
-            "is_primary": a.is_primary,
-            "street": a.street,
-            "city": a.city,
-            "zip_code": a.zip_code,
-            "country": a.country,
-        }
-        for a in added.get(copy.account_number, [])
-        if str(a.async_id) not in known
+        _address_view(a) for a in added.get(copy.account_number, []) if str(a.async_id) not in known
     ]
     return {
         "id": copy.account_number,
