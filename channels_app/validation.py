@@ -896,6 +896,15 @@ def address_clean(address: Any) -> CleanAddress:
 ADDRESS_EDITABLE = (*ADDRESS_TEXT_FIELDS, "is_primary")
 
 
+def address_values(address) -> dict:
+    """An address row (HQ's or a store's: the columns are the same) as an edit judges it
+    and its old values record it: the editable fields and its id."""
+    return {
+        "async_id": str(address.async_id),
+        **{key: getattr(address, key) for key in ADDRESS_EDITABLE},
+    }
+
+
 def address_changes_shape_errors(changes: Any) -> dict[str, list[str]]:
     errors = _Errors()
     if not isinstance(changes, dict) or not changes:

@@ -61,6 +61,7 @@ from channels_app.validation import (
     address_changes_clean,
     address_changes_shape_errors,
     address_door_errors,
+    address_values,
     country_alpha3,
     customer_changes_door_errors,
     customer_changes_shape_errors,
@@ -455,9 +456,9 @@ def current_customer(channel: Store, target: CustomerRef) -> dict | None:
             ],
             "attributes": dict(own.attributes.order_by("pk").values_list("name", "value")),
             "affiliations": sorted(own.affiliations.values_list("name", flat=True)),
-            "addresses": [_address_values(a) for a in own.addresses.order_by("pk")]
+            "addresses": [address_values(a) for a in own.addresses.order_by("pk")]
             + [
-                _address_values(a)
+                address_values(a)
                 for a in AsyncAddress.objects.filter(
                     channel=channel, target_async_id=target.async_id, deleted_at=None
                 ).order_by("pk")
@@ -490,22 +491,11 @@ def current_customer(channel: Store, target: CustomerRef) -> dict | None:
         "affiliations": sorted(data.get("affiliations") or []),
         "addresses": [a for a in data.get("addresses") or [] if isinstance(a, dict)]
         + [
-            _address_values(a)
+            address_values(a)
             for a in AsyncAddress.objects.filter(
                 channel=channel, target_account=target.account_number, deleted_at=None
             ).order_by("pk")
         ],
-    }
-
-
-ADDRESS_VALUE_FIELDS = ("purpose", "is_primary", "name", "street", "city", "state", "zip_code")
-
-
-def _address_values(address) -> dict:
-    return {
-        "async_id": str(address.async_id),
-        **{key: getattr(address, key) for key in ADDRESS_VALUE_FIELDS},
-        "country": address.country,
     }
 
 

@@ -57,10 +57,9 @@ def commerce_parameters_update(*, switches: dict[str, bool]) -> CommerceParamete
     return parameters
 
 
-def store_configuration(channel: Channel, switches: FeatureSwitches | None = None) -> dict:
-    """What the channel database keeps of this store."""
+def store_configuration(channel: Channel, switches: FeatureSwitches) -> dict:
+    """What the channel database keeps of this store (`switches`: HQ's, read once a send)."""
     defaults = channel_defaults(channel)
-    switches = switches or FeatureSwitches.of(commerce_parameters())
     return {
         **{feature: switches.is_on(feature) for feature in FEATURES},
         "id": channel.pk,

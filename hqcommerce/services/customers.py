@@ -14,13 +14,13 @@ from django.utils.translation import gettext as _
 
 from channels_app.errors import CustomerValidationError, HQError, UnknownAddressError
 from channels_app.validation import (
-    ADDRESS_EDITABLE,
     OPT_IN_FIELDS,
     ChannelDefaults,
     CleanAddress,
     CleanCustomer,
     address_changes_clean,
     address_clean,
+    address_values,
     customer_changes_clean,
     customer_payload_clean,
     normalize_email,
@@ -369,10 +369,6 @@ def _affiliations_change(customer: Customer, key: str, names: list[str]) -> None
         customer.affiliations.filter(affiliation__name__in=names).delete()
 
 
-def address_as_dict(address: CustomerAddress) -> dict:
-    return {key: getattr(address, key) for key in (*ADDRESS_EDITABLE, "async_id")}
-
-
 def _customer_address(customer: Customer, address_id) -> CustomerAddress:
     found = customer.addresses.filter(async_id=address_id).first()
     if found is None:
@@ -387,7 +383,7 @@ def customer_address_update(*, customer: Customer, address_id, changes: dict) ->
     """Edit one address (judged as a whole by HQ's rules); returns its old values."""
     with transaction.atomic():
         address = _customer_address(customer, address_id)
-        before = address_as_dict(address)
+        before = address_values(address)
         clean = address_changes_clean(changes, current=before)
         if clean.get("is_primary"):
             customer.addresses.exclude(pk=address.pk).update(is_primary=False)
@@ -409,7 +405,7 @@ def customer_address_delete(*, customer: Customer, address_id) -> dict | None:
         address = customer.addresses.filter(async_id=address_id).first()
         if address is None:
             return None
-        before = address_as_dict(address)
+        before = address_values(address)
         address.delete()
         if before["is_primary"]:
             successor = customer.addresses.order_by("pk").first()
@@ -472,7 +468,6 @@ def customer_address_update_realtime(*, account_number: str, address_id, changes
 
 def customer_address_delete_realtime(*, account_number: str, address_id) -> Customer:
     customer = customer_get(account_number=account_number)
-    with transaction.atomic():
-        _customer_address(customer, address_id)
-        customer_address_delete(customer=customer, address_id=address_id)
+    if customer_address_delete(customer=customer, address_id=address_id) is None:
+        _customer_address(customer, address_id)  # not this customer's: AddressNotFoundError
     return customer
