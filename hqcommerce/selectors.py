@@ -226,29 +226,23 @@ def conversion_latency(*, hours: int = 1, now=None, sample: int = 20_000) -> Lat
     return Latency(len(seconds), pct(0.50), pct(0.95))
 
 
-def partner_request_decision(view: dict) -> dict:
-    """A partner request as its store knows it, plus what HQ decided when HQ answers (the
-    prospect, its approval and account number, or the sync's error). With HQ down the
-    store's own status stands."""
-    from django.db import DatabaseError
-
-    try:
-        prospect = Prospect.objects.filter(async_id=view["id"]).select_related("customer").first()
-        if prospect is not None:
-            account = prospect.customer.account_number if prospect.customer else None
-            return {
-                **view,
-                "status": prospect.status,
-                "rejection_reason": prospect.rejection_reason,
-                "account_number": account,
-            }
-        record = AsyncStagingRecord.objects.filter(async_id=view["id"]).first()
-    except DatabaseError:
-        return view
+def partner_request_decision(*, async_id) -> dict | None:
+    """What HQ decided about a store's partner request: the prospect, its approval and account
+    number, or the sync's error; None while HQ has nothing of it (the store's status stands).
+    Asked through the real-time service (channels_app.hq)."""
+    prospect = Prospect.objects.filter(async_id=async_id).select_related("customer").first()
+    if prospect is not None:
+        account = prospect.customer.account_number if prospect.customer else None
+        return {
+            "status": prospect.status,
+            "rejection_reason": prospect.rejection_reason,
+            "account_number": account,
+        }
+    record = AsyncStagingRecord.objects.filter(async_id=async_id).first()
     if record is not None:
         status = "failed" if record.status == StagingStatus.FAILED else "pending_sync"
-        return {**view, "status": status, "last_error": record.error_text}
-    return view
+        return {"status": status, "last_error": record.error_text}
+    return None
 
 
 @dataclass(frozen=True)

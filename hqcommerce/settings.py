@@ -385,8 +385,15 @@ LOGGING = {
     },
 }
 
-# The store's door to HQ's real-time service (channels_app/hq.py): channels_app names no HQ
-# code, so the implementation is set here.
+# The store's door to HQ's real-time service (channels_app/hq.py). HQ_REALTIME_URL set (a
+# scale unit on its own, e.g. https://hq.example/api/rts/v1): one HTTP call per operation with
+# the scale unit's service key HQ_REALTIME_KEY (HQ admin › Scale unit service keys, or
+# `manage.py create_scale_unit_key`). Unset (one machine): HQ's service in this process,
+# named here because channels_app names no HQ code.
+HQ_REALTIME_URL = os.environ.get("HQ_REALTIME_URL", "").strip()
+HQ_REALTIME_KEY = os.environ.get("HQ_REALTIME_KEY", "").strip()
+if HQ_REALTIME_URL and not HQ_REALTIME_KEY:
+    raise ImproperlyConfigured("HQ_REALTIME_URL is set: set HQ_REALTIME_KEY (a service key) too.")
 CHANNELS_HQ_SERVICE = "hqcommerce.services.realtime_service.service"
 # How often HQ's trigger watcher polls the channel databases for stores that asked for a
 # near-real-time conversion (manage.py watch_triggers; run_all starts it).

@@ -3,8 +3,12 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
+from hqcommerce.api.rts import realtime_call
+
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # HQ's real-time service: the scale units' one door to HQ (channels_app/hq.py).
+    path("api/rts/v1/<slug:operation>/", realtime_call, name="rts"),
     path("api/v1/", include("hqcommerce.api.urls")),
     path(
         "api/schema/",

@@ -137,7 +137,7 @@ def async_customer_create(*, channel: Store, data: dict, register: str = "") -> 
 
 
 def _async_customer_write(
-    *, channel: Store, data: dict, register: str
+    *, channel: Store, data: dict, register: str, async_id: uuid.UUID | None = None
 ) -> tuple[AsyncCustomer, dict]:
     """The customer and its children as written (`addresses`, `contacts`, `attributes`,
     `affiliations`), so the answer is built without reading them back."""
@@ -148,6 +148,7 @@ def _async_customer_write(
         counter = upload_counter_next(channel=channel)
         customer = AsyncCustomer.objects.create(
             channel=channel,
+            async_id=async_id or uuid.uuid4(),
             party_type=data.get("party_type") or "person",
             first_name=(data.get("first_name") or "").strip(),
             middle_name=(data.get("middle_name") or "").strip(),
@@ -229,6 +230,9 @@ def pos_customer_create(*, channel: Store, data: dict, register: str = "") -> Po
     store that cannot reach HQ in time, saves the customer in channel data under a GUID.
     """
     fallback = False
+    # The temporary id is chosen first and sent with a real-time create: if HQ did the work
+    # but answered after the deadline, the async record below converts to that customer.
+    async_id = uuid.uuid4()
     # HQ's rules, at the door: what the sync job would certainly refuse is a 400 now, while
     # the clerk and the customer are still at the counter (the store's defaults are 1070's).
     defaults = store_defaults(channel)
@@ -237,7 +241,9 @@ def pos_customer_create(*, channel: Store, data: dict, register: str = "") -> Po
         data = {**data, "attributes": [{"name": n, "value": v} for n, v in clean.attributes]}
     if not channel.create_customer_async:
         try:
-            snapshot = hq_service().customer_create(channel_id=channel.pk, payload=data)
+            snapshot = hq_service().customer_create(
+                channel_id=channel.pk, payload=data, async_id=async_id
+            )
         except HQUnavailableError:
             fallback = True  # offline: async below, as D365's POS does
         else:
@@ -249,7 +255,9 @@ def pos_customer_create(*, channel: Store, data: dict, register: str = "") -> Po
             raise CustomerValidationError(
                 {path: [str(feature_off(ENHANCED_CREATION))] for path in found}
             )
-    customer, children = _async_customer_write(channel=channel, data=data, register=register)
+    customer, children = _async_customer_write(
+        channel=channel, data=data, register=register, async_id=async_id
+    )
     if fallback:
         _fallback_count(channel)
     view = pending_customer_view(customer, channel, **children)
@@ -398,7 +406,9 @@ def pos_customer_update(*, channel: Store, ref: str, changes: dict) -> PosCustom
         channel,
         target,
         ASYNC_EDITING,
-        lambda: hq_service().customer_update(account_number=target.account_number, changes=changes),
+        lambda: hq_service().customer_update(
+            channel_id=channel.pk, account_number=target.account_number, changes=changes
+        ),
     )
     if snapshot is not None:
         return PosCustomerResult(SYNCED, snapshot["account_number"], target.async_id)
@@ -592,7 +602,9 @@ def pos_address_add(*, channel: Store, ref: str, address: dict) -> PosAddressRes
         channel,
         target,
         ASYNC_ADDRESSES,
-        lambda: hq_service().address_add(account_number=target.account_number, address=address),
+        lambda: hq_service().address_add(
+            channel_id=channel.pk, account_number=target.account_number, address=address
+        ),
     )
     if snapshot is not None:
         return PosAddressResult(SYNCED, None)
@@ -672,7 +684,10 @@ def pos_address_update(
         target,
         ASYNC_EDITING,
         lambda: hq_service().address_update(
-            account_number=target.account_number, address_id=address_id, changes=clean
+            channel_id=channel.pk,
+            account_number=target.account_number,
+            address_id=address_id,
+            changes=clean,
         ),
     )
     if snapshot is not None:
@@ -724,7 +739,7 @@ def pos_address_delete(*, channel: Store, ref: str, address_id: uuid.UUID) -> Po
         target,
         ASYNC_EDITING,
         lambda: hq_service().address_delete(
-            account_number=target.account_number, address_id=address_id
+            channel_id=channel.pk, account_number=target.account_number, address_id=address_id
         ),
     )
     if snapshot is not None:
@@ -886,3 +901,16 @@ def pos_partner_request_create(*, channel: Store, data: dict) -> PartnerRequest:
             upload_counter=counter,
             **{key: (value or "").strip() for key, value in data.items()},
         )
+
+
+def partner_request_with_decision(*, channel: Store, view: dict) -> dict:
+    """A partner request as its store knows it, plus what HQ decided (the prospect, its
+    approval and account number, or the sync's error), asked of HQ's real-time service;
+    with HQ out of reach the store's own status stands."""
+    try:
+        decision = hq_service().partner_request_status(
+            channel_id=channel.pk, async_id=uuid.UUID(str(view["id"]))
+        )
+    except HQUnavailableError:
+        return view
+    return {**view, **decision} if decision else view

@@ -10,7 +10,7 @@ from rest_framework_api_key.models import APIKey
 
 from channels_app.selectors import device_keys_last_used
 from hqcommerce.admin_confirm import action_confirmation, confirmed
-from hqcommerce.models import DeviceKey
+from hqcommerce.models import DeviceKey, ScaleUnitKey
 from hqcommerce.services.configuration import channel_configuration_push
 
 # The package's own key model is not used: every key here belongs to one channel.
@@ -107,6 +107,35 @@ class DeviceKeyAdmin(APIKeyModelAdmin):
             request,
             gettext(
                 "The key for register %(name)s is: %(key)s. Store it now; it is not shown again."
+            )
+            % {"name": obj.name, "key": key},
+        )
+
+
+@admin.register(ScaleUnitKey)
+class ScaleUnitKeyAdmin(APIKeyModelAdmin):
+    """A scale unit's service key for HQ's real-time service (shown once, stored hashed)."""
+
+    list_display = ["prefix", "name", "channel_database", "created", "expiry_date", "revoked"]
+    list_filter = ["channel_database", "revoked", "created"]
+    list_select_related = ["channel_database"]
+    search_fields = ["name", "prefix", "channel_database__code"]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = tuple(super().get_readonly_fields(request, obj))
+        return fields + ("channel_database",) if obj is not None else fields
+
+    def save_model(self, request, obj, form=None, change=False) -> None:
+        if obj.pk:
+            obj.save()
+            return
+        key = self.model.objects.assign_key(obj)
+        obj.save()
+        messages.warning(
+            request,
+            gettext(
+                "The service key for %(name)s is: %(key)s. Set it as HQ_REALTIME_KEY on the "
+                "scale unit now; it is not shown again."
             )
             % {"name": obj.name, "key": key},
         )

@@ -23,6 +23,7 @@ from channels_app.selectors import (
     store_of,
 )
 from channels_app.services.pos import (
+    partner_request_with_decision,
     pos_address_add,
     pos_address_delete,
     pos_address_update,
@@ -34,7 +35,7 @@ from channels_app.services.pos import (
 )
 from hqcommerce.models import Channel, JobRun
 from hqcommerce.models.jobs import JobKind, TriggeredBy
-from hqcommerce.selectors import partner_request_decision, sync_status
+from hqcommerce.selectors import sync_status
 from hqcommerce.services.jobs import job_enqueue
 
 from . import serializers as s
@@ -348,7 +349,7 @@ class PartnerRequestDetailView(ChannelScopedMixin, APIView):
         channel = self.request_channel(request)
         view = partner_request_view(channel=channel, ref=ref)
         if view is not None:
-            view = partner_request_decision(view)
+            view = partner_request_with_decision(channel=channel, view=view)
         if view is None:
             raise exceptions.NotFound(
                 _("No partner request %(ref)r in channel %(code)s.")

@@ -1,4 +1,4 @@
-from .api import DeviceKey
+from .api import DeviceKey, RealtimeRequest, ScaleUnitKey
 from .customers import (
     Affiliation,
     AttributeDefinition,
@@ -44,8 +44,10 @@ __all__ = [
     "LoyaltyCard",
     "NumberSequence",
     "Prospect",
+    "RealtimeRequest",
     "ReplicationCounter",
     "SalesOrder",
+    "ScaleUnitKey",
     "Statement",
     "UploadedTransaction",
 ]

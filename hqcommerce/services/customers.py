@@ -235,7 +235,9 @@ def customers_create(*, items: Sequence[NewCustomer]) -> list[Customer]:
     return customers
 
 
-def customer_create_realtime(*, channel: Channel, payload: dict) -> Customer:
+def customer_create_realtime(
+    *, channel: Channel, payload: dict, async_id: uuid.UUID | None = None
+) -> Customer:
     """The sync-mode POS path: HQ validates and creates the customer while the POS waits.
 
     Raises CustomerValidationError for a payload that breaks a rule, so the cashier can fix it.
@@ -243,7 +245,7 @@ def customer_create_realtime(*, channel: Channel, payload: dict) -> Customer:
     data = customer_payload_clean(payload, defaults=channel_defaults(channel))
     with transaction.atomic():
         (customer,) = customers_create(
-            items=[NewCustomer(channel=channel, async_id=None, data=data)]
+            items=[NewCustomer(channel=channel, async_id=async_id, data=data)]
         )
     return customer
 

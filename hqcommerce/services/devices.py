@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from channels_app.errors import InputValidationError
-from hqcommerce.models import DeviceKey
+from hqcommerce.models import ChannelDatabase, DeviceKey, ScaleUnitKey
 
 from .configuration import channel_configuration_push
 from .jobs import channels_resolve
@@ -28,3 +28,24 @@ def device_key_create(*, channel_code: str, name: str) -> tuple[DeviceKey, str]:
 def device_key_revoke(*, key: DeviceKey) -> None:
     DeviceKey.objects.filter(pk=key.pk).update(revoked=True)
     channel_configuration_push(channels=[key.channel])
+
+
+def scale_unit_key_create(*, database_code: str, name: str) -> tuple[ScaleUnitKey, str]:
+    """A scale unit's service key for HQ's real-time service: it acts for the stores of one
+    channel database. Shown once; HQ keeps only its hash."""
+    name = (name or "").strip()
+    if not 1 <= len(name) <= 50:
+        raise InputValidationError({"name": [_("1 to 50 characters.")]})
+    code = (database_code or "").strip().upper()
+    database = ChannelDatabase.objects.filter(code=code).first()
+    if database is None:
+        known = ", ".join(ChannelDatabase.objects.values_list("code", flat=True))
+        raise InputValidationError(
+            {
+                "database": [
+                    _("No channel database %(code)r; known: %(known)s.")
+                    % {"code": code, "known": known}
+                ]
+            }
+        )
+    return ScaleUnitKey.objects.create_key(name=name, channel_database=database)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
@@ -24,6 +25,7 @@ from channels_app.databases import close_quietly
 from channels_app.errors import HQUnavailableError
 from channels_app.sales import CleanSale
 from hqcommerce.models import Channel
+from hqcommerce.selectors import partner_request_decision
 
 from . import customers as hq_customers
 from . import sales as hq_sales
@@ -74,17 +76,21 @@ def _channel(channel_id: int) -> Channel:
     return Channel.objects.select_related("default_customer").get(pk=channel_id)
 
 
-def customer_create(*, channel_id: int, payload: dict) -> dict:
+def customer_create(*, channel_id: int, payload: dict, async_id: uuid.UUID) -> dict:
+    """`async_id` is the temporary id the store gives the customer if HQ does not answer in
+    time: kept as the customer's origin id, so if HQ did the work after the store gave up,
+    the store's async copy converts to this customer instead of a second one."""
+
     def work():
         customer = hq_customers.customer_create_realtime(
-            channel=_channel(channel_id), payload=payload
+            channel=_channel(channel_id), payload=payload, async_id=async_id
         )
         return customer_snapshots([customer])[0]
 
     return _call(work)
 
 
-def customer_update(*, account_number: str, changes: dict) -> dict:
+def customer_update(*, channel_id: int, account_number: str, changes: dict) -> dict:
     def work():
         customer = hq_customers.customer_update_realtime(
             account_number=account_number, changes=changes
@@ -94,7 +100,7 @@ def customer_update(*, account_number: str, changes: dict) -> dict:
     return _call(work)
 
 
-def address_add(*, account_number: str, address: dict) -> dict:
+def address_add(*, channel_id: int, account_number: str, address: dict) -> dict:
     def work():
         added = hq_customers.customer_address_add_realtime(
             account_number=account_number, address=address
@@ -104,7 +110,9 @@ def address_add(*, account_number: str, address: dict) -> dict:
     return _call(work)
 
 
-def address_update(*, account_number: str, address_id, changes: dict) -> dict:
+def address_update(
+    *, channel_id: int, account_number: str, address_id: uuid.UUID, changes: dict
+) -> dict:
     def work():
         customer = hq_customers.customer_address_update_realtime(
             account_number=account_number, address_id=address_id, changes=changes
@@ -114,7 +122,7 @@ def address_update(*, account_number: str, address_id, changes: dict) -> dict:
     return _call(work)
 
 
-def address_delete(*, account_number: str, address_id) -> dict:
+def address_delete(*, channel_id: int, account_number: str, address_id: uuid.UUID) -> dict:
     def work():
         customer = hq_customers.customer_address_delete_realtime(
             account_number=account_number, address_id=address_id
@@ -141,10 +149,15 @@ def loyalty_card_issue(*, channel_id: int, account_number: str) -> dict:
             "card_number": card.card_number,
             "account_number": account_number,
             "channel": card.channel.code,
-            "issued_at": card.issued_at,
+            "issued_at": card.issued_at.isoformat(),
         }
 
     return _call(work)
+
+
+def partner_request_status(*, channel_id: int, async_id: uuid.UUID) -> dict | None:
+    """What HQ has decided about a store's partner request (None: nothing yet)."""
+    return _call(lambda: partner_request_decision(async_id=async_id))
 
 
 # channels_app.hq.hq_service() loads this module as the service object.
