@@ -18,8 +18,13 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from rest_framework_api_key.models import AbstractAPIKey
 
-from hqcommerce.models.customers import AddressPurpose, ContactKind, PartyType, ReceiptPreference
-from hqcommerce.models.sales import TransactionKind
+from channels_app.vocabulary import (
+    AddressPurpose,
+    ContactKind,
+    PartyType,
+    ReceiptPreference,
+    TransactionKind,
+)
 
 
 class Store(models.Model):

@@ -22,6 +22,23 @@ from channels_app.validation import ChannelDefaults
 F_ = TypeVar("F_", bound=Callable)
 
 
+def store_by_code(code: str) -> Store | None:
+    """A store by its channel code, as the channel databases configured here know it (a
+    back-office user names the store; a scale unit has only its own databases)."""
+    from django.db import InterfaceError, OperationalError
+
+    from channels_app.databases import channel_database_aliases
+
+    for alias in channel_database_aliases().values():
+        try:
+            store = Store.objects.using(alias).filter(code=code).first()
+        except (OperationalError, InterfaceError):
+            continue  # that database is down: its stores cannot be worked on now
+        if store is not None:
+            return store
+    return None
+
+
 def store_of(channel) -> Store:
     """The Store a channel service works on. HQ-side callers (the demo seed, tests, the
     admin) may pass HQ's channel, which names its channel database (`database_alias`)."""

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy
 
 from channels_app.errors import CustomerValidationError
 from channels_app.errors import message as _
-from hqcommerce.models.customers import (
+from channels_app.vocabulary import (
     AddressPurpose,
     ContactKind,
     PartyType,

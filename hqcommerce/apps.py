@@ -18,7 +18,6 @@ class HqCommerceConfig(AppConfig):
     def ready(self) -> None:
         from django_q.signals import post_spawn
 
-        import hqcommerce.db.lookups  # noqa: F401  (registers the `__any` lookup)
         from hqcommerce.worker import on_worker_spawn
 
         # Permissions appear in each app's post_migrate, so the groups follow the last one's

@@ -157,7 +157,7 @@ def database_settings(url: str, *, sqlite_busy_seconds: float = 30) -> dict:
     elif config["ENGINE"] == "django.db.backends.sqlite3":
         Path(config["NAME"]).parent.mkdir(parents=True, exist_ok=True)
         # Django's SQLite backend, plus a pause after each commit of a job run (its docstring).
-        config["ENGINE"] = "hqcommerce.db.sqlite3"
+        config["ENGINE"] = "channels_app.db.sqlite3"
         # A 16 MB page cache per connection (SQLite's default is 2 MB): jobs run as fast at
         # 100k customers as with 64 MB, and a process's memory stays flat as the file grows.
         config["OPTIONS"] = {
@@ -260,17 +260,17 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_standardized_errors.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "hqcommerce.api.authentication.DeviceKeyAuthentication",
+        "channels_app.api.authentication.DeviceKeyAuthentication",
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["hqcommerce.api.permissions.IsDeviceOrStaff"],
-    "DEFAULT_THROTTLE_CLASSES": ["hqcommerce.api.throttling.DeviceRateThrottle"],
-    "DEFAULT_PARSER_CLASSES": ["hqcommerce.api.parsers.LimitedJSONParser"],
+    "DEFAULT_PERMISSION_CLASSES": ["channels_app.api.permissions.IsDeviceOrStaff"],
+    "DEFAULT_THROTTLE_CLASSES": ["channels_app.api.throttling.DeviceRateThrottle"],
+    "DEFAULT_PARSER_CLASSES": ["channels_app.api.parsers.LimitedJSONParser"],
 }
 DRF_STANDARDIZED_ERRORS = {
     "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True,
-    "EXCEPTION_HANDLER_CLASS": "hqcommerce.api.exceptions.DomainExceptionHandler",
+    "EXCEPTION_HANDLER_CLASS": "channels_app.api.exceptions.DomainExceptionHandler",
     "ALLOWED_ERROR_STATUS_CODES": [
         "400",
         "401",
@@ -287,11 +287,11 @@ DRF_STANDARDIZED_ERRORS = {
         "503",
     ],
     "ERROR_SCHEMAS": {
-        "400": "hqcommerce.api.exceptions.ValidationErrorResponse",
-        "409": "hqcommerce.api.exceptions.ClientErrorResponse",
-        "413": "hqcommerce.api.exceptions.ClientErrorResponse",
-        "422": "hqcommerce.api.exceptions.ClientErrorResponse",
-        "503": "hqcommerce.api.exceptions.HQUnavailableResponse",
+        "400": "channels_app.api.exceptions.ValidationErrorResponse",
+        "409": "channels_app.api.exceptions.ClientErrorResponse",
+        "413": "channels_app.api.exceptions.ClientErrorResponse",
+        "422": "channels_app.api.exceptions.ClientErrorResponse",
+        "503": "channels_app.api.exceptions.HQUnavailableResponse",
     },
 }
 SPECTACULAR_SETTINGS = {
@@ -325,7 +325,7 @@ SPECTACULAR_SETTINGS = {
     },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
-        "hqcommerce.api.schema.bodies_are_required",
+        "channels_app.api.schema.bodies_are_required",
     ],
 }
 # Bodies above this are refused before parsing (the POS sends small JSON documents).
@@ -376,7 +376,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     # Customer emails and phone numbers never reach the logs in clear.
-    "filters": {"mask_pii": {"()": "hqcommerce.logging.MaskPersonalData"}},
+    "filters": {"mask_pii": {"()": "channels_app.logging.MaskPersonalData"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_pii"]}},
     "loggers": {
         "hqcommerce": {"handlers": ["console"], "level": os.environ.get("HQ_LOG_LEVEL", "INFO")},

@@ -13,7 +13,7 @@ os.environ.setdefault("HQ_LOG_LEVEL", "WARNING")
 # Tests that are about the near-real-time trigger switch it on themselves.
 os.environ.setdefault("HQ_AUTO_CONVERT", "0")
 os.environ.setdefault("DJANGO_SECURE", "0")
-# No pause after job commits (hqcommerce/db/sqlite3): tests have no POS traffic to let in.
+# No pause after job commits (channels_app/db/sqlite3): tests have no POS traffic to let in.
 os.environ.setdefault("HQ_SQLITE_JOB_YIELD_MS", "0")
 
 # Two scale units, so every test runs with the data of different stores in different
@@ -29,7 +29,7 @@ from .settings import *  # noqa: E402, F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 for _alias, _config in DATABASES.items():  # noqa: F405
-    if _config["ENGINE"] == "hqcommerce.db.sqlite3":
+    if _config["ENGINE"] == "channels_app.db.sqlite3":
         # Files, not memory, so the crash and broker tests' subprocesses share the test
         # databases.
         _config["TEST"] = {"NAME": str(VAR_DIR / f"test-{_alias}.sqlite3")}  # noqa: F405

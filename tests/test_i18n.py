@@ -35,7 +35,9 @@ TEMPLATE_DIR = ROOT / "templates"
 OUR_APPS = ("hqcommerce", "channels_app")
 # Inherited from django-rest-framework-api-key and not shown by our admin.
 FOREIGN_FIELDS = {
-    (model, field) for model in ("devicekey", "storedevicekey") for field in ("id", "hashed_key")
+    (model, field)
+    for model in ("devicekey", "storedevicekey", "scaleunitkey")
+    for field in ("id", "hashed_key")
 }
 GETTEXT_NAMES = {"_", "gettext", "gettext_lazy", "gettext_noop", "ngettext", "ngettext_lazy"}
 CONTEXT_NAMES = {"pgettext", "pgettext_lazy"}

@@ -50,7 +50,7 @@ def test_no_plain_index_is_a_prefix_of_another_index_on_the_same_table():
 
 def test_default_database_is_sqlite_in_wal_mode_with_busy_timeout(monkeypatch):
     db = settings.DATABASES["default"]
-    if db["ENGINE"] != "hqcommerce.db.sqlite3":
+    if db["ENGINE"] != "channels_app.db.sqlite3":
         pytest.skip("DATABASE_URL selects another database")
     assert "journal_mode=WAL" in db["OPTIONS"]["init_command"]
     assert db["OPTIONS"]["timeout"] >= 5
@@ -112,7 +112,7 @@ def test_on_sqlite_an_auto_run_pauses_after_each_channel_commit_and_other_writer
     if channel_db.vendor != "sqlite":
         pytest.skip("PostgreSQL has row locks; nothing to yield")
     pauses = []
-    monkeypatch.setattr("hqcommerce.db.sqlite3.base.time.sleep", pauses.append)
+    monkeypatch.setattr("channels_app.db.sqlite3.base.time.sleep", pauses.append)
     settings.HQ_SQLITE_JOB_YIELD_MS = 20
 
     make_async_customer(store)  # a POS write

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 
 from django.db import connections
 
+from channels_app.db.rows import chunked_execute, execute_from_temp
 from channels_app.models import AsyncCustomer, ChannelCustomer, Store
-from hqcommerce.db.rows import chunked_execute, execute_from_temp
 
 COPY_FIELDS = [
     "async_id",

@@ -8,29 +8,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from channels_app.vocabulary import AddressPurpose, ContactKind, PartyType, ReceiptPreference
 
-class PartyType(models.TextChoices):
-    PERSON = "person", _("Person")
-    ORGANIZATION = "organization", _("Organization")
-
-
-class ReceiptPreference(models.TextChoices):
-    PRINT = "print", _("Print")
-    EMAIL = "email", _("Email")
-    BOTH = "both", _("Print and email")
-    NONE = "none", _("None")
-
-
-class AddressPurpose(models.TextChoices):
-    HOME = "home", _("Home")
-    DELIVERY = "delivery", _("Delivery")
-    INVOICE = "invoice", _("Invoice")
-    BUSINESS = "business", _("Business")
-
-
-class ContactKind(models.TextChoices):
-    EMAIL = "email", _("Email")
-    PHONE = "phone", _("Phone")
+__all__ = ["AddressPurpose", "ContactKind", "PartyType", "ReceiptPreference"]
 
 
 class Customer(models.Model):
@@ -74,6 +54,17 @@ class Customer(models.Model):
         blank=True,
         unique=True,
         help_text=_("The temporary GUID the POS gave this customer, if it was created async."),
+    )
+    realtime_request_id = models.UUIDField(
+        _("real-time request id"),
+        null=True,
+        blank=True,
+        unique=True,
+        editable=False,
+        help_text=_(
+            "Made in real time: the temporary id the store would have used had HQ answered too "
+            "late. If the store did write it async, the sync job adopts this customer for it."
+        ),
     )
     possible_duplicate_of = models.ForeignKey(
         "self",

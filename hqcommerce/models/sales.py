@@ -7,16 +7,14 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from channels_app.errors import stored_message
+from channels_app.vocabulary import TransactionKind
+
+__all__ = ["TransactionKind"]
 
 
 class TransactionStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     COMPLETED = "completed", _("Completed")
-
-
-class TransactionKind(models.TextChoices):
-    CASH_AND_CARRY = "cash_and_carry", _("Cash-and-carry sale")
-    CUSTOMER_ORDER = "customer_order", _("Customer order")
 
 
 class UploadedTransaction(models.Model):

@@ -54,6 +54,7 @@ from .jobs import (
     rehearsed,
 )
 from .partners import prospect_create
+from .replication import replication_versions_allocate
 
 logger = logging.getLogger(__name__)
 
@@ -98,8 +99,27 @@ class _Context:
         return self._defaults[channel_id]
 
 
+def _adopt_realtime_customers(records: list[AsyncStagingRecord]) -> None:
+    """A store that gave up waiting for HQ's real-time create wrote the customer async under
+    the temporary id it had sent; if HQ did create it, that customer becomes this record's
+    (its origin id set, sent again by 1010 so the store maps the temporary id)."""
+    ids = [r.async_id for r in records if r.operation == StagingOperation.CREATE]
+    if not ids:
+        return
+    made = Customer.objects.filter(realtime_request_id__any=ids, origin_async_id=None)
+    channel_of = {r.async_id: r.channel_id for r in records}
+    for customer in made.only("pk", "realtime_request_id", "origin_channel_id"):
+        if channel_of.get(customer.realtime_request_id) != customer.origin_channel_id:
+            continue  # another store's id: the plan refuses it as any other clash
+        (version,) = replication_versions_allocate(count=1)
+        Customer.objects.filter(pk=customer.pk).update(
+            origin_async_id=customer.realtime_request_id, replication_version=version
+        )
+
+
 def _plan(records: list[AsyncStagingRecord], ctx: _Context) -> _Plan:
     plan = _Plan(size=len(records))
+    _adopt_realtime_customers(records)
     existing = {
         c.origin_async_id: c
         for c in Customer.objects.filter(origin_async_id__any=[r.async_id for r in records])

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from channels_app.db.rows import objects_insert, rows_insert
 from channels_app.errors import CustomerValidationError, HQError, UnknownAddressError
 from channels_app.validation import (
     OPT_IN_FIELDS,
@@ -26,7 +27,6 @@ from channels_app.validation import (
     normalize_email,
     normalize_phone,
 )
-from hqcommerce.db.rows import objects_insert, rows_insert
 from hqcommerce.models import (
     Affiliation,
     AttributeDefinition,
@@ -57,6 +57,8 @@ class NewCustomer:
     channel: Channel | None
     async_id: uuid.UUID | None
     data: CleanCustomer
+    # A real-time create: the temporary id the store will use if it gives up waiting.
+    realtime_request_id: uuid.UUID | None = None
 
 
 def channel_attribute_definitions(channel: Channel | None) -> tuple[dict, ...]:
@@ -153,11 +155,12 @@ def customers_create(*, items: Sequence[NewCustomer]) -> list[Customer]:
             tax_id=item.data.tax_id,
             origin_channel=item.channel,
             origin_async_id=item.async_id,
+            realtime_request_id=item.realtime_request_id,
             replication_version=version,
         )
         for item, number, version in zip(items, numbers, versions, strict=True)
     ]
-    # Plain multi-row INSERT (hqcommerce/db/rows.py): bulk_create's SQL compiler cost more
+    # Plain multi-row INSERT (channels_app/db/rows.py): bulk_create's SQL compiler cost more
     # than the rest of the sync. The primary keys are read back by account number (unique).
     objects_insert(customers)
     numbers = [c.account_number for c in customers]
@@ -173,7 +176,7 @@ def customers_create(*, items: Sequence[NewCustomer]) -> list[Customer]:
         customer._state.adding = False
         customer._state.db = Customer.objects.db
 
-    # Children as plain rows (hqcommerce/db/rows.py): no instance per address or contact.
+    # Children as plain rows (channels_app/db/rows.py): no instance per address or contact.
     addresses, contacts, affiliations, attributes, people = [], [], [], [], []
     flagged: list[Customer] = []
     for customer, item in zip(customers, items, strict=True):
@@ -245,7 +248,9 @@ def customer_create_realtime(
     data = customer_payload_clean(payload, defaults=channel_defaults(channel))
     with transaction.atomic():
         (customer,) = customers_create(
-            items=[NewCustomer(channel=channel, async_id=async_id, data=data)]
+            items=[
+                NewCustomer(channel=channel, async_id=None, data=data, realtime_request_id=async_id)
+            ]
         )
     return customer
 

@@ -532,7 +532,7 @@ def job_batch_size() -> int:
 @contextmanager
 def _fair_writes(run: JobRun):
     """On SQLite, a near-real-time run writes in small transactions (HQ_AUTO_BATCH_SIZE
-    records) and pauses after each commit to a channel database (hqcommerce/db/sqlite3), so
+    records) and pauses after each commit to a channel database (channels_app/db/sqlite3), so
     a POS request never waits long for that database's single write lock. HQ's database
     needs no pause: the POS never writes it.
 

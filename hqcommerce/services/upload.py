@@ -19,6 +19,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 
 from channels_app.databases import ChannelDatabaseUnavailable, reaching
+from channels_app.db.rows import rows_insert
 from channels_app.errors import message_json
 from channels_app.features import FeatureSwitches, feature_hold
 from channels_app.models import (
@@ -35,7 +36,6 @@ from channels_app.models import (
     PartnerRequest,
 )
 from channels_app.validation import CUSTOMER_TEXT_FIELDS
-from hqcommerce.db.rows import rows_insert
 from hqcommerce.db.stats import StatisticsKeeper
 from hqcommerce.models import AsyncStagingRecord, Channel, Customer, JobRun, UploadedTransaction
 from hqcommerce.models.customers import ADDRESS_ROW_FIELDS

@@ -401,7 +401,7 @@ def test_deeply_nested_json_answers_400_before_any_recursion(device, channel, me
 
 
 def test_json_depth_scan_reads_brackets_inside_strings_as_text():
-    from hqcommerce.api.parsers import json_depth_exceeds
+    from channels_app.api.parsers import json_depth_exceeds
 
     assert not json_depth_exceeds(b'{"a": "' + b"[" * 100 + b'\\"' + b"[" * 100 + b'"}')
     assert json_depth_exceeds(b'{"a": ' + b"[" * 17 + b"]" * 17 + b"}")

@@ -104,7 +104,7 @@ def test_with_hq_down_the_card_answers_503_and_the_store_keeps_working(channel):
 def test_no_internal_field_shows_in_a_card_a_customer_or_an_address_change(device):
     """The answers carry the documented fields only: no counters, fingerprints, hashes,
     normalized values or register names from the stores' or HQ's tables."""
-    from hqcommerce.api import serializers as s
+    from channels_app.api import serializers as s
 
     internal = {
         "upload_counter",

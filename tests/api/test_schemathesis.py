@@ -21,7 +21,7 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from hqcommerce.api.idempotency import HEADER
+from channels_app.api.idempotency import HEADER
 from hqcommerce.services.devices import device_key_create
 from hqcommerce.wsgi import application
 

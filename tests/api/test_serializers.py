@@ -7,7 +7,7 @@ import uuid
 from django.utils import translation
 from rest_framework import serializers
 
-from hqcommerce.api import serializers as s
+from channels_app.api import serializers as s
 
 
 def _plain_twin(cls: type) -> type:

@@ -4,7 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from hqcommerce.logging import MaskPersonalData, mask
+from channels_app.logging import MaskPersonalData, mask
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,4 +1,4 @@
-"""hqcommerce/db/lookups.py: `__any` finds exactly what `__in` finds, on every database, and
+"""channels_app/db/lookups.py: `__any` finds exactly what `__in` finds, on every database, and
 PostgreSQL gets the list as one array parameter."""
 
 from __future__ import annotations

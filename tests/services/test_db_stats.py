@@ -9,9 +9,9 @@ import time
 import pytest
 from django.db import connection, connections, transaction
 
+from channels_app.db.rows import rows_insert
 from channels_app.services.pos import pos_customer_create
 from hqcommerce.db import stats
-from hqcommerce.db.rows import rows_insert
 from hqcommerce.db.stats import StatisticsKeeper, stale_tables, statistics_refresh
 from hqcommerce.models import Customer, CustomerAttribute
 from tests.factories import CustomerDataFactory

@@ -1,4 +1,4 @@
-"""hqcommerce/db/rows.py: the jobs' bulk writes (multi-row INSERT on SQLite, COPY on
+"""channels_app/db/rows.py: the jobs' bulk writes (multi-row INSERT on SQLite, COPY on
 PostgreSQL) store exactly what the ORM would, and a conflicting row is skipped, not lost."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import pytest
 from django.db import transaction
 
+from channels_app.db.rows import copy_to_temp, objects_insert, rows_insert
 from channels_app.services.pos import pos_customer_create
-from hqcommerce.db.rows import copy_to_temp, objects_insert, rows_insert
 from hqcommerce.models import AsyncStagingRecord, Customer, CustomerAttribute
 from hqcommerce.models.staging import StagingOperation
 from tests.factories import CustomerDataFactory

@@ -118,7 +118,7 @@ class DeviceKeyAuthentication(BaseAuthentication):
 
 
 class DeviceKeyScheme(OpenApiAuthenticationExtension):
-    target_class = "hqcommerce.api.authentication.DeviceKeyAuthentication"
+    target_class = "channels_app.api.authentication.DeviceKeyAuthentication"
     name = "DeviceKey"
 
     def get_security_definition(self, auto_schema):
