@@ -18,6 +18,7 @@ class HqCommerceConfig(AppConfig):
     def ready(self) -> None:
         from django_q.signals import post_spawn
 
+        import hqcommerce.services.job_catalog  # noqa: F401  (each job registers its service)
         from hqcommerce.worker import on_worker_spawn
 
         # Permissions appear in each app's post_migrate, so the groups follow the last one's

@@ -21,6 +21,7 @@ from channels_app.databases import ChannelDatabaseUnavailable, reaching
 from channels_app.features import FEATURES, FeatureSwitches
 from channels_app.services.config import configuration_apply
 from hqcommerce.models import Channel, CommerceParameters, DeviceKey, JobRun
+from hqcommerce.models.jobs import JobKind
 
 from .customers import channel_defaults
 from .faults import CONFIGURATION_BETWEEN_HQ_READ_AND_CHANNEL_WRITE, crash_point
@@ -31,6 +32,7 @@ from .jobs import (
     channels_by_database,
     channels_resolve,
     heap_frozen,
+    job_service,
 )
 
 logger = logging.getLogger(__name__)
@@ -94,6 +96,7 @@ def _stores(channels: Iterable[Channel]) -> list[Channel]:
     )
 
 
+@job_service(JobKind.CHANNEL_CONFIGURATION)
 @heap_frozen
 def channel_configuration_run(
     *,

@@ -32,6 +32,7 @@ from channels_app.validation import (
 )
 from hqcommerce.db.stats import StatisticsKeeper
 from hqcommerce.models import AsyncStagingRecord, Channel, Customer, CustomerContact, JobRun
+from hqcommerce.models.jobs import JobKind
 from hqcommerce.models.staging import StagingOperation, StagingStatus
 
 from .configuration import commerce_parameters
@@ -51,6 +52,7 @@ from .jobs import (
     channels_resolve,
     heap_frozen,
     job_batch_size,
+    job_service,
     rehearsed,
 )
 from .partners import prospect_create
@@ -523,6 +525,7 @@ def staging_queryset(
     return queryset
 
 
+@job_service(JobKind.CUSTOMER_SYNC)
 @rehearsed
 @heap_frozen
 def customer_sync_run(

@@ -38,6 +38,7 @@ from hqcommerce.models import (
     JobRun,
 )
 from hqcommerce.models.customers import ADDRESS_ROW_FIELDS, ContactKind
+from hqcommerce.models.jobs import JobKind
 
 from .faults import DISTRIBUTION_BETWEEN_HQ_READ_AND_CHANNEL_WRITE, crash_point
 from .jobs import (
@@ -47,6 +48,7 @@ from .jobs import (
     channels_resolve,
     heap_frozen,
     job_batch_size,
+    job_service,
 )
 from .replication import replication_head
 
@@ -147,6 +149,7 @@ def _apply_to_database(alias: str, snapshots: list[dict], watermark: int, upto: 
     return applied, len(subset)
 
 
+@job_service(JobKind.DISTRIBUTION)
 @heap_frozen
 def distribution_run(
     *,

@@ -224,26 +224,27 @@ def channels_resolve(codes: Iterable[str] | None) -> list[Channel]:
     return channels
 
 
-def _service_for(kind: str) -> Callable[..., JobResult]:
-    from .configuration import channel_configuration_run
-    from .customer_sync import customer_sync_run
-    from .distribution import distribution_run
-    from .order_sync import order_sync_run
-    from .pipeline import convert_run
-    from .purge import purge_run
-    from .statements import statement_post_run
-    from .upload import pjob_run
+# {job kind: its service}. Each job module registers its own run function (job_service), and
+# the app loads them all at start (hqcommerce.services.job_catalog): this runtime, which every
+# job imports, imports none of them.
+_SERVICES: dict[str, Callable[..., JobResult]] = {}
 
-    return {
-        JobKind.PJOB: pjob_run,
-        JobKind.CUSTOMER_SYNC: customer_sync_run,
-        JobKind.DISTRIBUTION: distribution_run,
-        JobKind.CONVERT: convert_run,
-        JobKind.ORDER_SYNC: order_sync_run,
-        JobKind.STATEMENT_POSTING: statement_post_run,
-        JobKind.CHANNEL_CONFIGURATION: channel_configuration_run,
-        JobKind.PURGE: purge_run,
-    }[JobKind(kind)]
+
+def job_service(kind: str) -> Callable[[Callable[..., JobResult]], Callable[..., JobResult]]:
+    """Register the function that runs jobs of `kind`."""
+
+    def register(service: Callable[..., JobResult]) -> Callable[..., JobResult]:
+        _SERVICES[JobKind(kind)] = service
+        return service
+
+    return register
+
+
+def _service_for(kind: str) -> Callable[..., JobResult]:
+    try:
+        return _SERVICES[JobKind(kind)]
+    except KeyError:
+        raise RuntimeError(f"No job service registered for {kind!r}.") from None
 
 
 def job_run_create(

@@ -13,6 +13,7 @@ from django.db.models import F
 
 from channels_app.errors import message_json, record_error
 from hqcommerce.models import Channel, JobRun, SalesOrder, UploadedTransaction
+from hqcommerce.models.jobs import JobKind
 from hqcommerce.models.sales import TransactionStatus
 
 from .jobs import (
@@ -22,6 +23,7 @@ from .jobs import (
     channels_resolve,
     heap_frozen,
     job_batch_size,
+    job_service,
     rehearsed,
 )
 from .references import reference_resolve, references_sync
@@ -100,6 +102,7 @@ def _create_orders(batch: list[UploadedTransaction]) -> tuple[int, int, list[str
     return created, skipped, errors
 
 
+@job_service(JobKind.ORDER_SYNC)
 @rehearsed
 @heap_frozen
 def order_sync_run(

@@ -27,6 +27,7 @@ from .jobs import (
     heap_frozen,
     job_run_create,
     job_run_execute,
+    job_service,
     rehearsed,
 )
 
@@ -37,6 +38,7 @@ class PipelineStepFailed(HQError):
     pass
 
 
+@job_service(JobKind.CONVERT)
 @rehearsed
 @heap_frozen
 def convert_run(

@@ -38,7 +38,7 @@ from channels_app.services.retention import (
     retention_cutoff,
 )
 from hqcommerce.models import AsyncStagingRecord, Channel, JobRun, UploadedTransaction
-from hqcommerce.models.jobs import FINISHED_STATUSES
+from hqcommerce.models.jobs import FINISHED_STATUSES, JobKind
 from hqcommerce.models.sales import TransactionKind, TransactionStatus
 from hqcommerce.models.staging import StagingStatus
 
@@ -51,6 +51,7 @@ from .jobs import (
     channels_resolve,
     heap_frozen,
     job_batch_size,
+    job_service,
 )
 
 logger = logging.getLogger(__name__)
@@ -135,6 +136,7 @@ def _purge_hq(rows: QuerySet, *, size: int, dry_run: bool, batches: _Batches) ->
         batches.done(batch_delete(rows.model, DEFAULT_DB_ALIAS, ids, dry_run))
 
 
+@job_service(JobKind.PURGE)
 @heap_frozen
 def purge_run(
     *,

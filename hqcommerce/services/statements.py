@@ -22,6 +22,7 @@ from channels_app.errors import (
     stored_message,
 )
 from hqcommerce.models import Channel, JobRun, SalesOrder, Statement, UploadedTransaction
+from hqcommerce.models.jobs import JobKind
 from hqcommerce.models.sales import StatementStatus, TransactionStatus
 
 from .jobs import (
@@ -30,6 +31,7 @@ from .jobs import (
     ProgressCallback,
     channels_resolve,
     heap_frozen,
+    job_service,
     rehearsed,
 )
 from .references import reference_resolve, references_sync
@@ -150,6 +152,7 @@ def statement_post(*, channel: Channel, business_date: dt.date) -> dict:
     return {"posted": True, "blocking": [], "statement": statement}
 
 
+@job_service(JobKind.STATEMENT_POSTING)
 @rehearsed
 @heap_frozen
 def statement_post_run(

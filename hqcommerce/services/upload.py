@@ -39,6 +39,7 @@ from channels_app.validation import CUSTOMER_TEXT_FIELDS
 from hqcommerce.db.stats import StatisticsKeeper
 from hqcommerce.models import AsyncStagingRecord, Channel, Customer, JobRun, UploadedTransaction
 from hqcommerce.models.customers import ADDRESS_ROW_FIELDS
+from hqcommerce.models.jobs import JobKind
 from hqcommerce.models.staging import StagingOperation, staging_who
 
 from .configuration import commerce_parameters
@@ -51,6 +52,7 @@ from .jobs import (
     channels_resolve,
     heap_frozen,
     job_batch_size,
+    job_service,
     rehearsed,
 )
 
@@ -419,6 +421,7 @@ def _upload_batch(channel: Channel, batch: list, watermark: int) -> tuple[int, i
     return created, skipped
 
 
+@job_service(JobKind.PJOB)
 @rehearsed
 @heap_frozen
 def pjob_run(

@@ -5,7 +5,8 @@ from datetime import timedelta
 from django.utils import timezone
 
 from hqcommerce.models import JobLock, JobRun
-from hqcommerce.models.jobs import JobStatus, TriggeredBy
+from hqcommerce.models.jobs import JobKind, JobStatus, TriggeredBy
+from hqcommerce.services import jobs as jobs_runtime
 from hqcommerce.services.jobs import job_run_create, job_run_execute, job_runs_fail_stale
 from tests.factories import ChannelFactory
 
@@ -82,9 +83,8 @@ def test_a_dead_holder_does_not_block_forever(channel, settings):
 
 
 def test_locks_are_released_when_a_run_fails(channel, monkeypatch):
-    from hqcommerce.services import upload
 
-    monkeypatch.setattr(upload, "pjob_run", lambda **kw: 1 / 0)
+    monkeypatch.setitem(jobs_runtime._SERVICES, JobKind.PJOB, lambda **kw: 1 / 0)
     run = job_run_execute(job_run_create(kind="pjob", triggered_by="command").pk)
 
     assert run.status == JobStatus.FAILED

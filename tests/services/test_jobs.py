@@ -4,6 +4,7 @@ from django_q.models import Schedule
 from channels_app.errors import UnknownChannelError
 from hqcommerce.models import JobRun
 from hqcommerce.models.jobs import JobKind, JobStatus, TriggeredBy
+from hqcommerce.services import jobs as jobs_runtime
 from hqcommerce.services.jobs import job_enqueue, job_run_create, job_run_execute
 from hqcommerce.services.schedules import schedules_install
 from hqcommerce.tasks import run_job, run_scheduled_job
@@ -68,12 +69,11 @@ def test_unknown_channel_is_refused_before_anything_is_queued(db):
 
 
 def test_unexpected_error_fails_the_run_with_a_reason(channel, monkeypatch):
-    from hqcommerce.services import upload
 
     def broken(**kwargs):
         raise ValueError("disk full")
 
-    monkeypatch.setattr(upload, "pjob_run", broken)
+    monkeypatch.setitem(jobs_runtime._SERVICES, JobKind.PJOB, broken)
     run = job_run_create(kind=JobKind.PJOB, triggered_by=TriggeredBy.API)
 
     run = job_run_execute(run.pk)

@@ -2,7 +2,7 @@ from channels_app.models import AsyncCustomer, ChannelCustomer
 from channels_app.selectors import channel_customer_copies
 from hqcommerce.models import AsyncStagingRecord, Customer, JobRun
 from hqcommerce.models.jobs import JobKind, JobStatus, TriggeredBy
-from hqcommerce.services import customer_sync
+from hqcommerce.services import jobs as jobs_runtime
 from hqcommerce.services.jobs import job_run_create, job_run_execute
 from tests.factories import ChannelFactory
 
@@ -68,7 +68,7 @@ def test_a_failed_step_stops_the_steps_after_it_with_the_reason(
     def broken(**kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(customer_sync, "customer_sync_run", broken)
+    monkeypatch.setitem(jobs_runtime._SERVICES, JobKind.CUSTOMER_SYNC, broken)
 
     run = _convert()
 
