@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint browser format clean bench bench-large bench-realtime bench-retention messages makemessages gettext
+.PHONY: install run test scale-units lint browser format clean bench bench-large bench-realtime bench-retention messages makemessages gettext
 
 # The browser test drives Debian's Chromium; Playwright never downloads a browser.
 CHROMIUM := /usr/bin/chromium
@@ -26,6 +26,22 @@ run: install messages
 	$(BIN)/python manage.py install_schedules && \
 	$(BIN)/python manage.py run_all
 
+# HQ and two scale units on one machine, three processes on three ports (docs/operations.md):
+# HQ on 8000 (web, worker, trigger watcher); scale unit DEFAULT on 8001 (async stores
+# STORE01-03) and EU on 8002 (sync-mode store EU01), each with only its own channel database
+# and a service key for HQ's real-time service. Data in var/scale-units/.
+SU_VAR := $(CURDIR)/var/scale-units
+scale-units: install messages
+	export DJANGO_DEBUG=$${DJANGO_DEBUG:-1} HQ_VAR_DIR=$(SU_VAR) \
+	  CHANNEL_DATABASE_URLS="DEFAULT=sqlite:///$(SU_VAR)/channel-default.sqlite3,EU=sqlite:///$(SU_VAR)/channel-eu.sqlite3"; \
+	unset DATABASE_URL; \
+	$(BIN)/python manage.py migrate_all && \
+	$(BIN)/python manage.py ensure_demo_admin && \
+	$(BIN)/python manage.py seed_demo --if-empty && \
+	$(BIN)/python manage.py seed_demo --sync-store-in EU && \
+	$(BIN)/python manage.py install_schedules && \
+	$(BIN)/python manage.py run_all 127.0.0.1:8000 --scale-unit DEFAULT=127.0.0.1:8001 --scale-unit EU=127.0.0.1:8002
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -34,8 +50,10 @@ lint: install
 browser:
 	@test -x $(CHROMIUM) || ($(SUDO) apt-get update && $(SUDO) apt-get install -y chromium)
 
+# The suite runs on TEST_WORKERS processes (pytest-xdist; each has its own test databases).
+TEST_WORKERS ?= 2
 test: lint browser messages
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 # Benchmarks (not part of `make test`): a few minutes on 2 cores; rewrites docs/benchmarks.md.
 BENCH_PG ?= postgres://postgres@127.0.0.1:5432/hqbench

@@ -94,7 +94,7 @@ class HQAdminSite(admin.AdminSite):
             "backlog_chart": charts.stacked_bars([(r["channel"], r["stages"]) for r in rows]),
             "converted_chart": charts.columns(converted_per_hour(hours=hours, now=now)),
             "hours": hours,
-            "latency": conversion_latency(hours=1, now=now),
+            "latency": conversion_latency(hours=1, now=now, known_down=down),
             "growth": history_growth(known_down=down),
             "retention_days": settings.HQ_RETENTION_DAYS,
             "idempotency_hours": settings.HQ_IDEMPOTENCY_TTL_HOURS,

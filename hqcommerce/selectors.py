@@ -205,12 +205,17 @@ class Latency:
     p95: float | None
 
 
-def conversion_latency(*, hours: int = 1, now=None, sample: int = 20_000) -> Latency:
+def conversion_latency(
+    *, hours: int = 1, now=None, sample: int = 20_000, known_down: dict[str, str] | None = None
+) -> Latency:
     """Seconds from POS creation to the account number in the store, for customers mapped in
-    the last `hours` (the newest `sample` of them, so the dashboard stays cheap)."""
+    the last `hours` (the newest `sample` of them, so the dashboard stays cheap). Channel
+    databases in `known_down` are not tried again."""
     now = now or timezone.now()
     rows = []
     for alias in channel_database_aliases().values():
+        if alias in (known_down or {}):
+            continue
         try:
             with reaching(alias):
                 rows += mapping_times(alias=alias, since=now - timedelta(hours=hours), limit=sample)

@@ -195,9 +195,30 @@ _default_sqlite = f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
 DATABASES = {"default": database_settings(os.environ.get("DATABASE_URL", _default_sqlite))}
 # {channel database code: Django alias}
 CHANNEL_DATABASES = {}
+# A channel database may be far away (its scale unit's region): HQ's pages and jobs give up
+# on one that does not connect within HQ_CHANNEL_DB_CONNECT_SECONDS, or whose statement runs
+# past HQ_CHANNEL_DB_STATEMENT_SECONDS, or whose link stops acknowledging what is sent for as
+# long (PostgreSQL), and report it unreachable instead of hanging.
+HQ_CHANNEL_DB_CONNECT_SECONDS = float(os.environ.get("HQ_CHANNEL_DB_CONNECT_SECONDS", "3"))
+HQ_CHANNEL_DB_STATEMENT_SECONDS = float(os.environ.get("HQ_CHANNEL_DB_STATEMENT_SECONDS", "10"))
+if HQ_CHANNEL_DB_CONNECT_SECONDS <= 0 or HQ_CHANNEL_DB_STATEMENT_SECONDS <= 0:
+    raise ImproperlyConfigured("HQ_CHANNEL_DB_*_SECONDS must be above 0.")
+
+
+def channel_database_settings(url: str) -> dict:
+    config = database_settings(url)
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        options = config.setdefault("OPTIONS", {})
+        options["connect_timeout"] = max(1, round(HQ_CHANNEL_DB_CONNECT_SECONDS))
+        options["options"] = f"-c statement_timeout={int(HQ_CHANNEL_DB_STATEMENT_SECONDS * 1000)}"
+        options["tcp_user_timeout"] = int(HQ_CHANNEL_DB_CONNECT_SECONDS * 1000)
+        options.update(keepalives=1, keepalives_idle=5, keepalives_interval=2, keepalives_count=2)
+    return config
+
+
 for _code, _url in channel_database_urls(os.environ.get("CHANNEL_DATABASE_URLS")).items():
     CHANNEL_DATABASES[_code] = f"channel_{_code.lower().replace('-', '_')}"
-    DATABASES[CHANNEL_DATABASES[_code]] = database_settings(_url)
+    DATABASES[CHANNEL_DATABASES[_code]] = channel_database_settings(_url)
 DATABASE_ROUTERS = ["channels_app.databases.ChannelDatabaseRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -15,6 +15,9 @@ os.environ.setdefault("HQ_AUTO_CONVERT", "0")
 os.environ.setdefault("DJANGO_SECURE", "0")
 # No pause after job commits (channels_app/db/sqlite3): tests have no POS traffic to let in.
 os.environ.setdefault("HQ_SQLITE_JOB_YIELD_MS", "0")
+# A live server's request threads close their PostgreSQL sessions when the request ends, so
+# none is left open on a test database when it is dropped.
+os.environ.setdefault("HQ_DB_CONN_MAX_AGE", "0")
 
 # Two scale units, so every test runs with the data of different stores in different
 # databases: DEFAULT and EU. .ci/run's PostgreSQL pass names two PostgreSQL databases.

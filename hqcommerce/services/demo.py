@@ -301,3 +301,32 @@ def _partner_requests(stores: list[Channel]) -> int:
             },
         )
     return len(asks)
+
+
+def demo_sync_store(*, database_code: str) -> Channel:
+    """A sync-mode store in channel database `database_code` (code `<DATABASE>01`), so a scale
+    unit serving that database makes real-time calls to HQ. Idempotent."""
+    from channels_app.errors import InputValidationError
+    from hqcommerce.models import ChannelDatabase
+
+    database = ChannelDatabase.objects.filter(code=database_code.strip().upper()).first()
+    if database is None:
+        raise InputValidationError(
+            {"database": [f"No channel database {database_code!r} (CHANNEL_DATABASE_URLS)."]}
+        )
+    with transaction.atomic():
+        profile, _created = FunctionalityProfile.objects.get_or_create(
+            name="Sync stores", defaults={"create_customer_async": False}
+        )
+        store, _created = Channel.objects.get_or_create(
+            code=f"{database.code}01",
+            defaults={
+                "name": f"Store {database.code} 01",
+                "profile": profile,
+                "channel_database": database,
+                "default_customer": _walk_in_customer(),
+                "country": "ESP",
+            },
+        )
+    channel_configuration_push(channels=[store])
+    return store

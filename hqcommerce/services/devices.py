@@ -49,3 +49,23 @@ def scale_unit_key_create(*, database_code: str, name: str) -> tuple[ScaleUnitKe
             }
         )
     return ScaleUnitKey.objects.create_key(name=name, channel_database=database)
+
+
+def scale_unit_key_kept(*, database_code: str, path) -> str:
+    """The secret of a service key for a scale unit started on this machine (run_all
+    --scale-unit): made once and kept in `path` (readable by its owner only), made again if
+    HQ no longer accepts it (revoked, expired or deleted)."""
+    from pathlib import Path
+
+    path = Path(path)
+    if path.exists():
+        secret = path.read_text().strip()
+        prefix = secret.partition(".")[0]
+        key = ScaleUnitKey.objects.get_usable_keys().filter(prefix=prefix).first()
+        if key is not None and key.is_valid(secret) and not key.has_expired:
+            return secret
+    _key, secret = scale_unit_key_create(database_code=database_code, name=f"local {path.stem}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.write_text(secret + "\n")
+    return secret

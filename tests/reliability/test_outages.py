@@ -245,3 +245,42 @@ def test_a_key_made_while_its_channel_database_is_down_works_after_the_next_1070
     call_command("run_1070")
 
     assert client.get("/api/v1/health/").json() == {"ok": True, "channel": store.code}
+
+
+@pytest.mark.postgres
+def test_a_channel_database_behind_a_stalled_link_shows_unreachable_without_hanging(client):
+    """The EU database's link accepts bytes and answers nothing: HQ's dashboard and Channel
+    databases page answer within the connect timeout, each with EU unreachable."""
+    from django.contrib.auth.models import User
+    from django.db import connections
+
+    from tests.linkproxy import LinkProxy
+
+    here = ChannelFactory()
+    there = ChannelFactory(channel_database=ChannelDatabaseFactory())
+    client.force_login(User.objects.create_superuser("boss", "b@example.com", "pw"))
+    connection = connections[there.database_alias]
+    original = {**connection.settings_dict, "OPTIONS": dict(connection.settings_dict["OPTIONS"])}
+    timeout = connection.settings_dict["OPTIONS"]["connect_timeout"]
+    proxy = LinkProxy(("127.0.0.1", int(original["PORT"] or 5432)), stall=True)
+    try:
+        connection.close()
+        connection.settings_dict.update(HOST="127.0.0.1", PORT=str(proxy.port))
+        started = time.monotonic()
+        dashboard = client.get("/admin/dashboard/").content.decode()
+        page = client.get("/admin/channel-databases/").content.decode()
+        elapsed = time.monotonic() - started
+    finally:
+        connection.close()
+        connection.settings_dict.clear()
+        connection.settings_dict.update(original)
+        proxy.close()
+
+    assert proxy.connections >= 1  # HQ did try the link
+    assert elapsed < 2 * timeout + 5  # one connect timeout per page, not one per read
+    summary = dashboard.split('id="channel-databases-summary"')[1].split("</p>")[0]
+    assert "unreachable: EU" in summary
+    assert "Channel database unreachable" in dashboard.split(f'data-channel="{there.code}"')[1]
+    assert "Unreachable" in page.split('data-database="EU"')[1].split("</tr>")[0]
+    assert "Reachable" in page.split('data-database="DEFAULT"')[1].split("</tr>")[0]
+    assert here.code in page

@@ -1,9 +1,10 @@
 from django.core.management.base import CommandError
 from django.utils.translation import gettext_lazy as _
 
+from channels_app.errors import InputValidationError
 from hqcommerce.management.base import ProjectCommand
 from hqcommerce.models import Channel
-from hqcommerce.services.demo import demo_seed
+from hqcommerce.services.demo import demo_seed, demo_sync_store
 
 
 class Command(ProjectCommand):
@@ -16,12 +17,30 @@ class Command(ProjectCommand):
         parser.add_argument(
             "--if-empty", action="store_true", help=_("Do nothing when channels already exist.")
         )
+        parser.add_argument(
+            "--sync-store-in",
+            metavar="DATABASE",
+            help=_(
+                "Only add a sync-mode store to this channel database (code DATABASE01), for a "
+                "scale unit's real-time calls; nothing else is seeded."
+            ),
+        )
 
     def handle(self, *args, **options):
         if options["channels"] < 1 or options["async_customers"] < 0:
             raise CommandError(
                 _("--channels must be at least 1 and --async-customers at least 0."), returncode=2
             )
+        if options["sync_store_in"]:
+            try:
+                store = demo_sync_store(database_code=options["sync_store_in"])
+            except InputValidationError as exc:
+                raise CommandError(str(exc), returncode=2) from exc
+            self.stdout.write(
+                _("Sync-mode store %(code)s is in channel database %(database)s.")
+                % {"code": store.code, "database": store.channel_database.code}
+            )
+            return
         if options["if_empty"] and Channel.objects.exists():
             self.stdout.write(_("Channels exist already; demo data not seeded."))
             return

@@ -1,0 +1,67 @@
+"""The commands that set up scale units: service keys and the demo's sync-mode store."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from channels_app.models import Store
+from hqcommerce.models import Channel, ChannelDatabase, ScaleUnitKey
+from hqcommerce.services.devices import scale_unit_key_kept
+
+pytestmark = pytest.mark.django_db
+
+
+def test_create_scale_unit_key_prints_a_key_that_hq_accepts_once_hashed():
+    out, err = StringIO(), StringIO()
+    call_command(
+        "create_scale_unit_key", "--database", "eu", "--name", "su-eu", stdout=out, stderr=err
+    )
+
+    secret = out.getvalue().strip()
+    key = ScaleUnitKey.objects.get()
+    assert key.channel_database.code == "EU"
+    assert key.is_valid(secret)
+    assert secret not in key.hashed_key
+    assert "not shown again" in err.getvalue()
+
+
+def test_create_scale_unit_key_refuses_an_unknown_database_with_exit_2():
+    with pytest.raises(CommandError) as excinfo:
+        call_command("create_scale_unit_key", "--database", "MARS", "--name", "x")
+    assert excinfo.value.returncode == 2
+    assert "MARS" in str(excinfo.value)
+    assert not ScaleUnitKey.objects.exists()
+
+
+def test_a_kept_service_key_is_reused_and_made_again_once_revoked(tmp_path):
+    path = tmp_path / "scale-unit-eu.key"
+    first = scale_unit_key_kept(database_code="EU", path=path)
+    assert scale_unit_key_kept(database_code="EU", path=path) == first
+    assert path.stat().st_mode & 0o077 == 0  # the owner's only
+
+    ScaleUnitKey.objects.update(revoked=True)
+    again = scale_unit_key_kept(database_code="EU", path=path)
+
+    assert again != first
+    assert path.read_text().strip() == again
+    assert ScaleUnitKey.objects.filter(revoked=False).count() == 1
+
+
+def test_seed_demo_adds_a_sync_mode_store_to_a_channel_database_once():
+    call_command("seed_demo", "--sync-store-in", "EU", stdout=StringIO())
+    call_command("seed_demo", "--sync-store-in", "EU", stdout=StringIO())
+
+    store = Channel.objects.get(code="EU01")
+    assert store.channel_database == ChannelDatabase.objects.get(code="EU")
+    assert not store.profile.create_customer_async
+    assert Store.objects.using(store.database_alias).filter(code="EU01").exists()
+    assert Channel.objects.count() == 1  # nothing else seeded
+
+
+def test_run_all_refuses_a_scale_unit_of_an_unknown_database():
+    with pytest.raises(CommandError) as excinfo:
+        call_command("run_all", "--scale-unit", "MARS=127.0.0.1:9")
+    assert excinfo.value.returncode == 2
