@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test scale-units lint browser format clean bench bench-large bench-realtime bench-retention messages makemessages gettext
+.PHONY: install run test scale-units lint browser format clean bench bench-large bench-rts bench-realtime bench-retention messages makemessages gettext
 
 # The browser test drives Debian's Chromium; Playwright never downloads a browser.
 CHROMIUM := /usr/bin/chromium
@@ -63,6 +63,13 @@ bench: install
 	$(BIN)/python bench/conversion.py --sizes 2000,10000 --write-doc
 	$(BIN)/python bench/conversion.py --sizes 2000,10000 --database-url $(BENCH_PG) --write-doc
 	$(BIN)/python bench/pos_load.py --seconds 20 --backlog 100000 --database-url $(BENCH_PG) --write-doc
+
+# A sync-mode store's real-time create at 0/20/40/100 ms round trip to HQ: HQ's real-time
+# service over HTTP (a scale unit) against the in-process call; PostgreSQL, about 3 minutes.
+bench-rts: install
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check gunicorn
+	-psql -h 127.0.0.1 -U postgres -c "CREATE DATABASE hqbench" >/dev/null 2>&1
+	$(BIN)/python bench/realtime_link.py --database-url $(BENCH_PG) --write-doc
 
 # Near-real-time conversion at the issue's 10/s and 50/s for 60 s each, trigger on and off,
 # on SQLite and PostgreSQL: about 12 minutes.
