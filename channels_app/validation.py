@@ -770,16 +770,26 @@ def _affiliations_shape(items: list, path: str, errors: _Errors) -> tuple[str, .
 def customer_changes_door_errors(
     changes: Any, *, current: dict | None, defaults: ChannelDefaults | None = None
 ) -> dict[str, list[str]]:
-    """What HQ would certainly refuse in an edit, checked at the POS: each changed field by
-    the rules of a new customer, and the name rule on the edited customer when its current
-    names are known (a pending customer's record, or the copy of a synced one). A broken
-    field the edit does not touch is HQ's to report, not a reason to refuse the edit.
-    """
+    """What HQ would certainly refuse in an edit, checked at the POS (customer_changes_at_door)."""
+    return customer_changes_at_door(changes, current=current, defaults=defaults)[0]
+
+
+def customer_changes_at_door(
+    changes: Any, *, current: dict | None, defaults: ChannelDefaults | None = None
+) -> tuple[dict[str, list[str]], dict | None]:
+    """An edit checked at the POS: (errors, cleaned).
+
+    Each changed field is judged by the rules of a new customer, and the name rule on the
+    edited customer when its current names are known (a pending customer's record, or the
+    copy of a synced one). A broken field the edit does not touch is HQ's to report, not a
+    reason to refuse the edit. `cleaned` is the edit as HQ will keep it (typed attributes,
+    trimmed text), for the store to record; None when the customer's other fields did not
+    pass (then the edit's own fields did, and HQ cleans it again)."""
     shape = customer_changes_shape_errors(changes)
     if shape:
-        return shape
+        return shape, None
     try:  # names unknown: a stand-in, so only the changed fields are judged
-        customer_changes_clean(
+        cleaned = customer_changes_clean(
             changes,
             current=current or {"last_name": "-", "party_type": "person"},
             defaults=defaults,
@@ -792,8 +802,8 @@ def customer_changes_door_errors(
             path: messages
             for path, messages in exc.errors.items()
             if re.split(r"[\[.]", path)[0] in relevant
-        }
-    return {}
+        }, None
+    return {}, cleaned
 
 
 def customer_changes_clean(

@@ -61,7 +61,24 @@ class HQAdminSite(admin.AdminSite):
             *super().get_urls(),
         ]
 
+    # What the dashboard shows: backlogs and failures (staging records), job runs, the channel
+    # databases and their errors. Staff without these see no page (read-only staff have them).
+    DASHBOARD_PERMISSIONS = (
+        "hqcommerce.view_asyncstagingrecord",
+        "hqcommerce.view_jobrun",
+        "hqcommerce.view_channeldatabase",
+    )
+
+    def index(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "can_see_dashboard": request.user.has_perms(self.DASHBOARD_PERMISSIONS),
+        }
+        return super().index(request, extra_context)
+
     def dashboard_view(self, request):
+        if not request.user.has_perms(self.DASHBOARD_PERMISSIONS):
+            raise PermissionDenied
         hours = 72
         # Each channel database is read once per page: the backlog skips those found down.
         databases = channel_databases_status()

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "channels_app.middleware.RefuseNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -288,6 +289,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["channels_app.api.permissions.IsDeviceOrStaff"],
     "DEFAULT_THROTTLE_CLASSES": ["channels_app.api.throttling.DeviceRateThrottle"],
     "DEFAULT_PARSER_CLASSES": ["channels_app.api.parsers.LimitedJSONParser"],
+    # The browsable API is a developer's page: JSON only unless DEBUG is on.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
+    + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
 }
 DRF_STANDARDIZED_ERRORS = {
     "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True,
@@ -347,6 +351,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
         "channels_app.api.schema.bodies_are_required",
+        "channels_app.api.schema.text_parameters_refuse_nul",
     ],
 }
 # Bodies above this are refused before parsing (the POS sends small JSON documents).
@@ -403,6 +408,8 @@ LOGGING = {
         "hqcommerce": {"handlers": ["console"], "level": os.environ.get("HQ_LOG_LEVEL", "INFO")},
         "channels_app": {"handlers": ["console"], "level": os.environ.get("HQ_LOG_LEVEL", "INFO")},
         "django.request": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        # runserver's access log: a request line carries a search or a path with an email.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
 

@@ -24,9 +24,13 @@ from .permissions import request_device_key
 HEADER = "Idempotency-Key"
 
 
-def _scope(request) -> str:
+def _scope(request, channel: Store) -> str:
+    """Whose key it is: a device's (one channel), or a back-office user's for one channel, so
+    the same key sent for another store is another request, never a replay of the first."""
     key = request_device_key(request)
-    return f"device:{key.prefix}" if key is not None else f"user:{request.user.pk}"
+    if key is not None:
+        return f"device:{key.prefix}"
+    return f"user:{request.user.pk}:{channel.code}"
 
 
 def _replay(record: IdempotencyRecord, request_hash: str) -> Response:
@@ -51,7 +55,7 @@ def idempotent(
         return perform()
     if not 1 <= len(key) <= 255:
         raise exceptions.ValidationError({HEADER: [_("Between 1 and 255 characters.")]})
-    scope = _scope(request)
+    scope = _scope(request, channel)
     digest = hashlib.sha256(
         (endpoint + json.dumps(request.data, sort_keys=True, default=str)).encode()
     ).hexdigest()

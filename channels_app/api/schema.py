@@ -24,3 +24,23 @@ def bodies_are_required(result: dict, generator, request, public) -> dict:
                     if component is not None:
                         component["minProperties"] = 1
     return result
+
+
+NO_NUL_PATTERN = r"^[^\x00]*$"
+
+
+def text_parameters_refuse_nul(result: dict, generator, request, public) -> dict:
+    """A path or query parameter that is free text says what the door refuses in it: a
+    NUL character (channels_app.middleware answers 400 before any view)."""
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            if not isinstance(operation, dict):
+                continue
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                free_text = schema.get("type") == "string" and not (
+                    {"pattern", "enum", "format"} & set(schema)
+                )
+                if parameter.get("in") in ("path", "query") and free_text:
+                    schema["pattern"] = NO_NUL_PATTERN
+    return result

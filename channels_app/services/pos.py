@@ -63,7 +63,7 @@ from channels_app.validation import (
     address_door_errors,
     address_values,
     country_alpha3,
-    customer_changes_door_errors,
+    customer_changes_at_door,
     customer_changes_shape_errors,
     customer_payload_clean,
     customer_payload_shape_errors,
@@ -395,7 +395,7 @@ def pos_customer_update(*, channel: Store, ref: str, changes: dict) -> PosCustom
         _("Customer %(async_id)s is pending sync, so it cannot be edited until it is synced."),
     )
     current = current_customer(channel, target)
-    errors = customer_changes_door_errors(
+    errors, cleaned = customer_changes_at_door(
         changes,
         current=current,
         defaults=store_defaults(channel),
@@ -412,7 +412,9 @@ def pos_customer_update(*, channel: Store, ref: str, changes: dict) -> PosCustom
     )
     if snapshot is not None:
         return PosCustomerResult(SYNCED, snapshot["account_number"], target.async_id)
-    changes = _normalized_changes(changes)
+    # Recorded as the door cleaned it (a typed attribute as HQ keeps it), so the store shows
+    # what HQ will have; trimmed only when the customer's other fields kept the door from it.
+    changes = cleaned if cleaned is not None else _normalized_changes(changes)
     with transaction.atomic(using=channel._state.db):
         _edit_record(
             channel,

@@ -456,9 +456,14 @@ def customer_get(*, account_number: str) -> Customer:
         ) from None
 
 
-def customer_update_realtime(*, account_number: str, changes: dict) -> Customer:
+def customer_update_realtime(
+    *, account_number: str, changes: dict, channel: Channel | None = None
+) -> Customer:
+    """A sync-mode store's edit, checked with that store's defaults (its country reads a
+    phone number, its attribute definitions type an attribute), as the sync job checks the
+    same edit recorded async."""
     customer = customer_get(account_number=account_number)
-    customer_update(customer=customer, changes=changes)
+    customer_update(customer=customer, changes=changes, defaults=channel_defaults(channel))
     return customer
 
 

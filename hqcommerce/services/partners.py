@@ -100,7 +100,10 @@ def prospect_approve(*, prospect: Prospect, user=None) -> Customer:
             from channels_app.validation import normalize_phone
 
             contacts.append(
-                CleanContact("phone", prospect.phone, normalize_phone(prospect.phone), True)
+                # Read in the store's country, as every other path into HQ reads a phone.
+                CleanContact(
+                    "phone", prospect.phone, normalize_phone(prospect.phone, defaults.region), True
+                )
             )
         addresses = ()
         if prospect.address.get("street") and prospect.address.get("country"):

@@ -93,7 +93,7 @@ def customer_create(*, channel_id: int, payload: dict, async_id: uuid.UUID) -> d
 def customer_update(*, channel_id: int, account_number: str, changes: dict) -> dict:
     def work():
         customer = hq_customers.customer_update_realtime(
-            account_number=account_number, changes=changes
+            account_number=account_number, changes=changes, channel=_channel(channel_id)
         )
         return customer_snapshots([customer])[0]
 

@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from channels_app.logging import MaskPersonalData, mask
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,3 +54,33 @@ def test_the_configured_handler_masks_what_it_writes():
 
     assert "mask_pii" in settings.LOGGING["handlers"]["console"]["filters"]
     assert mask("write to maria@example.org") == "write to m***@example.org"
+
+
+@pytest.mark.parametrize(
+    ("path", "headers"),
+    [
+        ("/api/v1/health/", {"HTTP_AUTHORIZATION": "Api-Key abc\x00def.ghi"}),
+        ("/api/v1/health/", {"HTTP_AUTHORIZATION": "Token abc\x00"}),
+        ("/api/v1/customers/?search=%00", {}),
+        ("/api/v1/customers/%00/", {}),
+        ("/admin/hqcommerce/asyncstagingrecord/?name=%00", {}),
+        ("/admin/login/?next=/%00", {}),
+    ],
+)
+def test_a_nul_byte_anywhere_is_a_400_never_a_500(client, admin_user, path, headers):
+    """PostgreSQL keeps no NUL in text: a NUL that reached a query would be a 500."""
+    client.force_login(admin_user)
+    response = client.get(path, **headers)
+    assert response.status_code == 400
+    if path.startswith("/api/"):
+        assert response.json()["errors"][0]["detail"] == "The request contains a NUL character."
+
+
+def test_the_access_log_masks_emails_and_phones():
+    """runserver's request lines go through the same mask as every other log line."""
+    from django.conf import settings
+
+    server = settings.LOGGING["loggers"]["django.server"]
+    handlers = [settings.LOGGING["handlers"][name] for name in server["handlers"]]
+    assert all("mask_pii" in h.get("filters", []) for h in handlers)
+    assert not server.get("propagate", True)
