@@ -286,7 +286,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["channels_app.api.permissions.IsDeviceOrStaff"],
+    "DEFAULT_PERMISSION_CLASSES": ["channels_app.api.permissions.IsDeviceOrPermittedStaff"],
     "DEFAULT_THROTTLE_CLASSES": ["channels_app.api.throttling.DeviceRateThrottle"],
     "DEFAULT_PARSER_CLASSES": ["channels_app.api.parsers.LimitedJSONParser"],
     # The browsable API is a developer's page: JSON only unless DEBUG is on.

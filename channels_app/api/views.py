@@ -39,7 +39,7 @@ from channels_app.services.pos import (
 
 from . import serializers as s
 from .idempotency import HEADER, idempotent
-from .permissions import request_device_key
+from .permissions import RUN_JOBS, request_device_key
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
     HEADER,
@@ -54,6 +54,12 @@ CHANNEL_PARAMETER = OpenApiParameter(
     OpenApiParameter.QUERY,
     description="Back-office users: the channel (e.g. STORE01). Devices always use their own.",
 )
+
+
+# What back-office users need, per method (permissions.IsDeviceOrPermittedStaff): reading a
+# store's customers, recording an edit of one.
+VIEW_CUSTOMERS = ("channels_app.view_asynccustomer", "channels_app.view_channelcustomer")
+EDIT_CUSTOMERS = ("channels_app.add_asynccustomeredit",)
 
 
 class ChannelScopedMixin:
@@ -94,6 +100,8 @@ def _customer_or_404(channel: Store, ref: str) -> dict:
 @extend_validation_errors(["required"], field_name="channel", methods=["get"])
 @extend_validation_errors(["invalid"], field_name="cursor", methods=["get"])
 class CustomerListCreateView(ChannelScopedMixin, APIView):
+    staff_permissions = {"GET": VIEW_CUSTOMERS, "POST": ("channels_app.add_asynccustomer",)}
+
     @extend_schema(
         operation_id="customers_list",
         parameters=[
@@ -160,6 +168,8 @@ class CustomerListCreateView(ChannelScopedMixin, APIView):
 
 @extend_validation_errors(["required"], field_name="channel", methods=["get"])
 class CustomerDetailView(ChannelScopedMixin, APIView):
+    staff_permissions = {"GET": VIEW_CUSTOMERS, "PATCH": EDIT_CUSTOMERS}
+
     @extend_schema(parameters=[CHANNEL_PARAMETER], responses=s.CustomerOutput)
     def get(self, request, ref: str):
         """A customer by account number or temporary id; a mapped temporary id shows
@@ -184,6 +194,8 @@ class CustomerDetailView(ChannelScopedMixin, APIView):
 
 
 class CustomerAddressView(ChannelScopedMixin, APIView):
+    staff_permissions = {"POST": ("channels_app.add_asyncaddress",)}
+
     @extend_schema(
         operation_id="customers_addresses_create",
         parameters=[CHANNEL_PARAMETER],
@@ -207,6 +219,8 @@ class CustomerAddressView(ChannelScopedMixin, APIView):
 
 class CustomerAddressDetailView(ChannelScopedMixin, APIView):
     """One address by its own id (D365 10.0.29's async address edit and delete)."""
+
+    staff_permissions = {"PATCH": EDIT_CUSTOMERS, "DELETE": EDIT_CUSTOMERS}
 
     def _answer(self, channel: Store, ref: str, result) -> Response:
         body = {
@@ -249,6 +263,8 @@ class CustomerAddressDetailView(ChannelScopedMixin, APIView):
 
 @extend_validation_errors(["required"], field_name="channel", methods=["get"])
 class CustomerAttributeListView(ChannelScopedMixin, APIView):
+    staff_permissions = {"GET": ("channels_app.view_store",)}
+
     @extend_schema(parameters=[CHANNEL_PARAMETER], responses=s.AttributeDefinitionOutput(many=True))
     def get(self, request):
         """The customer attributes of the store's attribute groups, as 1070 brought them:
@@ -261,6 +277,8 @@ class CustomerAttributeListView(ChannelScopedMixin, APIView):
 
 
 class LoyaltyCardView(ChannelScopedMixin, APIView):
+    staff_permissions = {"POST": (RUN_JOBS,)}
+
     @extend_schema(
         operation_id="customers_loyalty_cards_create",
         parameters=[IDEMPOTENCY_PARAMETER, CHANNEL_PARAMETER],
@@ -284,6 +302,8 @@ class LoyaltyCardView(ChannelScopedMixin, APIView):
 
 
 class TransactionCreateView(ChannelScopedMixin, APIView):
+    staff_permissions = {"POST": ("channels_app.add_channeltransaction",)}
+
     @extend_schema(
         operation_id="transactions_create",
         request=s.TransactionInput,
@@ -315,6 +335,8 @@ class TransactionCreateView(ChannelScopedMixin, APIView):
 
 
 class PartnerRequestCreateView(ChannelScopedMixin, APIView):
+    staff_permissions = {"POST": ("channels_app.add_partnerrequest",)}
+
     @extend_schema(
         operation_id="partner_requests_create",
         parameters=[IDEMPOTENCY_PARAMETER, CHANNEL_PARAMETER],
@@ -338,6 +360,8 @@ class PartnerRequestCreateView(ChannelScopedMixin, APIView):
 
 
 class PartnerRequestDetailView(ChannelScopedMixin, APIView):
+    staff_permissions = {"GET": ("channels_app.view_partnerrequest",)}
+
     @extend_schema(parameters=[CHANNEL_PARAMETER], responses=s.PartnerRequestOutput)
     def get(self, request, ref: str):
         """The request's status and, once approved, the new customer's account number."""
@@ -354,6 +378,8 @@ class PartnerRequestDetailView(ChannelScopedMixin, APIView):
 
 
 class HealthView(APIView):
+    staff_permissions = {"GET": ()}
+
     @extend_schema(responses={200: s.HealthOutput})
     def get(self, request):
         """Authenticated liveness check (also the framework's ceiling in bench/pos_load.py)."""

@@ -86,6 +86,10 @@ class JobRun(models.Model):
         blank=True,
         verbose_name=_("triggered by user"),
     )
+    # A POS register that asked for the run over the API: its store, name and key prefix.
+    triggered_by_device = models.CharField(
+        max_length=80, blank=True, editable=False, verbose_name=_("triggered by device")
+    )
     task_id = models.CharField(_("django-q2 task id"), max_length=32, blank=True)
     error_summary = models.TextField(blank=True, verbose_name=_("error summary"))
     # The same lines as messages (channels_app.errors.Message), for each reader's language.

@@ -256,9 +256,11 @@ def job_run_create(
     triggered_by: str,
     user=None,
     parent: JobRun | None = None,
+    device: str = "",
 ) -> JobRun:
     codes = [c.code for c in channels_resolve(channels)] if channels else []
     return JobRun.objects.create(
+        triggered_by_device=device,
         kind=JobKind(kind),
         channel_codes=codes,
         dry_run=dry_run,
@@ -277,6 +279,7 @@ def job_enqueue(
     options: dict | None = None,
     triggered_by: str,
     user=None,
+    device: str = "",
 ) -> JobRun:
     """Create a queued run and hand it to django-q2 with the creating transaction.
 
@@ -293,12 +296,48 @@ def job_enqueue(
             options=options,
             triggered_by=triggered_by,
             user=user,
+            device=device,
         )
         if _broker_in_our_database():
             run.task_id = _enqueue_task(run.pk)
         else:
             transaction.on_commit(lambda: _enqueue_task(run.pk))
     return run
+
+
+def job_enqueue_for_device(
+    *, kind: str, channel_code: str, dry_run: bool, options: dict, device: str
+) -> tuple[JobRun, bool]:
+    """A register's request for a run of its own store: joins the same run while it waits in
+    the queue instead of queueing another (returns it and False), so a register sending many
+    requests queues at most one run per kind and store, and never delays the other stores'
+    conversions behind its own."""
+    with transaction.atomic():
+        waiting = (
+            JobRun.objects.select_for_update()
+            .filter(
+                kind=kind,
+                channel_codes=[channel_code],
+                dry_run=dry_run,
+                options=options,
+                triggered_by=TriggeredBy.API,
+                status=JobStatus.QUEUED,
+                parent__isnull=True,
+            )
+            .order_by("pk")
+            .first()
+        )
+        if waiting is not None:
+            return waiting, False
+        run = job_enqueue(
+            kind=kind,
+            channels=[channel_code],
+            dry_run=dry_run,
+            options=options,
+            triggered_by=TriggeredBy.API,
+            device=device,
+        )
+    return run, True
 
 
 def _broker_in_our_database() -> bool:

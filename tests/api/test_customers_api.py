@@ -337,10 +337,16 @@ def test_add_address_to_a_customer(device):
 
 
 def test_staff_name_the_channel_and_may_use_any(operator_client, channel):
+    """An operator reads any store's customers; creating one needs the add permission."""
+    from django.contrib.auth.models import Permission, User
+
     assert operator_client.get("/api/v1/customers/").status_code == 400
-    response = operator_client.post(
-        "/api/v1/customers/", {**NEW, "channel": channel.code}, format="json"
-    )
+    new = {**NEW, "channel": channel.code}
+    assert operator_client.post("/api/v1/customers/", new, format="json").status_code == 403
+    user = User.objects.get(username="ops")
+    user.user_permissions.add(Permission.objects.get(codename="add_asynccustomer"))
+    operator_client.force_authenticate(User.objects.get(pk=user.pk))  # a fresh permission cache
+    response = operator_client.post("/api/v1/customers/", new, format="json")
     assert response.status_code == 201
     listed = operator_client.get(f"/api/v1/customers/?channel={channel.code}").json()
     assert len(listed["results"]) == 1
