@@ -9,4 +9,5 @@ from . import (  # noqa: F401 (registrations)
     partners,
     sales,
     staging,
+    tasks,
 )

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext
@@ -178,6 +179,8 @@ class CommerceParametersAdmin(admin.ModelAdmin):
     readonly_fields = ["changed_at"]
 
     def changelist_view(self, request, extra_context=None):
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
         parameters = commerce_parameters()
         return HttpResponseRedirect(
             reverse("admin:hqcommerce_commerceparameters_change", args=[parameters.pk])

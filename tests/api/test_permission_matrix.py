@@ -134,3 +134,28 @@ def test_the_schema_and_its_viewer_are_public_and_hold_no_data(client):
     no store, customer or key."""
     assert client.get("/api/schema/").status_code == 200
     assert client.get("/api/docs/").status_code == 200
+
+
+def test_a_register_flooding_job_requests_queues_one_run_and_never_holds_up_another_store(
+    channel, monkeypatch, django_capture_on_commit_callbacks
+):
+    from hqcommerce.models import JobRun
+    from hqcommerce.services import jobs as jobs_runtime
+    from tests.factories import ChannelFactory
+
+    queued: list[int] = []
+    monkeypatch.setattr(jobs_runtime, "_enqueue_task", queued.append)  # a worker not yet free
+    flooding, other = device_client(channel), device_client(ChannelFactory(), name="POS-9")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        answers = [
+            flooding.post("/api/v1/jobs/", {"kind": "convert"}, format="json") for _ in range(50)
+        ]
+        theirs = other.post("/api/v1/jobs/", {"kind": "convert"}, format="json")
+
+    assert {a.status_code for a in answers} == {202} and theirs.status_code == 202
+    assert len({a.json()["id"] for a in answers}) == 1  # one run, joined 49 times
+    assert len(queued) == 2  # the other store's conversion is second in line, not 51st
+    run = JobRun.objects.get(pk=answers[0].json()["id"])
+    assert run.triggered_by_device.startswith(f"{channel.code} / POS-1 (")
+    assert run.triggered_by_user is None
