@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS
 
 APP_LABEL = "channels_app"
+CACHE_APP_LABEL = "django_cache"
 
 _current: ContextVar[str | None] = ContextVar("channel_database", default=None)
 
@@ -74,6 +75,8 @@ class ChannelDatabaseRouter:
     """channels_app to the channel databases, every other app to HQ's (`default`)."""
 
     def _route(self, model, **hints) -> str:
+        if model._meta.app_label == CACHE_APP_LABEL:  # Django's database cache
+            return getattr(settings, "CACHE_DATABASE_ALIAS", DEFAULT_DB_ALIAS)
         if model._meta.app_label != APP_LABEL:
             return DEFAULT_DB_ALIAS
         instance = hints.get("instance")
@@ -90,6 +93,8 @@ class ChannelDatabaseRouter:
         return None
 
     def allow_migrate(self, db: str, app_label: str, model_name=None, **hints) -> bool:
+        if app_label == CACHE_APP_LABEL:
+            return True  # every database may hold the cache table (createcachetable)
         if is_channel_database(db):
             return app_label == APP_LABEL
         return app_label != APP_LABEL

@@ -275,6 +275,30 @@ elif Q_BROKER == "orm":
 else:
     raise ImproperlyConfigured(f"Q_BROKER must be 'orm' or 'redis', not {Q_BROKER!r}.")
 
+# --- Cache ---------------------------------------------------------------------------------
+# The API's rate limits (per device key or user, and failed keys per address) are counted in
+# a cache every web process shares, so N workers do not grant N times the limit: Redis when
+# REDIS_URL is set or Q_BROKER=redis, else a table in the first channel database, which the
+# POS depends on anyway (never HQ's: a store keeps working while HQ is down), made by
+# `migrate_all` (`createcachetable`). A cache that fails lets the request through.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL or Q_BROKER == "redis":
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL or "redis://127.0.0.1:6379/0",
+            "KEY_PREFIX": os.environ.get("Q_CLUSTER_NAME", "hqcommerce"),
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "hq_cache",
+        }
+    }
+CACHE_DATABASE_ALIAS = next(iter(CHANNEL_DATABASES.values()))
+
 # --- REST framework ---------------------------------------------------------------------------
 # POS registers authenticate with a device key (`Authorization: Api-Key <key>`); back-office
 # users and scripts with a session or a token (`Authorization: Token <token>`).
@@ -283,7 +307,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "channels_app.api.authentication.DeviceKeyAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "channels_app.api.authentication.ThrottledTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["channels_app.api.permissions.IsDeviceOrPermittedStaff"],
@@ -395,8 +419,10 @@ if HQ_IDEMPOTENCY_TTL_HOURS < 0 or HQ_RETENTION_DAYS < 0:
 # each, a pause this many times as long as the batch took (the purge's share of the machine).
 HQ_PURGE_BATCH_SIZE = int(os.environ.get("HQ_PURGE_BATCH_SIZE", "100"))
 HQ_PURGE_PAUSE_RATIO = float(os.environ.get("HQ_PURGE_PAUSE_RATIO", "1"))
-# Requests per device (or per back-office user) before the API answers 429.
+# Requests per device (or per back-office user) before the API answers 429; and wrong keys or
+# tokens one address may send in a minute before it too gets 429.
 HQ_API_RATE = os.environ.get("HQ_API_RATE", "1200/min")
+HQ_API_AUTH_FAILURES_PER_MINUTE = int(os.environ.get("HQ_API_AUTH_FAILURES_PER_MINUTE", "30"))
 
 LOGGING = {
     "version": 1,

@@ -44,6 +44,22 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache(request, django_db_blocker):
+    """The rate limits' counters live in a cache table of a channel database, which a test's
+    rollback or flush does not empty: each database test starts with none."""
+    from channels_app.api.throttling import cache_pause_end
+
+    cache_pause_end()  # a database an earlier test took down paused it
+    if request.node.get_closest_marker("django_db") is not None:
+        from django.core.cache import cache
+
+        request.getfixturevalue("django_db_setup")
+        with django_db_blocker.unblock():
+            cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _no_language_left_behind():
     """A request in Spanish leaves Spanish active in the thread (LocaleMiddleware activates
     the request's language and nothing deactivates it); the next test starts in the default."""

@@ -9,16 +9,24 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import InterfaceError, OperationalError
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
-from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.authentication import (
+    BaseAuthentication,
+    TokenAuthentication,
+    get_authorization_header,
+)
 
 from channels_app.databases import channel_database_aliases
 from channels_app.models import StoreDeviceKey
+
+from .throttling import cache_or
 
 KEYWORD = "Api-Key"
 
@@ -92,11 +100,44 @@ def _note_use(key: StoreDeviceKey) -> None:
     key.last_used_at = now
 
 
+def _failures_key(request) -> str:
+    return f"api-auth-failures:{request.META.get('REMOTE_ADDR', '')}"
+
+
+def refuse_after_failures(request) -> None:
+    """An address that sent HQ_API_AUTH_FAILURES_PER_MINUTE wrong keys or tokens gets 429
+    until the minute is over: guessing keys costs a minute per few dozen tries."""
+    failures = cache_or(0, lambda: cache.get(_failures_key(request), 0))
+    if failures >= settings.HQ_API_AUTH_FAILURES_PER_MINUTE:
+        raise exceptions.Throttled(wait=60)
+
+
+def count_failure(request) -> None:
+    key = _failures_key(request)
+
+    def count() -> None:
+        if not cache.add(key, 1, timeout=60):
+            try:
+                cache.incr(key)
+            except ValueError:  # expired in between
+                cache.add(key, 1, timeout=60)
+
+    cache_or(None, count)
+
+
 class DeviceKeyAuthentication(BaseAuthentication):
     def authenticate(self, request):
         parts = get_authorization_header(request).split()
         if not parts or parts[0].decode("latin-1") != KEYWORD:
             return None
+        refuse_after_failures(request)
+        try:
+            return self._authenticate(parts)
+        except exceptions.AuthenticationFailed:
+            count_failure(request)
+            raise
+
+    def _authenticate(self, parts):
         if len(parts) != 2:
             raise exceptions.AuthenticationFailed(
                 _("Send 'Authorization: %(keyword)s <key>'.") % {"keyword": KEYWORD}
@@ -115,6 +156,21 @@ class DeviceKeyAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request) -> str:
         return KEYWORD
+
+
+class ThrottledTokenAuthentication(TokenAuthentication):
+    """DRF's token for back-office scripts, with the same count of wrong tokens per address."""
+
+    def authenticate(self, request):
+        parts = get_authorization_header(request).split()
+        if not parts or parts[0].lower() != self.keyword.lower().encode():
+            return None
+        refuse_after_failures(request)
+        try:
+            return super().authenticate(request)
+        except exceptions.AuthenticationFailed:
+            count_failure(request)
+            raise
 
 
 class DeviceKeyScheme(OpenApiAuthenticationExtension):

@@ -2,16 +2,10 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import Group, User
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from hqcommerce.services.access import OPERATORS_GROUP
 from hqcommerce.services.devices import device_key_create
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttle():
-    cache.clear()
 
 
 def device_client(channel, name: str = "POS-1") -> APIClient:

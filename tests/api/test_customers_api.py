@@ -422,3 +422,31 @@ def test_a_huge_number_is_not_text(device):
     assert response.status_code == 400
     assert response.json()["errors"][0]["attr"] == "first_name"
     assert not AsyncCustomer.objects.exists()
+
+
+def test_the_rate_limit_is_counted_where_every_web_process_sees_it(device, settings, channel):
+    """A cache table in a channel database (Redis when configured), not one process's
+    memory; never HQ's database, which a store must not need."""
+    from django.db import connections
+
+    connection = connections[settings.CACHE_DATABASE_ALIAS]
+    assert settings.CACHE_DATABASE_ALIAS in settings.CHANNEL_DATABASES.values()
+
+    assert settings.CACHES["default"]["BACKEND"].endswith(("DatabaseCache", "RedisCache"))
+    device.get("/api/v1/health/")
+    if settings.CACHES["default"]["BACKEND"].endswith("DatabaseCache"):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT COUNT(*) FROM hq_cache")
+            assert cursor.fetchone()[0] >= 1
+
+
+def test_an_address_guessing_keys_is_refused_for_a_minute(db, settings):
+    settings.HQ_API_AUTH_FAILURES_PER_MINUTE = 3
+    guesser = APIClient()
+    codes = []
+    for i in range(5):
+        guesser.credentials(HTTP_AUTHORIZATION=f"Api-Key guess{i}.secret")
+        codes.append(guesser.get("/api/v1/health/").status_code)
+    guesser.credentials(HTTP_AUTHORIZATION="Token not-a-token")
+    codes.append(guesser.get("/api/v1/health/").status_code)
+    assert codes == [401, 401, 401, 429, 429, 429]

@@ -8,7 +8,8 @@ from hqcommerce.management.base import ProjectCommand
 class Command(ProjectCommand):
     help = _(
         "Migrate HQ's database and every channel database (CHANNEL_DATABASE_URLS): "
-        "`migrate`, then `migrate --database channel_<code>` for each."
+        "`migrate`, then `migrate --database channel_<code>` for each, and the cache table "
+        "of each."
     )
 
     def handle(self, *args, **options):
@@ -17,3 +18,5 @@ class Command(ProjectCommand):
             if verbosity:
                 self.stdout.write(_("Migrating %(alias)s") % {"alias": alias})
             call_command("migrate", database=alias, interactive=False, verbosity=verbosity)
+            # The rate limits' shared counters (settings.CACHES), HQ's and each scale unit's.
+            call_command("createcachetable", database=alias, verbosity=verbosity)
