@@ -87,6 +87,15 @@ class Store(models.Model):
         verbose_name=_("configured at"),
         help_text=_("When HQ last wrote this store's configuration here."),
     )
+    moved_away_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        verbose_name=_("moved away at"),
+        help_text=_(
+            "HQ moved this store to another channel database: its registers no longer work "
+            "here, and what it wrote here was uploaded before the move."
+        ),
+    )
 
     class Meta:
         verbose_name = _("store")

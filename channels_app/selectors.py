@@ -31,7 +31,7 @@ def store_by_code(code: str) -> Store | None:
 
     for alias in channel_database_aliases().values():
         try:
-            store = Store.objects.using(alias).filter(code=code).first()
+            store = Store.objects.using(alias).filter(code=code, moved_away_at=None).first()
         except (OperationalError, InterfaceError):
             continue  # that database is down: its stores cannot be worked on now
         if store is not None:

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from channels_app.features import FEATURES
-from channels_app.models import Store, StoreDeviceKey
+from channels_app.models import ChannelReplicationState, Store, StoreDeviceKey
 
 from .replica import CONFIGURATION, download_state_move, download_watermark
 
@@ -58,8 +58,13 @@ def configuration_apply(
         for data in stores:
             Store.objects.using(alias).update_or_create(
                 pk=data["id"],
-                defaults={**{k: data[k] for k in STORE_FIELDS}, "configured_at": now},
+                defaults={
+                    **{k: data[k] for k in STORE_FIELDS},
+                    "configured_at": now,
+                    "moved_away_at": None,
+                },
             )
+            _counter_at_least(alias, data["id"], data.get("upload_floor", 0))
         for key in keys:
             StoreDeviceKey.objects.using(alias).update_or_create(
                 id=key["id"],
@@ -72,6 +77,13 @@ def configuration_apply(
             .delete()
         )
         if complete:
+            # Stores HQ no longer keeps here (moved to another database): their registers
+            # stop working here, and never hold a key valid in two databases.
+            gone = Store.objects.using(alias).exclude(pk__in=store_ids)
+            gone.filter(moved_away_at=None).update(moved_away_at=now)
+            removed += (
+                StoreDeviceKey.objects.using(alias).exclude(channel_id__in=store_ids).delete()[0]
+            )
             current = download_watermark(alias=alias, job=CONFIGURATION)
             download_state_move(
                 alias=alias,
@@ -81,3 +93,33 @@ def configuration_apply(
                 rows=len(stores) + len(keys),
             )
     return ConfigurationResult(stores=len(stores), keys=len(keys), keys_removed=removed)
+
+
+def _counter_at_least(alias: str, store_id: int, floor: int) -> None:
+    """The store's upload counter here starts above what HQ already holds of it: a store that
+    moved from another database keeps numbering its records after the last one HQ has, so
+    none falls below HQ's watermark and is never uploaded."""
+    state, _created = ChannelReplicationState.objects.using(alias).get_or_create(
+        channel_id=store_id
+    )
+    if state.upload_counter < floor:
+        ChannelReplicationState.objects.using(alias).filter(
+            channel_id=store_id, upload_counter__lt=floor
+        ).update(upload_counter=floor)
+
+
+def store_close(*, alias: str, store_id: int) -> int:
+    """HQ is moving the store away from this database: its registers stop working here (its
+    keys are removed), so nothing more is written here; returns its upload counter, the last
+    record HQ must hold before the move completes."""
+    with transaction.atomic(using=alias):
+        Store.objects.using(alias).filter(pk=store_id).update(moved_away_at=timezone.now())
+        StoreDeviceKey.objects.using(alias).filter(channel_id=store_id).delete()
+        state = ChannelReplicationState.objects.using(alias).filter(channel_id=store_id).first()
+    return state.upload_counter if state else 0
+
+
+def store_reopen(*, alias: str, store_id: int) -> None:
+    """A move that could not complete: the store works here again (1070 or the next write
+    through brings its keys back)."""
+    Store.objects.using(alias).filter(pk=store_id).update(moved_away_at=None)

@@ -7,6 +7,8 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from channels_app.databases import ChannelDatabaseUnavailable
+from channels_app.errors import ConflictError
 from channels_app.features import FEATURES
 from hqcommerce.admin_confirm import CONFIRM_FIRST, action_confirmation, confirmed
 from hqcommerce.models import (
@@ -22,6 +24,7 @@ from hqcommerce.models import (
 from hqcommerce.models.jobs import JobKind, TriggeredBy
 from hqcommerce.services.configuration import (
     channel_configuration_push,
+    channel_move,
     commerce_parameters,
     commerce_parameters_update,
 )
@@ -98,6 +101,29 @@ class ChannelAdmin(RunJobsPermissionMixin, admin.ModelAdmin):
     raw_id_fields = ["default_customer"]
     filter_horizontal = ["attribute_groups"]
     actions = [_channel_job_action(kind, label) for kind, label in CHANNEL_JOBS]
+
+    def save_model(self, request, obj, form, change) -> None:
+        """A new channel database is a store move (channel_move): its other changes are saved
+        first, then everything it wrote in the old database is uploaded before it moves."""
+        if not (change and "channel_database" in form.changed_data):
+            return super().save_model(request, obj, form, change)
+        target = obj.channel_database
+        obj.channel_database = Channel.objects.get(pk=obj.pk).channel_database
+        super().save_model(request, obj, form, change)
+        try:
+            channel_move(channel=obj, database=target, user=request.user)
+        except (ConflictError, ChannelDatabaseUnavailable) as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request,
+                gettext(
+                    "Store %(code)s moved to channel database %(database)s; what it wrote "
+                    "before was uploaded, and its registers keep their keys."
+                )
+                % {"code": obj.code, "database": target.code},
+            )
+        obj.refresh_from_db()
 
     def save_related(self, request, form, formsets, change) -> None:
         """After its attribute groups are saved too, so the store gets all of it."""

@@ -16,12 +16,18 @@ import logging
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
-from channels_app.databases import ChannelDatabaseUnavailable, reaching
+from channels_app.databases import (
+    ChannelDatabaseUnavailable,
+    channel_database_aliases,
+    reaching,
+)
+from channels_app.errors import ConflictError
 from channels_app.features import FEATURES, FeatureSwitches
 from channels_app.services.config import configuration_apply
-from hqcommerce.models import Channel, CommerceParameters, DeviceKey, JobRun
-from hqcommerce.models.jobs import JobKind
+from hqcommerce.models import Channel, ChannelDatabase, CommerceParameters, DeviceKey, JobRun
+from hqcommerce.models.jobs import JobKind, TriggeredBy
 
 from .customers import channel_defaults
 from .faults import CONFIGURATION_BETWEEN_HQ_READ_AND_CHANNEL_WRITE, crash_point
@@ -77,6 +83,8 @@ def store_configuration(channel: Channel, switches: FeatureSwitches) -> dict:
         "default_affiliations": list(defaults.affiliations),
         "attribute_definitions": list(defaults.attribute_definitions),
         "country": channel.country,
+        # The store numbers its records after what HQ holds (a store that moved here).
+        "upload_floor": channel.upload_watermark,
     }
 
 
@@ -111,7 +119,11 @@ def channel_configuration_run(
     databases = {c.channel_database_id for c in selected}
     stores = _stores(Channel.objects.filter(channel_database_id__in=databases))
     tracker.add_total(len(stores))
-    for alias, members in sorted(channels_by_database(stores).items()):
+    by_database = channels_by_database(stores)
+    if not channels:  # every database, those HQ keeps no store in too (stores moved away)
+        for alias in channel_database_aliases().values():
+            by_database.setdefault(alias, [])
+    for alias, members in sorted(by_database.items()):
         if dry_run:
             tracker.advance(processed=len(members), created=len(members))
             continue
@@ -146,3 +158,55 @@ def channel_configuration_push(*, channels: Iterable[Channel]) -> list[str]:
             logger.warning("%s; its stores get their configuration at the next 1070", exc)
             missed.append(exc.code)
     return missed
+
+
+def channel_move(*, channel: Channel, database: ChannelDatabase, user=None) -> None:
+    """Move a store to another channel database (scale unit) without losing anything.
+
+    1. Its registers stop writing in the old database (its keys there are removed), so what
+       it wrote there is final; both databases must answer, or nothing changes.
+    2. The P-job uploads all of it to HQ now.
+    3. Only then HQ points the store at the new database, and writes the store, its keys and
+       an upload counter that continues after what HQ holds: its registers go on with the
+       same keys, and no key is valid in two databases.
+    A move that cannot upload everything leaves the store where it was, working.
+    """
+    from django.db import connections
+
+    from channels_app.services.config import store_close, store_reopen
+
+    from .jobs import job_run_create, job_run_execute
+
+    channel = Channel.objects.select_related("channel_database").get(pk=channel.pk)
+    if channel.channel_database_id == database.pk:
+        return
+    old_alias, new_alias = channel.database_alias, database.database_alias
+    with reaching(new_alias):
+        connections[new_alias].ensure_connection()
+    with reaching(old_alias):
+        last = store_close(alias=old_alias, store_id=channel.pk)
+    run = job_run_create(
+        kind=JobKind.PJOB, channels=[channel.code], triggered_by=TriggeredBy.USER, user=user
+    )
+    job_run_execute(run.pk)
+    channel.refresh_from_db(fields=["upload_watermark"])
+    if channel.upload_watermark < last:
+        with reaching(old_alias):
+            store_reopen(alias=old_alias, store_id=channel.pk)
+        channel_configuration_push(channels=[channel])
+        raise ConflictError(
+            _(
+                "Store %(code)s was not moved: what it wrote in channel database %(old)s could "
+                "not all be uploaded (%(error)s). It keeps working there; try again."
+            )
+            % {
+                "code": channel.code,
+                "old": channel.channel_database.code,
+                "error": JobRun.objects.get(pk=run.pk).error_summary or "-",
+            }
+        )
+    Channel.objects.filter(pk=channel.pk).update(channel_database=database)
+    channel.refresh_from_db()
+    missed = channel_configuration_push(channels=[channel])
+    if missed:
+        logger.warning("store %s moved; %s gets it at the next 1070", channel.code, missed)
