@@ -192,3 +192,14 @@ class PendingCustomerError(HQError):
 
 class ConflictError(HQError):
     """The same idempotency key was used before with different data."""
+
+
+def address_limit_error(count: int) -> ConflictError:
+    """A customer at HQ_CUSTOMER_MAX_ADDRESSES: at the POS's door and in HQ alike."""
+    return ConflictError(
+        _(
+            "This customer has %(count)s addresses, the most a customer may have "
+            "(HQ_CUSTOMER_MAX_ADDRESSES); delete one first."
+        )
+        % {"count": count}
+    )

@@ -573,6 +573,8 @@ class AsyncCustomerEdit(CustomerRefMixin):
     old_values = models.JSONField(default=dict, blank=True, verbose_name=_("old values"))
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     upload_counter = models.PositiveBigIntegerField(verbose_name=_("upload counter"))
+    # Stamped by the P-job once HQ holds it: what is still queued at the store (its limit).
+    uploaded_at = models.DateTimeField(null=True, blank=True, verbose_name=_("uploaded at"))
 
     class Meta:
         verbose_name = _("async customer edit")

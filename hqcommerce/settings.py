@@ -452,5 +452,11 @@ CHANNELS_HQ_SERVICE = "hqcommerce.services.realtime_service.service"
 # How often HQ's trigger watcher polls the channel databases for stores that asked for a
 # near-real-time conversion (manage.py watch_triggers; run_all starts it).
 HQ_TRIGGER_POLL_SECONDS = float(os.environ.get("HQ_TRIGGER_POLL_SECONDS", "0.5"))
+# What one customer may have, so one register cannot grow a customer without end (every
+# store's copy and every page of it carries all of it): addresses, loyalty cards, and edits a
+# store has queued for it and not yet uploaded. Beyond them: 409 naming the limit.
+HQ_CUSTOMER_MAX_ADDRESSES = int(os.environ.get("HQ_CUSTOMER_MAX_ADDRESSES", "50"))
+HQ_CUSTOMER_MAX_LOYALTY_CARDS = int(os.environ.get("HQ_CUSTOMER_MAX_LOYALTY_CARDS", "5"))
+HQ_CUSTOMER_MAX_QUEUED_EDITS = int(os.environ.get("HQ_CUSTOMER_MAX_QUEUED_EDITS", "100"))
 # A sale's business date must be within this many days of today (either way).
 HQ_SALE_DATE_WINDOW_DAYS = int(os.environ.get("HQ_SALE_DATE_WINDOW_DAYS", "31"))

@@ -11,6 +11,7 @@ import logging
 import uuid
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import IntegrityError, connections, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
@@ -25,6 +26,7 @@ from channels_app.errors import (
     PendingCustomerError,
     UnknownAddressError,
     UnknownCustomerError,
+    address_limit_error,
 )
 from channels_app.features import (
     ASYNC_ADDRESSES,
@@ -358,8 +360,20 @@ def _edit_record(
     address_id: uuid.UUID | None = None,
 ) -> AsyncCustomerEdit:
     """Queue one edit in the customer's sequence; call inside the write's transaction."""
-    counter = upload_counter_next(channel=channel)
     target_filter = _target_filter(target)
+    queued = AsyncCustomerEdit.objects.filter(
+        channel=channel, uploaded_at=None, **target_filter
+    ).count()
+    if queued >= settings.HQ_CUSTOMER_MAX_QUEUED_EDITS:
+        raise ConflictError(
+            _(
+                "This customer has %(count)s changes waiting for the next upload to HQ, the most "
+                "a store may queue for one customer (HQ_CUSTOMER_MAX_QUEUED_EDITS); try again "
+                "after the P-job."
+            )
+            % {"count": queued}
+        )
+    counter = upload_counter_next(channel=channel)
     last = AsyncCustomerEdit.objects.filter(channel=channel, **target_filter).aggregate(
         last=Max("sequence")
     )["last"]
@@ -594,6 +608,9 @@ def pos_address_add(*, channel: Store, ref: str, address: dict) -> PosAddressRes
     errors = address_door_errors(address)
     if errors:
         raise CustomerValidationError(errors)
+    known = len((current_customer(channel, target) or {}).get("addresses") or [])
+    if known >= settings.HQ_CUSTOMER_MAX_ADDRESSES:
+        raise address_limit_error(known)
     _refuse_pending(
         channel,
         target,

@@ -13,7 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channels_app.db.rows import objects_insert, rows_insert
-from channels_app.errors import CustomerValidationError, HQError, UnknownAddressError
+from channels_app.errors import (
+    CustomerValidationError,
+    HQError,
+    UnknownAddressError,
+    address_limit_error,
+)
 from channels_app.validation import (
     OPT_IN_FIELDS,
     ChannelDefaults,
@@ -431,7 +436,10 @@ def customer_address_add(*, customer: Customer, address: CleanAddress) -> Custom
             existing = CustomerAddress.objects.filter(async_id=address.async_id).first()
             if existing is not None:
                 return existing
-        has_any = customer.addresses.exists()
+        known = customer.addresses.count()
+        if known >= settings.HQ_CUSTOMER_MAX_ADDRESSES:
+            raise address_limit_error(known)
+        has_any = known > 0
         if address.is_primary:
             customer.addresses.filter(is_primary=True).update(is_primary=False)
         created = CustomerAddress.objects.create(

@@ -9,7 +9,9 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 
+from channels_app.errors import ConflictError
 from channels_app.sales import CleanSale
 from hqcommerce.models import Channel, Customer, CustomerAddress, LoyaltyCard, SalesOrder, Statement
 
@@ -89,5 +91,14 @@ def loyalty_card_issue(*, channel: Channel, account_number: str) -> LoyaltyCard:
 
     customer = customer_get(account_number=account_number)
     with transaction.atomic():
+        cards = LoyaltyCard.objects.select_for_update().filter(customer=customer)
+        if len(cards) >= settings.HQ_CUSTOMER_MAX_LOYALTY_CARDS:
+            raise ConflictError(
+                _(
+                    "Customer %(account_number)s has %(count)s loyalty cards, the most a "
+                    "customer may have (HQ_CUSTOMER_MAX_LOYALTY_CARDS)."
+                )
+                % {"account_number": account_number, "count": len(cards)}
+            )
         (number,) = number_sequence_allocate(code=settings.HQ_LOYALTY_CARD_NUMBER_SEQUENCE, count=1)
         return LoyaltyCard.objects.create(card_number=number, customer=customer, channel=channel)

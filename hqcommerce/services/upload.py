@@ -301,7 +301,7 @@ def _uploaded_mark(channel: Channel, alias: str, upto: int) -> None:
     stamp, says what is uploaded, so a stamp missed by a crash is made by the next run."""
     now = timezone.now()
     with transaction.atomic(using=alias):  # one commit: the POS shares this database's WAL
-        for model in (AsyncCustomer, ChannelTransaction, PartnerRequest):
+        for model in (AsyncCustomer, AsyncCustomerEdit, ChannelTransaction, PartnerRequest):
             model.objects.using(alias).filter(
                 channel_id=channel.pk, upload_counter__lte=upto, uploaded_at=None
             ).update(uploaded_at=now)
