@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from rest_framework_api_key.models import AbstractAPIKey
 
+from channels_app.keys import PrefixKeyManager
 from channels_app.vocabulary import (
     AddressPurpose,
     ContactKind,
@@ -120,6 +121,8 @@ class StoreDeviceKey(AbstractAPIKey):
         Store, on_delete=models.CASCADE, related_name="device_keys", verbose_name=_("store")
     )
     last_used_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last used at"))
+
+    objects = PrefixKeyManager()
 
     class Meta(AbstractAPIKey.Meta):
         verbose_name = _("store device key")

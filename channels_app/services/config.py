@@ -65,17 +65,18 @@ def configuration_apply(
                 },
             )
             _counter_at_least(alias, data["id"], data.get("upload_floor", 0))
-        for key in keys:
-            StoreDeviceKey.objects.using(alias).update_or_create(
-                id=key["id"],
-                defaults={"channel_id": key["channel_id"], **{k: key[k] for k in KEY_FIELDS}},
-            )
+        # Keys HQ no longer lists go first: a key HQ renamed (its id) keeps its prefix.
         removed, _ = (
             StoreDeviceKey.objects.using(alias)
             .filter(channel_id__in=store_ids)
             .exclude(id__in=[k["id"] for k in keys])
             .delete()
         )
+        for key in keys:
+            StoreDeviceKey.objects.using(alias).update_or_create(
+                id=key["id"],
+                defaults={"channel_id": key["channel_id"], **{k: key[k] for k in KEY_FIELDS}},
+            )
         if complete:
             # Stores HQ no longer keeps here (moved to another database): their registers
             # stop working here, and never hold a key valid in two databases.

@@ -7,6 +7,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.models import AbstractAPIKey
 
+from channels_app.keys import PrefixKeyManager
+
 
 class DeviceKey(AbstractAPIKey):
     """A POS register's API key, bound to exactly one channel. Stored hashed; shown once."""
@@ -40,6 +42,8 @@ class DeviceKey(AbstractAPIKey):
         related_name="device_keys",
         verbose_name=_("channel"),
     )
+
+    objects = PrefixKeyManager()
 
     class Meta(AbstractAPIKey.Meta):
         verbose_name = _("device API key")
@@ -81,6 +85,8 @@ class ScaleUnitKey(AbstractAPIKey):
         related_name="service_keys",
         verbose_name=_("channel database"),
     )
+
+    objects = PrefixKeyManager()
 
     class Meta(AbstractAPIKey.Meta):
         verbose_name = _("scale unit service key")

@@ -1,0 +1,58 @@
+"""A device key is named by its prefix everywhere staff see it: the hash it is checked
+against never shows in an admin URL, page or history entry."""
+
+from __future__ import annotations
+
+import importlib
+from types import SimpleNamespace
+
+from django.apps import apps
+from django.db.models import F
+
+from channels_app.models import StoreDeviceKey
+from hqcommerce.models import DeviceKey
+from hqcommerce.services.configuration import channel_configuration_run
+from hqcommerce.services.devices import device_key_create
+
+
+def test_a_keys_pages_name_it_by_prefix_and_never_show_its_hash(channel, admin_client):
+    key, _secret = device_key_create(channel_code=channel.code, name="POS-1")
+    assert key.pk == key.prefix
+    assert StoreDeviceKey.objects.get(prefix=key.prefix).pk == key.prefix
+
+    pages = [
+        admin_client.get("/admin/hqcommerce/devicekey/"),
+        admin_client.get(f"/admin/hqcommerce/devicekey/{key.prefix}/change/"),
+        admin_client.get(f"/admin/hqcommerce/devicekey/{key.prefix}/history/"),
+        admin_client.get("/admin/channels_app/storedevicekey/"),
+    ]
+    admin_client.post(
+        "/admin/hqcommerce/devicekey/",
+        {"action": "revoke", "_selected_action": [key.prefix], "confirmed": "yes"},
+    )
+    pages.append(admin_client.get("/admin/"))  # recent actions link to the key
+
+    assert [p.status_code for p in pages] == [200] * 5
+    for page in pages:
+        assert key.hashed_key not in page.content.decode()
+    assert DeviceKey.objects.get(pk=key.pk).revoked
+
+
+def test_keys_made_before_keep_working_under_their_prefix(channel):
+    """Keys whose id was 'prefix.hash' (before hqcommerce 0021): the migration renames them,
+    and 1070 gives the channel database's copy the same id."""
+    key, secret = device_key_create(channel_code=channel.code, name="POS-1")
+    old_id = f"{key.prefix}.{key.hashed_key}"
+    DeviceKey.objects.filter(pk=key.pk).update(id=old_id)
+    StoreDeviceKey.objects.filter(pk=key.pk).update(id=old_id)
+    hq = importlib.import_module("hqcommerce.migrations.0021_key_ids_are_prefixes")
+    store = importlib.import_module("channels_app.migrations.0004_key_ids_are_prefixes")
+
+    hq.ids_are_prefixes(apps, SimpleNamespace(connection=SimpleNamespace(alias="default")))
+    channel_configuration_run()
+
+    assert DeviceKey.objects.get(prefix=key.prefix).pk == key.prefix
+    assert StoreDeviceKey.objects.get(prefix=key.prefix).pk == key.prefix
+    assert StoreDeviceKey.objects.exclude(id=F("prefix")).count() == 0
+    assert StoreDeviceKey.objects.get(prefix=key.prefix).is_valid(secret)
+    assert callable(store.ids_are_prefixes)
