@@ -51,6 +51,7 @@ class LinkProxy:
                 continue
             except OSError:
                 return
+            client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             with self._lock:
                 self.connections += 1
                 self._sockets.append(client)
@@ -70,6 +71,8 @@ class LinkProxy:
             client.close()
             return
         upstream.settimeout(None)
+        # The link's delay is ours to add: no Nagle hold-back on top of it.
+        upstream.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         with self._lock:
             self._sockets.append(upstream)
         state = {"answered": True}

@@ -34,10 +34,17 @@ from channels_app.services.retention import (
     StoreDone,
     batch_delete,
     channel_history_purge,
+    idempotency_expired_before,
     pk_batches,
     retention_cutoff,
 )
-from hqcommerce.models import AsyncStagingRecord, Channel, JobRun, UploadedTransaction
+from hqcommerce.models import (
+    AsyncStagingRecord,
+    Channel,
+    JobRun,
+    RealtimeRequest,
+    UploadedTransaction,
+)
 from hqcommerce.models.jobs import FINISHED_STATUSES, JobKind
 from hqcommerce.models.sales import TransactionKind, TransactionStatus
 from hqcommerce.models.staging import StagingStatus
@@ -174,6 +181,10 @@ def purge_run(
     hq_tables: list[QuerySet] = [staging_done(scoped, cutoff), sales_done(scoped, cutoff)]
     if scoped is None:
         hq_tables.append(_runs_done(cutoff, job_run))
+        # Real-time answers kept for retries: as long as an Idempotency-Key is.
+        hq_tables.append(
+            RealtimeRequest.objects.filter(created_at__lt=idempotency_expired_before())
+        )
     for rows in hq_tables:
         _purge_hq(rows, size=size, dry_run=dry_run, batches=batches)
     tracker.result.removed = dict(batches.removed)

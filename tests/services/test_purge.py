@@ -285,3 +285,32 @@ def test_expired_idempotency_records_are_purged(channel):
 
     assert result.removed == {"channels_app.IdempotencyRecord": 1}
     assert not IdempotencyRecord.objects.exists()
+
+
+def test_real_time_answers_are_forgotten_with_idempotency_keys(db, settings):
+    """HQ keeps a scale unit's real-time answers for retries as long as an Idempotency-Key."""
+    import uuid
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from hqcommerce.models import RealtimeRequest
+
+    settings.HQ_IDEMPOTENCY_TTL_HOURS = 24
+    old, fresh = (
+        RealtimeRequest.objects.create(
+            request_id=uuid.uuid4(),
+            operation="customer-create",
+            request_hash="x",
+            status_code=200,
+            response={"result": {}},
+        )
+        for _ in range(2)
+    )
+    RealtimeRequest.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - timedelta(hours=25)
+    )
+
+    purge_run()
+
+    assert list(RealtimeRequest.objects.values_list("pk", flat=True)) == [fresh.pk]
