@@ -86,8 +86,16 @@ class DeviceKeyAdmin(APIKeyModelAdmin):
         return None
 
     def get_readonly_fields(self, request, obj=None):
+        """A key's channel never changes, and it is revoked only by the Revoke action,
+        which asks first (a ticked box would skip the question)."""
         fields = tuple(super().get_readonly_fields(request, obj))
-        return fields + ("channel",) if obj is not None else fields
+        if obj is None:
+            return ()
+        return tuple(dict.fromkeys((*fields, "channel", "revoked")))
+
+    def get_exclude(self, request, obj=None):
+        """A new key has no prefix yet (it is made on saving) and cannot be revoked."""
+        return ("prefix", "revoked") if obj is None else ()
 
     @admin.display(description=_("expired"), boolean=True)
     def has_expired(self, obj: DeviceKey) -> bool:
@@ -123,7 +131,10 @@ class ScaleUnitKeyAdmin(APIKeyModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         fields = tuple(super().get_readonly_fields(request, obj))
-        return fields + ("channel_database",) if obj is not None else fields
+        return fields + ("channel_database",) if obj is not None else ()
+
+    def get_exclude(self, request, obj=None):
+        return ("prefix", "revoked") if obj is None else ()
 
     def save_model(self, request, obj, form=None, change=False) -> None:
         if obj.pk:

@@ -102,6 +102,14 @@ class ChannelAdmin(RunJobsPermissionMixin, admin.ModelAdmin):
     filter_horizontal = ["attribute_groups"]
     actions = [_channel_job_action(kind, label) for kind, label in CHANNEL_JOBS]
 
+    def get_actions(self, request):
+        """The job actions first: deleting a channel is the rare one, last in the list."""
+        actions = super().get_actions(request)
+        delete = actions.pop("delete_selected", None)
+        if delete is not None:
+            actions["delete_selected"] = delete
+        return actions
+
     def save_model(self, request, obj, form, change) -> None:
         """A new channel database is a store move (channel_move): its other changes are saved
         first, then everything it wrote in the old database is uploaded before it moves."""

@@ -56,3 +56,19 @@ def test_keys_made_before_keep_working_under_their_prefix(channel):
     assert StoreDeviceKey.objects.exclude(id=F("prefix")).count() == 0
     assert StoreDeviceKey.objects.get(prefix=key.prefix).is_valid(secret)
     assert callable(store.ids_are_prefixes)
+
+
+def test_a_key_is_revoked_only_by_the_action_that_asks_first(channel, admin_client):
+    add = admin_client.get("/admin/hqcommerce/devicekey/add/").content.decode()
+    assert 'name="revoked"' not in add and "Prefix" not in add
+    key, _secret = device_key_create(channel_code=channel.code, name="POS-1")
+    change = admin_client.get(f"/admin/hqcommerce/devicekey/{key.prefix}/change/")
+    assert 'name="revoked"' not in change.content.decode()  # shown, not a box to tick
+
+
+def test_the_favicon_is_found_and_channel_job_actions_come_before_delete(channel, admin_client):
+    icon = admin_client.get("/favicon.ico")  # to a static file (served as static files are)
+    assert icon.status_code == 301 and icon["Location"].endswith("admin/img/icon-yes.svg")
+    page = admin_client.get("/admin/hqcommerce/channel/").content.decode()
+    options = page.split('name="action"')[1].split("</select>")[0]
+    assert options.index("delete_selected") > options.index("queue_pjob")

@@ -229,8 +229,13 @@ def test_staff_create_and_revoke_device_keys_in_the_admin(admin_client, channel)
     assert client.get("/api/v1/sync-status/").status_code == 200
 
     key = DeviceKey.objects.get()
-    admin_client.post(
+    admin_client.post(  # the change form's "revoked" is not a box: the action asks first
         f"/admin/hqcommerce/devicekey/{key.pk}/change/", {"name": "REG-1", "revoked": "on"}
+    )
+    assert client.get("/api/v1/sync-status/").status_code == 200
+    admin_client.post(
+        "/admin/hqcommerce/devicekey/",
+        {"action": "revoke", "_selected_action": [key.pk], "confirmed": "yes"},
     )
     assert client.get("/api/v1/sync-status/").status_code == 401
 

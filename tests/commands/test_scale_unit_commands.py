@@ -65,3 +65,21 @@ def test_run_all_refuses_a_scale_unit_of_an_unknown_database():
     with pytest.raises(CommandError) as excinfo:
         call_command("run_all", "--scale-unit", "MARS=127.0.0.1:9")
     assert excinfo.value.returncode == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ctrl_c_stops_the_trigger_watcher_quietly():
+    """Ctrl-C on `make run` reaches every process: the watcher stops like the others, with
+    no traceback."""
+    import signal
+    import time
+
+    from tests.reliability.helpers import start
+
+    watcher = start("watch_triggers")
+    time.sleep(3)  # polling by now
+    watcher.send_signal(signal.SIGINT)
+    out, err = watcher.communicate(timeout=30)
+
+    assert watcher.returncode == 0
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err

@@ -33,6 +33,25 @@ class Command(ProjectCommand):
             ),
         )
 
+    def _login_box(self, addrport: str) -> None:
+        """The demo admin's login, last on the screen once the servers have said their
+        piece (make run), so nobody scrolls back through the migrations for it."""
+        path = settings.VAR_DIR / "demo-admin-password.txt"
+        if not path.exists():
+            return
+        time.sleep(3)
+        lines = [
+            _("Admin:    http://%(addrport)s/admin/") % {"addrport": addrport},
+            _("User:     admin"),
+            _("Password: %(password)s") % {"password": path.read_text().strip()},
+            _("(kept in %(path)s)") % {"path": path},
+        ]
+        width = max(len(line) for line in lines)
+        self.stdout.write("+" + "-" * (width + 2) + "+")
+        for line in lines:
+            self.stdout.write(f"| {line.ljust(width)} |")
+        self.stdout.write("+" + "-" * (width + 2) + "+")
+
     def _scale_unit(self, spec: str, hq_addrport: str) -> tuple[list[str], dict, str]:
         code, sep, addrport = spec.partition("=")
         code = code.strip().upper()
@@ -76,6 +95,7 @@ class Command(ProjectCommand):
         )
         for _command, _env, where in units:
             self.stdout.write(_("Scale unit %(where)s (no HQ database).") % {"where": where})
+        self._login_box(options["addrport"])
         try:
             while all(p.poll() is None for p in processes):
                 time.sleep(0.5)

@@ -19,4 +19,7 @@ class Command(ProjectCommand):
         )
 
     def handle(self, *args, **options):
-        auto_convert_watch(seconds=options["seconds"])
+        try:
+            auto_convert_watch(seconds=options["seconds"])
+        except KeyboardInterrupt:  # Ctrl-C on `make run`: stop quietly, as the others do
+            return
