@@ -2,6 +2,7 @@
 Shared by both apps' admins (channels_app imports nothing of HQ's admin)."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -29,3 +30,37 @@ class ReadOnlyInline(admin.TabularInline):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# How many rows of one record's children a page lists: a customer has at most
+# HQ_CUSTOMER_MAX_ADDRESSES addresses, yet its page stays light whatever the limits say.
+FIRST_ROWS = 20
+
+
+class FirstRowsInline(ReadOnlyInline):
+    """A read-only inline that lists the first FIRST_ROWS rows and says how many there are
+    (its title reads "Addresses (57, the first 20 listed)")."""
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        model_admin = self
+
+        class FirstRows(formset):
+            def get_queryset(self):
+                if not hasattr(self, "_first_rows"):
+                    self._first_rows = super().get_queryset()[:FIRST_ROWS]
+                return self._first_rows
+
+        if obj is not None:
+            total = formset.model._default_manager.filter(**{formset.fk.name: obj}).count()
+            if total > FIRST_ROWS:
+                model_admin.verbose_name_plural = _(
+                    "%(name)s (%(total)s, the first %(shown)s listed)"
+                ) % {
+                    "name": self.model._meta.verbose_name_plural,
+                    "total": total,
+                    "shown": FIRST_ROWS,
+                }
+            else:
+                model_admin.verbose_name_plural = self.model._meta.verbose_name_plural
+        return FirstRows

@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from channels_app.admin_base import ReadOnlyInline
+from channels_app.admin_base import FirstRowsInline
 from hqcommerce.admin_confirm import action_confirmation, confirmed
 from hqcommerce.models import (
     ContactPerson,
@@ -20,32 +20,32 @@ from hqcommerce.services.sales import loyalty_card_issue
 from .base import ReadOnlyAdmin, RunJobsPermissionMixin
 
 
-class AddressInline(ReadOnlyInline):
+class AddressInline(FirstRowsInline):
     model = CustomerAddress
     fields = ["purpose", "is_primary", "street", "city", "zip_code", "country", "async_id"]
 
 
-class ContactInline(ReadOnlyInline):
+class ContactInline(FirstRowsInline):
     model = CustomerContact
     fields = ["kind", "value", "is_primary", "marketing_opt_in", "opt_in_at"]
 
 
-class AffiliationInline(ReadOnlyInline):
+class AffiliationInline(FirstRowsInline):
     model = CustomerAffiliation
     fields = ["affiliation"]
 
 
-class AttributeInline(ReadOnlyInline):
+class AttributeInline(FirstRowsInline):
     model = CustomerAttribute
     fields = ["name", "value"]
 
 
-class ContactPersonInline(ReadOnlyInline):
+class ContactPersonInline(FirstRowsInline):
     model = ContactPerson
     fields = ["first_name", "last_name", "email", "phone"]
 
 
-class LoyaltyCardInline(ReadOnlyInline):
+class LoyaltyCardInline(FirstRowsInline):
     model = LoyaltyCard
     fields = ["card_number", "channel", "issued_at"]
 

@@ -4,6 +4,7 @@ against never shows in an admin URL, page or history entry."""
 from __future__ import annotations
 
 import importlib
+import re
 from types import SimpleNamespace
 
 from django.apps import apps
@@ -72,3 +73,31 @@ def test_the_favicon_is_found_and_channel_job_actions_come_before_delete(channel
     page = admin_client.get("/admin/hqcommerce/channel/").content.decode()
     options = page.split('name="action"')[1].split("</select>")[0]
     assert options.index("delete_selected") > options.index("queue_pjob")
+
+
+def test_a_customers_page_lists_its_first_rows_and_says_how_many(channel, admin_client):
+    from django.utils.translation import override
+
+    from channels_app.validation import address_clean
+    from hqcommerce.services.customers import customer_address_add
+    from hqcommerce.services.pipeline import convert_run
+    from tests.factories import CustomerDataFactory, async_customer_stored
+
+    async_customer_stored(channel, CustomerDataFactory())
+    convert_run()
+    from hqcommerce.models import Customer
+
+    customer = Customer.objects.get()
+    for i in range(29):
+        customer_address_add(
+            customer=customer,
+            address=address_clean({"street": f"Calle {i}", "city": "Madrid", "country": "ESP"}),
+        )
+
+    with override("en"):
+        page = admin_client.get(f"/admin/hqcommerce/customer/{customer.pk}/change/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "(30, the first 20 listed)" in html
+    listed = {int(n) for n in re.findall(r">Calle (\d+)<", html)}
+    assert listed == set(range(19))  # the factory's address and the next 19, by age
