@@ -72,6 +72,13 @@ class Store(models.Model):
     attribute_definitions = models.JSONField(
         default=list, blank=True, verbose_name=_("customer attribute definitions")
     )
+    # HQ's master data a customer here is held to (1070): customer groups and affiliations
+    # HQ defines, currencies it allows here; empty: none set.
+    customer_groups = models.JSONField(default=list, blank=True, verbose_name=_("customer groups"))
+    known_affiliations = models.JSONField(
+        default=list, blank=True, verbose_name=_("affiliations HQ defines")
+    )
+    currencies = models.JSONField(default=list, blank=True, verbose_name=_("allowed currencies"))
     # HQ's Commerce parameters (channels_app/features.py), copied by 1070.
     async_address_creation = models.BooleanField(
         default=True, verbose_name=_("Enable asynchronous creation for customer addresses")

@@ -83,6 +83,9 @@ def store_defaults(store: Store) -> ChannelDefaults:
         affiliations=tuple(store.default_affiliations or ()),
         attribute_definitions=tuple(store.attribute_definitions or ()),
         country=store.country,
+        customer_groups=tuple(store.customer_groups or ()),
+        known_affiliations=tuple(store.known_affiliations or ()),
+        currencies=tuple(store.currencies or ()),
     )
 
 

@@ -170,6 +170,26 @@ class ChannelDefaults:
     # The store's country (ISO 3166 alpha-3): an address's when the POS leaves it out, and
     # the region a phone number without its country code is read in.
     country: str = ""
+    # HQ's master data (1070 brings it to the store): the customer groups and affiliations HQ
+    # defines and the currencies it allows at the store. A customer names only those (the
+    # store's default group and affiliations always count); no groups or currencies set: any
+    # well-formed one. Free text never creates HQ master data.
+    customer_groups: tuple[str, ...] = field(default=(), compare=False, hash=False)
+    # None: not HQ's data at hand (nothing judged); a tuple, even empty, is HQ's whole list.
+    known_affiliations: tuple[str, ...] | None = field(default=None, compare=False, hash=False)
+    currencies: tuple[str, ...] = field(default=(), compare=False, hash=False)
+
+    def master_data(self) -> ChannelDefaults:
+        """Only what an edit is judged by besides its own fields: the store's country and
+        HQ's lists (not the defaults a new customer inherits)."""
+        return ChannelDefaults(
+            country=self.country,
+            customer_group=self.customer_group,
+            currency=self.currency,
+            customer_groups=self.customer_groups,
+            known_affiliations=self.known_affiliations,
+            currencies=self.currencies,
+        )
 
     @property
     def region(self) -> str | None:
@@ -486,6 +506,12 @@ def _check(payload: Any, defaults: ChannelDefaults) -> tuple[CleanCustomer | Non
         errors.add_rule(
             "currency", _("%(value)r is not an ISO 4217 currency code.") % {"value": currency}
         )
+    elif defaults.currencies and currency not in (*defaults.currencies, defaults.currency):
+        errors.add_rule(
+            "currency",
+            _("%(value)r is not a currency HQ allows at this store (%(allowed)s).")
+            % {"value": currency, "allowed": ", ".join(defaults.currencies)},
+        )
     language = (text["language"] or defaults.language).lower()
     if not _LANGUAGE.match(language):
         errors.add_rule(
@@ -494,6 +520,15 @@ def _check(payload: Any, defaults: ChannelDefaults) -> tuple[CleanCustomer | Non
     group = text["customer_group"] or defaults.customer_group
     if not _GROUP.match(group):
         errors.add_rule("customer_group", _("Use letters, digits, '-' and '_'."))
+    elif defaults.customer_groups and group not in (
+        *defaults.customer_groups,
+        defaults.customer_group,
+    ):
+        errors.add_rule(
+            "customer_group",
+            _("%(value)r is not a customer group HQ defines (%(known)s).")
+            % {"value": group, "known": ", ".join(defaults.customer_groups)},
+        )
 
     if text["title"] and not _TITLE.match(text["title"]):
         errors.add_rule("title", _("A title such as Mr., Ms., Dr. (letters, dots and spaces)."))
@@ -663,9 +698,19 @@ def _affiliations(items: list, defaults: ChannelDefaults, errors: _Errors) -> tu
             errors.add_shape(f"affiliations[{i}]", _("Must be a non-empty name."))
         elif len(item.strip()) > 60:
             errors.add_shape(f"affiliations[{i}]", _("At most 60 characters."))
+        elif unknown_affiliation(item.strip(), defaults):
+            errors.add_rule(f"affiliations[{i}]", unknown_affiliation(item.strip(), defaults))
         else:
             names[item.strip()] = None
     return tuple(names)
+
+
+def unknown_affiliation(name: str, defaults: ChannelDefaults) -> str:
+    """Why `name` may not be used, or "" (HQ defines it, or defines none)."""
+    known = defaults.known_affiliations
+    if known is None or name in known or name in defaults.affiliations:
+        return ""
+    return _("%(value)r is not an affiliation HQ defines.") % {"value": name}
 
 
 def _attributes(items: list, errors: _Errors) -> tuple[tuple[str, str], ...]:
@@ -845,7 +890,15 @@ def customer_changes_clean(
     if opt_in_errors:
         raise CustomerValidationError(opt_in_errors)
     defaults = defaults or ChannelDefaults()
-    clean, errors = _check(merged, ChannelDefaults(country=defaults.country))
+    added = changes.get("add_affiliations") or []
+    unknown = {
+        f"add_affiliations[{i}]": [unknown_affiliation(name.strip(), defaults)]
+        for i, name in enumerate(added)
+        if isinstance(name, str) and unknown_affiliation(name.strip(), defaults)
+    }
+    if unknown:
+        raise CustomerValidationError(unknown)
+    clean, errors = _check(merged, defaults.master_data())
     if clean is None:
         renamed: dict[str, list[str]] = {}
         for path, messages in errors.all().items():

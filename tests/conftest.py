@@ -59,6 +59,27 @@ def _fresh_cache(request, django_db_blocker):
     yield
 
 
+# The affiliations HQ defines in the tests' world (HQ › Affiliations), as a configured HQ
+# would: a customer may name only these (channels_app.validation.unknown_affiliation).
+TEST_AFFILIATIONS = ("Employees", "Gold", "Oro", "Retail", "Staff", "VIP")
+
+
+@pytest.fixture(autouse=True)
+def _hq_defines_affiliations(request):
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None:
+        yield
+        return
+    transactional = marker.kwargs.get("transaction") or "live_server" in request.fixturenames
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    from hqcommerce.models import Affiliation
+
+    Affiliation.objects.bulk_create(
+        [Affiliation(name=name) for name in TEST_AFFILIATIONS], ignore_conflicts=True
+    )
+    yield
+
+
 @pytest.fixture(autouse=True)
 def _no_language_left_behind():
     """A request in Spanish leaves Spanish active in the thread (LocaleMiddleware activates

@@ -32,6 +32,9 @@ STORE_FIELDS = (
     "default_receipt_preference",
     "default_affiliations",
     "attribute_definitions",
+    "customer_groups",
+    "known_affiliations",
+    "currencies",
     "country",
     *FEATURES,
 )

@@ -18,6 +18,7 @@ from hqcommerce.models import (
     Channel,
     ChannelDatabase,
     CommerceParameters,
+    CustomerGroup,
     FunctionalityProfile,
     NumberSequence,
 )
@@ -187,10 +188,33 @@ class NumberSequenceAdmin(admin.ModelAdmin):
     search_fields = ["code"]
 
 
+class MasterDataAdmin(admin.ModelAdmin):
+    """HQ's lists every store's customers are held to: a change is written through to every
+    store (the POS refuses what HQ does not define), 1070 brings it to the others."""
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        channel_configuration_push(channels=Channel.objects.all())
+
+    def delete_model(self, request, obj) -> None:
+        super().delete_model(request, obj)
+        channel_configuration_push(channels=Channel.objects.all())
+
+    def delete_queryset(self, request, queryset) -> None:
+        super().delete_queryset(request, queryset)
+        channel_configuration_push(channels=Channel.objects.all())
+
+
 @admin.register(Affiliation)
-class AffiliationAdmin(admin.ModelAdmin):
+class AffiliationAdmin(MasterDataAdmin):
     list_display = ["name"]
     search_fields = ["name"]
+
+
+@admin.register(CustomerGroup)
+class CustomerGroupAdmin(MasterDataAdmin):
+    list_display = ["code", "name"]
+    search_fields = ["code", "name"]
 
 
 @admin.register(CommerceParameters)

@@ -9,6 +9,7 @@ from .customers import (
     CustomerAffiliation,
     CustomerAttribute,
     CustomerContact,
+    CustomerGroup,
 )
 from .jobs import JobLock, JobRun
 from .organization import (
@@ -37,6 +38,7 @@ __all__ = [
     "CustomerAffiliation",
     "CustomerAttribute",
     "CustomerContact",
+    "CustomerGroup",
     "DeviceKey",
     "FunctionalityProfile",
     "JobLock",

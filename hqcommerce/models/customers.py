@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -216,6 +217,27 @@ class CustomerContact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.value}"
+
+
+class CustomerGroup(models.Model):
+    """A customer group HQ defines (D365's customer groups): the only ones a store's customer
+    may name (1070 sends the list to the stores)."""
+
+    code = models.CharField(
+        max_length=20,
+        unique=True,
+        validators=[RegexValidator(r"^[A-Za-z0-9_-]+$", _("Use letters, digits, '-' and '_'."))],
+        verbose_name=_("code"),
+    )
+    name = models.CharField(max_length=100, blank=True, verbose_name=_("name"))
+
+    class Meta:
+        verbose_name = _("customer group")
+        verbose_name_plural = _("customer groups")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.code
 
 
 class Affiliation(models.Model):

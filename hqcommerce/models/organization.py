@@ -118,6 +118,21 @@ class Channel(models.Model):
         ),
         verbose_name=_("default customer"),
     )
+    currencies = models.CharField(
+        max_length=200,
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^([A-Z]{3}(, *[A-Z]{3})*)?$",
+                _("ISO 4217 codes separated by commas, e.g. EUR, USD."),
+            )
+        ],
+        help_text=_(
+            "The currencies a customer of this store may have (ISO 4217, comma-separated), "
+            "besides its default customer's. Blank: any currency."
+        ),
+        verbose_name=_("allowed currencies"),
+    )
     country = models.CharField(
         max_length=3,
         default="USA",

@@ -82,6 +82,9 @@ def store_configuration(channel: Channel, switches: FeatureSwitches) -> dict:
         "default_receipt_preference": defaults.receipt_preference,
         "default_affiliations": list(defaults.affiliations),
         "attribute_definitions": list(defaults.attribute_definitions),
+        "customer_groups": list(defaults.customer_groups),
+        "known_affiliations": list(defaults.known_affiliations),
+        "currencies": list(defaults.currencies),
         "country": channel.country,
         # The store numbers its records after what HQ holds (a store that moved here).
         "upload_floor": channel.upload_watermark,

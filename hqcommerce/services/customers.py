@@ -42,6 +42,7 @@ from hqcommerce.models import (
     CustomerAffiliation,
     CustomerAttribute,
     CustomerContact,
+    CustomerGroup,
 )
 from hqcommerce.models.customers import ADDRESS_ROW_FIELDS
 
@@ -76,14 +77,27 @@ def channel_attribute_definitions(channel: Channel | None) -> tuple[dict, ...]:
     return tuple(d.as_dict() for d in definitions)
 
 
+def master_data(channel: Channel | None) -> dict:
+    """HQ's lists a customer of `channel` is held to: customer groups, affiliations, the
+    store's allowed currencies (empty: none set)."""
+    currencies = [c.strip() for c in (channel.currencies if channel else "").split(",")]
+    return {
+        "customer_groups": tuple(CustomerGroup.objects.values_list("code", flat=True)),
+        "known_affiliations": tuple(Affiliation.objects.values_list("name", flat=True)),
+        "currencies": tuple(c for c in currencies if c),
+    }
+
+
 def channel_defaults(channel: Channel | None) -> ChannelDefaults:
-    """What customers created at `channel` inherit from its default customer, and the
-    attributes they have there."""
+    """What customers created at `channel` inherit from its default customer, the
+    attributes they have there, and HQ's lists they are held to."""
     definitions = channel_attribute_definitions(channel)
     default = channel.default_customer if channel else None
     if default is None:
         return ChannelDefaults(
-            attribute_definitions=definitions, country=channel.country if channel else ""
+            attribute_definitions=definitions,
+            country=channel.country if channel else "",
+            **master_data(channel),
         )
     affiliations = tuple(
         CustomerAffiliation.objects.filter(customer=default)
@@ -99,6 +113,7 @@ def channel_defaults(channel: Channel | None) -> ChannelDefaults:
         receipt_preference=default.receipt_preference,
         affiliations=affiliations,
         attribute_definitions=definitions,
+        **master_data(channel),
     )
 
 
