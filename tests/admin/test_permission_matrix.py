@@ -120,3 +120,19 @@ def test_rerunning_a_django_q2_task_needs_run_jobs_and_records_who_asked(db, cli
     client.post(url, {**picked, "confirmed": "yes"})
     run = JobRun.objects.get()
     assert (run.kind, run.triggered_by, run.triggered_by_user) == ("pjob", "user", operator)
+
+
+def test_read_only_staff_press_no_button_on_a_record(db, client, channel, make_async_customer):
+    """The buttons on a page: a failed record's Save and synchronize, a prospect's page."""
+    from hqcommerce.models import AsyncStagingRecord, JobRun
+    from hqcommerce.services.upload import pjob_run
+
+    make_async_customer(channel)
+    pjob_run()
+    record = AsyncStagingRecord.objects.get()
+    client.force_login(_user("viewer", READ_ONLY_GROUP))
+    url = reverse("admin:hqcommerce_asyncstagingrecord_change", args=[record.pk])
+
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"_synchronize": "1"}).status_code == 403
+    assert not JobRun.objects.filter(kind="customer_sync").exists()

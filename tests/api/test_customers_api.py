@@ -450,3 +450,28 @@ def test_an_address_guessing_keys_is_refused_for_a_minute(db, settings):
     guesser.credentials(HTTP_AUTHORIZATION="Token not-a-token")
     codes.append(guesser.get("/api/v1/health/").status_code)
     assert codes == [401, 401, 401, 429, 429, 429]
+
+
+def test_a_staff_idempotency_key_sent_for_another_store_is_another_request(db):
+    """The same key, the same user, another ?channel=: a second customer at the second
+    store, never the first store's answer replayed."""
+    from django.contrib.auth.models import User
+
+    from tests.factories import ChannelFactory
+
+    first, second = ChannelFactory(), ChannelFactory()
+    staff = APIClient()
+    staff.force_authenticate(User.objects.create_superuser("boss", "b@example.com", "pw"))
+    answers = [
+        staff.post(
+            f"/api/v1/customers/?channel={store.code}",
+            NEW,  # the same body: only the store differs
+            format="json",
+            HTTP_IDEMPOTENCY_KEY="same-key",
+        )
+        for store in (first, second)
+    ]
+
+    assert [a.status_code for a in answers] == [201, 201]
+    assert [a.json()["channel"] for a in answers] == [first.code, second.code]
+    assert "Idempotent-Replay" not in answers[1]
