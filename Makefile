@@ -18,7 +18,11 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-run: install messages
+# .env: a checkout's commands run by hand (manage.py reads it) get the same DEBUG default.
+.env:
+	@echo "DJANGO_DEBUG=1" > .env
+
+run: install messages .env
 	export DJANGO_DEBUG=$${DJANGO_DEBUG:-1}; \
 	$(BIN)/python manage.py migrate_all && \
 	$(BIN)/python manage.py ensure_demo_admin && \

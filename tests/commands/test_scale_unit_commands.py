@@ -83,3 +83,49 @@ def test_ctrl_c_stops_the_trigger_watcher_quietly():
 
     assert watcher.returncode == 0
     assert "Traceback" not in err and "KeyboardInterrupt" not in err
+
+
+def test_a_command_without_its_settings_says_what_to_set_in_one_line(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from tests.reliability.helpers import ROOT
+
+    if (ROOT / ".env").exists():
+        pytest.skip("this checkout has a .env (make run wrote it): DEBUG is on here")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "HQ_"))}
+    env.update(DJANGO_SETTINGS_MODULE="hqcommerce.settings", HQ_VAR_DIR=str(tmp_path))
+    result = subprocess.run(
+        [sys.executable, "manage.py", "create_device_key", "--channel", "X", "--name", "Y"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().count("\n") == 0
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_a_checkouts_env_file_fills_only_what_is_not_set(tmp_path, monkeypatch):
+    import importlib.util
+
+    from tests.reliability.helpers import ROOT
+
+    spec = importlib.util.spec_from_file_location("manage_py", ROOT / "manage.py")
+    manage = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(manage)
+    env_file = tmp_path / ".env"
+    env_file.write_text("# written by make run\nDJANGO_DEBUG=1\nHQ_API_RATE=5/min\n")
+    monkeypatch.delenv("DJANGO_DEBUG", raising=False)
+    monkeypatch.setenv("HQ_API_RATE", "9/min")
+
+    manage.load_env_file(env_file)
+
+    import os
+
+    assert os.environ["DJANGO_DEBUG"] == "1"
+    assert os.environ["HQ_API_RATE"] == "9/min"  # what is set wins
