@@ -216,33 +216,30 @@ def main() -> None:
                 )
         print(rtt, "in-process", rows[rtt]["in_process"], flush=True)
 
+    def scale_unit_env(hq_url: str) -> dict:
+        """A scale unit: the bench's channel database, HQ at `hq_url`, no HQ database."""
+        unit = {k: v for k, v in env.items() if k != "DATABASE_URL"}
+        unit.update(
+            DJANGO_SETTINGS_MODULE="hqcommerce.settings_scale_unit",
+            CHANNEL_DATABASE_URLS=f"DEFAULT={channel_database_url(args.database_url)}",
+            HQ_REALTIME_URL=f"{hq_url}/api/rts/v1",
+            HQ_REALTIME_KEY=keys["service"],
+        )
+        return unit
+
     # HQ's real-time service over HTTP: a scale unit with no HQ database.
     with gunicorn(env, threads=4) as hq_base:
         hq = urlparse(hq_base)
         for rtt in rtts:
-            with LinkProxy((hq.hostname, hq.port), delay=rtt / 2000) as proxy:
-                unit_env = {k: v for k, v in env.items() if k != "DATABASE_URL"}
-                unit_env.update(
-                    DJANGO_SETTINGS_MODULE="hqcommerce.settings_scale_unit",
-                    CHANNEL_DATABASE_URLS=f"DEFAULT={channel_database_url(args.database_url)}",
-                    HQ_REALTIME_URL=f"{proxy.url}/api/rts/v1",
-                    HQ_REALTIME_KEY=keys["service"],
-                )
-                with gunicorn(unit_env) as base:
-                    rows[rtt]["http"] = creates(base, sync_key, args.creates, proxy, f"H{rtt}")
+            proxy = LinkProxy((hq.hostname, hq.port), delay=rtt / 2000)
+            with proxy, gunicorn(scale_unit_env(proxy.url)) as base:
+                rows[rtt]["http"] = creates(base, sync_key, args.creates, proxy, f"H{rtt}")
             print(rtt, "http", rows[rtt]["http"], flush=True)
 
         # Async creates (no HQ call): a scale unit process against today's one-machine server,
         # alternating, on the same channel database.
-        unit_env = {k: v for k, v in env.items() if k != "DATABASE_URL"}
-        unit_env.update(
-            DJANGO_SETTINGS_MODULE="hqcommerce.settings_scale_unit",
-            CHANNEL_DATABASE_URLS=f"DEFAULT={channel_database_url(args.database_url)}",
-            HQ_REALTIME_URL=f"{hq_base}/api/rts/v1",
-            HQ_REALTIME_KEY=keys["service"],
-        )
         today, unit = [], []
-        with gunicorn(env) as today_base, gunicorn(unit_env) as unit_base:
+        with gunicorn(env) as today_base, gunicorn(scale_unit_env(hq_base)) as unit_base:
             throughput(today_base, async_key, 2)  # warm both up
             throughput(unit_base, async_key, 2)
             for block in range(4):  # ABBA: the growing table weighs on both alike

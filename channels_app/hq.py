@@ -21,7 +21,6 @@ import dataclasses
 import datetime as dt
 import json
 import logging
-import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -285,18 +284,14 @@ class HttpHQService:
         return lambda **kwargs: self.call(method, **kwargs)
 
 
-_lock = threading.Lock()
-
-
 @cache
 def hq_service() -> HQRealtimeService:
     """The configured implementation, made once per process."""
-    with _lock:
-        url = getattr(settings, "HQ_REALTIME_URL", "")
-        if url:
-            return HttpHQService(
-                url=url,
-                key=settings.HQ_REALTIME_KEY,
-                timeout=settings.HQ_REALTIME_TIMEOUT_SECONDS,
-            )
-        return import_string(settings.CHANNELS_HQ_SERVICE)
+    url = getattr(settings, "HQ_REALTIME_URL", "")
+    if url:
+        return HttpHQService(
+            url=url,
+            key=settings.HQ_REALTIME_KEY,
+            timeout=settings.HQ_REALTIME_TIMEOUT_SECONDS,
+        )
+    return import_string(settings.CHANNELS_HQ_SERVICE)

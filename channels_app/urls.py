@@ -5,8 +5,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
-urlpatterns = [
-    path("api/v1/", include("channels_app.api.urls")),
+# The POS API's description (public: it holds no data); HQ's URL conf mounts these too.
+schema_urlpatterns = [
     path(
         "api/schema/",
         SpectacularAPIView.as_view(permission_classes=[AllowAny]),
@@ -18,3 +18,5 @@ urlpatterns = [
         name="swagger-ui",
     ),
 ]
+
+urlpatterns = [path("api/v1/", include("channels_app.api.urls")), *schema_urlpatterns]

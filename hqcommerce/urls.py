@@ -2,9 +2,8 @@ from django.contrib import admin
 from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.permissions import AllowAny
 
+from channels_app.urls import schema_urlpatterns
 from hqcommerce.api.rts import realtime_call
 
 # The back office's icon (browsers ask every page for it): the admin's own check mark.
@@ -16,14 +15,5 @@ urlpatterns = [
     # HQ's real-time service: the scale units' one door to HQ (channels_app/hq.py).
     path("api/rts/v1/<slug:operation>/", realtime_call, name="rts"),
     path("api/v1/", include("hqcommerce.api.urls")),
-    path(
-        "api/schema/",
-        SpectacularAPIView.as_view(permission_classes=[AllowAny]),
-        name="schema",
-    ),
-    path(
-        "api/docs/",
-        SpectacularSwaggerView.as_view(url_name="schema", permission_classes=[AllowAny]),
-        name="swagger-ui",
-    ),
+    *schema_urlpatterns,
 ]

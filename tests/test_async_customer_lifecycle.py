@@ -11,7 +11,7 @@ from hqcommerce.models import AsyncStagingRecord, Customer
 from hqcommerce.services.customer_sync import customer_sync_run
 from hqcommerce.services.distribution import distribution_run
 from hqcommerce.services.upload import pjob_run
-from tests.api.conftest import device_client
+from tests.clients import device_client
 from tests.factories import ChannelDatabaseFactory, ChannelFactory
 
 NEW = {

@@ -22,8 +22,7 @@ from hqcommerce.models import AsyncStagingRecord, JobRun
 from hqcommerce.models.staging import StagingStatus
 from hqcommerce.services.customer_sync import customer_sync_run
 from hqcommerce.services.upload import pjob_run
-
-from .api.conftest import device_client
+from tests.clients import device_client
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGS = [

@@ -104,15 +104,21 @@ def _failures_key(request) -> str:
     return f"api-auth-failures:{request.META.get('REMOTE_ADDR', '')}"
 
 
-def refuse_after_failures(request) -> None:
-    """An address that sent HQ_API_AUTH_FAILURES_PER_MINUTE wrong keys or tokens gets 429
-    until the minute is over: guessing keys costs a minute per few dozen tries."""
+def guarded(request, authenticate):
+    """Run a scheme's check of the credentials `request` sent, counting its refusals per
+    address: an address that sent HQ_API_AUTH_FAILURES_PER_MINUTE wrong keys or tokens gets
+    429 until the minute is over, so guessing keys costs a minute per few dozen tries."""
     failures = cache_or(0, lambda: cache.get(_failures_key(request), 0))
     if failures >= settings.HQ_API_AUTH_FAILURES_PER_MINUTE:
         raise exceptions.Throttled(wait=60)
+    try:
+        return authenticate()
+    except exceptions.AuthenticationFailed:
+        _count_failure(request)
+        raise
 
 
-def count_failure(request) -> None:
+def _count_failure(request) -> None:
     key = _failures_key(request)
 
     def count() -> None:
@@ -130,12 +136,7 @@ class DeviceKeyAuthentication(BaseAuthentication):
         parts = get_authorization_header(request).split()
         if not parts or parts[0].decode("latin-1") != KEYWORD:
             return None
-        refuse_after_failures(request)
-        try:
-            return self._authenticate(parts)
-        except exceptions.AuthenticationFailed:
-            count_failure(request)
-            raise
+        return guarded(request, lambda: self._authenticate(parts))
 
     def _authenticate(self, parts):
         if len(parts) != 2:
@@ -165,12 +166,8 @@ class ThrottledTokenAuthentication(TokenAuthentication):
         parts = get_authorization_header(request).split()
         if not parts or parts[0].lower() != self.keyword.lower().encode():
             return None
-        refuse_after_failures(request)
-        try:
-            return super().authenticate(request)
-        except exceptions.AuthenticationFailed:
-            count_failure(request)
-            raise
+        parent = super().authenticate
+        return guarded(request, lambda: parent(request))
 
 
 class DeviceKeyScheme(OpenApiAuthenticationExtension):

@@ -10,12 +10,34 @@ from rest_framework_api_key.models import AbstractAPIKey
 from channels_app.keys import PrefixKeyManager
 
 
-class DeviceKey(AbstractAPIKey):
-    """A POS register's API key, bound to exactly one channel. Stored hashed; shown once."""
+class LabelledKey(AbstractAPIKey):
+    """The package's key fields, redeclared only so their labels are translatable; named by
+    its prefix (PrefixKeyManager). Stored hashed; shown once."""
 
-    # The package's fields, redeclared only so their labels are translatable.
     prefix = models.CharField(max_length=8, unique=True, editable=False, verbose_name=_("prefix"))
     created = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("created at"))
+    revoked = models.BooleanField(
+        blank=True,
+        default=False,
+        verbose_name=_("revoked"),
+        help_text=_("A revoked key is refused at once; this cannot be undone."),
+    )
+    expiry_date = models.DateTimeField(
+        blank=True,
+        null=True,
+        verbose_name=_("expires"),
+        help_text=_("After this moment the key is refused."),
+    )
+
+    objects = PrefixKeyManager()
+
+    class Meta(AbstractAPIKey.Meta):
+        abstract = True
+
+
+class DeviceKey(LabelledKey):
+    """A POS register's API key, bound to exactly one channel."""
+
     name = models.CharField(
         max_length=50,
         blank=False,
@@ -23,19 +45,6 @@ class DeviceKey(AbstractAPIKey):
         verbose_name=_("register name"),
         help_text=_("The POS register this key belongs to (50 characters at most)."),
     )
-    revoked = models.BooleanField(
-        blank=True,
-        default=False,
-        verbose_name=_("revoked"),
-        help_text=_("A revoked key is refused at once; this cannot be undone."),
-    )
-    expiry_date = models.DateTimeField(
-        blank=True,
-        null=True,
-        verbose_name=_("expires"),
-        help_text=_("After this moment the key is refused."),
-    )
-
     channel = models.ForeignKey(
         "hqcommerce.Channel",
         on_delete=models.CASCADE,
@@ -43,9 +52,7 @@ class DeviceKey(AbstractAPIKey):
         verbose_name=_("channel"),
     )
 
-    objects = PrefixKeyManager()
-
-    class Meta(AbstractAPIKey.Meta):
+    class Meta(LabelledKey.Meta):
         verbose_name = _("device API key")
         verbose_name_plural = _("device API keys")
 
@@ -53,31 +60,17 @@ class DeviceKey(AbstractAPIKey):
         return f"{self.name} – {self.channel.code} ({self.prefix}…)"
 
 
-class ScaleUnitKey(AbstractAPIKey):
+class ScaleUnitKey(LabelledKey):
     """A scale unit's service key for HQ's real-time service (D365's RTS): the store side's
     only credential to HQ. Bound to one channel database, it may act for that database's
-    stores only. Stored hashed; shown once."""
+    stores only."""
 
-    prefix = models.CharField(max_length=8, unique=True, editable=False, verbose_name=_("prefix"))
-    created = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("created at"))
     name = models.CharField(
         max_length=50,
         blank=False,
         default=None,
         verbose_name=_("name"),
         help_text=_("Which scale unit (server) holds this key (50 characters at most)."),
-    )
-    revoked = models.BooleanField(
-        blank=True,
-        default=False,
-        verbose_name=_("revoked"),
-        help_text=_("A revoked key is refused at once; this cannot be undone."),
-    )
-    expiry_date = models.DateTimeField(
-        blank=True,
-        null=True,
-        verbose_name=_("expires"),
-        help_text=_("After this moment the key is refused."),
     )
     channel_database = models.ForeignKey(
         "hqcommerce.ChannelDatabase",
@@ -86,9 +79,7 @@ class ScaleUnitKey(AbstractAPIKey):
         verbose_name=_("channel database"),
     )
 
-    objects = PrefixKeyManager()
-
-    class Meta(AbstractAPIKey.Meta):
+    class Meta(LabelledKey.Meta):
         verbose_name = _("scale unit service key")
         verbose_name_plural = _("scale unit service keys")
 

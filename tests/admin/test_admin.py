@@ -587,7 +587,7 @@ def test_a_prospects_page_leaves_out_the_duplicate_checks_key(admin_client, chan
 
 def test_the_device_keys_page_shows_when_each_register_last_used_its_key(admin_client, channel):
     from channels_app.models import StoreDeviceKey
-    from tests.api.conftest import device_client
+    from tests.clients import device_client
 
     register = device_client(channel, name="REGISTER-1")
     device_client(channel, name="REGISTER-2")  # never used

@@ -5,14 +5,7 @@ from django.contrib.auth.models import Group, User
 from rest_framework.test import APIClient
 
 from hqcommerce.services.access import OPERATORS_GROUP
-from hqcommerce.services.devices import device_key_create
-
-
-def device_client(channel, name: str = "POS-1") -> APIClient:
-    _, secret = device_key_create(channel_code=channel.code, name=name)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {secret}")
-    return client
+from tests.clients import device_client
 
 
 @pytest.fixture

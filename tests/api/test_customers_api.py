@@ -7,7 +7,7 @@ from channels_app.models import AsyncCustomer
 from channels_app.selectors import channel_customers_page
 from hqcommerce.models import Customer
 from hqcommerce.services.pipeline import convert_run
-from tests.api.conftest import device_client
+from tests.clients import device_client
 from tests.factories import ChannelFactory, SyncChannelFactory
 
 NEW = {

@@ -10,10 +10,9 @@ from django.apps import apps
 from django.conf import settings
 
 from hqcommerce.services.pipeline import convert_run
+from tests.clients import device_client
 from tests.dates import TODAY
 from tests.factories import PartnerRequestDataFactory
-
-from .conftest import device_client
 
 CUSTOMER = {
     "first_name": "Lucía",

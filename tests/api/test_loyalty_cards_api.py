@@ -7,8 +7,7 @@ import pytest
 
 from hqcommerce.models import LoyaltyCard
 from hqcommerce.services.pipeline import convert_run
-
-from .conftest import device_client
+from tests.clients import device_client
 
 NEW = {
     "first_name": "Lucía",

@@ -2,7 +2,7 @@ from hqcommerce.models import Prospect
 from hqcommerce.services.distribution import distribution_run
 from hqcommerce.services.partners import prospect_approve
 from hqcommerce.services.pipeline import convert_run
-from tests.api.conftest import device_client
+from tests.clients import device_client
 from tests.factories import ChannelFactory
 
 REQUEST = {

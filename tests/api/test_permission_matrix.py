@@ -19,8 +19,7 @@ from rest_framework.views import APIView
 
 from channels_app.api.permissions import staff_permissions_for
 from hqcommerce.services.access import OPERATORS_GROUP, READ_ONLY_GROUP
-
-from .conftest import device_client
+from tests.clients import device_client
 
 METHODS = ("GET", "POST", "PATCH", "PUT", "DELETE")
 # The writes an operator ("Sync operators": runs jobs, corrects records) may make over the API,

@@ -5,7 +5,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from hqcommerce.models import JobRun
-from tests.api.conftest import device_client
+from tests.clients import device_client
 from tests.dates import TODAY
 from tests.factories import ChannelFactory
 

@@ -4,29 +4,21 @@ without end; past a limit the POS answers 409 naming it, and HQ's own rule holds
 from __future__ import annotations
 
 import pytest
-from rest_framework.test import APIClient
 
 from channels_app.errors import ConflictError
 from channels_app.validation import address_clean
 from hqcommerce.models import Customer, CustomerAddress, LoyaltyCard
 from hqcommerce.services.customers import customer_address_add
-from hqcommerce.services.devices import device_key_create
 from hqcommerce.services.pipeline import convert_run
+from tests.clients import device_client
 from tests.factories import CustomerDataFactory, SyncChannelFactory
 
 ADDRESS = {"street": "Gran Vía 2", "city": "Madrid", "country": "ESP"}
 
 
-def _register(store) -> APIClient:
-    _key, secret = device_key_create(channel_code=store.code, name="POS-1")
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {secret}")
-    return client
-
-
 def test_addresses_stop_at_the_limit_at_the_door_and_in_hq(channel, settings):
     settings.HQ_CUSTOMER_MAX_ADDRESSES = 3
-    register = _register(channel)
+    register = device_client(channel)
     created = register.post("/api/v1/customers/", CustomerDataFactory(), format="json").json()
     convert_run()
     account = Customer.objects.get(origin_async_id=created["async_id"]).account_number
@@ -49,7 +41,7 @@ def test_addresses_stop_at_the_limit_at_the_door_and_in_hq(channel, settings):
 def test_loyalty_cards_stop_at_the_limit(db, settings):
     settings.HQ_CUSTOMER_MAX_LOYALTY_CARDS = 2
     store = SyncChannelFactory()
-    register = _register(store)
+    register = device_client(store)
     account = register.post("/api/v1/customers/", CustomerDataFactory(), format="json").json()[
         "account_number"
     ]
@@ -66,7 +58,7 @@ def test_loyalty_cards_stop_at_the_limit(db, settings):
 
 def test_queued_edits_stop_at_the_limit_until_the_next_upload(channel, settings):
     settings.HQ_CUSTOMER_MAX_QUEUED_EDITS = 2
-    register = _register(channel)
+    register = device_client(channel)
     created = register.post("/api/v1/customers/", CustomerDataFactory(), format="json").json()
     ref = created["async_id"]
 

@@ -5,22 +5,13 @@ text from a register never becomes HQ master data."""
 
 from __future__ import annotations
 
-from rest_framework.test import APIClient
-
 from channels_app.models import Store
 from hqcommerce.models import Affiliation, AsyncStagingRecord, CustomerGroup
 from hqcommerce.models.staging import StagingStatus
 from hqcommerce.services.configuration import channel_configuration_push
-from hqcommerce.services.devices import device_key_create
 from hqcommerce.services.pipeline import convert_run
+from tests.clients import device_client
 from tests.factories import CustomerDataFactory
-
-
-def _register(store) -> APIClient:
-    _key, secret = device_key_create(channel_code=store.code, name="POS-1")
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {secret}")
-    return client
 
 
 def test_1070_brings_hqs_lists_to_the_store(channel):
@@ -39,7 +30,7 @@ def test_the_door_refuses_what_hq_does_not_define(channel):
     channel.currencies = "EUR"
     channel.save()
     channel_configuration_push(channels=[channel])
-    register = _register(channel)
+    register = device_client(channel)
 
     cases = {
         "affiliations[0]": {"affiliations": ["<b>Free text</b>"]},
@@ -56,7 +47,7 @@ def test_the_door_refuses_what_hq_does_not_define(channel):
 
 
 def test_an_edit_may_add_only_an_affiliation_hq_defines(channel):
-    register = _register(channel)
+    register = device_client(channel)
     created = register.post("/api/v1/customers/", CustomerDataFactory(), format="json").json()
     ref = created["async_id"]
 
@@ -75,7 +66,7 @@ def test_an_edit_may_add_only_an_affiliation_hq_defines(channel):
 def test_the_sync_job_holds_to_hqs_lists_changed_after_the_store_recorded(channel):
     """HQ dropped an affiliation after the store recorded a customer with it: the sync job
     refuses it with the reason, as it refuses any rule broken by then."""
-    register = _register(channel)
+    register = device_client(channel)
     created = register.post(
         "/api/v1/customers/", CustomerDataFactory(affiliations=["Oro"]), format="json"
     ).json()
