@@ -4,9 +4,10 @@ filter; the first configured one by default)."""
 
 from django.contrib import admin
 from django.http import QueryDict
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from channels_app.admin_base import ReadOnlyAdmin, ReadOnlyInline
+from channels_app.admin_base import ChannelCodeColumn, ReadOnlyAdmin, ReadOnlyInline
 from channels_app.databases import channel_database, channel_database_aliases
 from channels_app.models import (
     AsyncAddress,
@@ -160,15 +161,14 @@ class AsyncCustomerEditAdmin(ChannelDataAdmin):
 
 
 @admin.register(ChannelTransaction)
-class ChannelTransactionAdmin(ChannelDataAdmin):
+class ChannelTransactionAdmin(ChannelCodeColumn, ChannelDataAdmin):
     list_display = [
         "transaction_id",
-        "channel",
+        "channel_code",
         "kind",
         "order_mode",
         "business_date",
-        "customer_account",
-        "customer_async_id",
+        "customer",
         "total",
         "uploaded_at",
     ]
@@ -176,6 +176,19 @@ class ChannelTransactionAdmin(ChannelDataAdmin):
     list_filter = ["channel", "kind", "order_mode", "business_date"]
     search_fields = ["transaction_id", "customer_account", "=customer_async_id"]
     date_hierarchy = "business_date"
+
+    @admin.display(description=_("customer"), ordering="customer_account")
+    def customer(self, obj: ChannelTransaction) -> str:
+        """The account, or the temporary id (whole on hover) while it is pending."""
+        if obj.customer_account:
+            return obj.customer_account
+        if obj.customer_async_id:
+            return format_html(
+                '<span title="{}">{}</span>',
+                obj.customer_async_id,
+                _("pending sync (%(id)s…)") % {"id": str(obj.customer_async_id)[:8]},
+            )
+        return self.get_empty_value_display()
 
 
 @admin.register(ChannelCustomer)
@@ -191,12 +204,16 @@ class ChannelReplicationStateAdmin(ChannelDataAdmin):
 
 
 @admin.register(PartnerRequest)
-class PartnerRequestAdmin(ChannelDataAdmin):
-    list_display = ["company_name", "tax_id", "email", "channel", "created_at", "uploaded_at"]
+class PartnerRequestAdmin(ChannelCodeColumn, ChannelDataAdmin):
+    list_display = ["company_name", "tax_id", "email", "channel_code", "created_at", "uploaded"]
     list_select_related = ["channel"]
     list_filter = ["channel"]
     search_fields = ["company_name", "tax_id", "email", "=async_id"]
     date_hierarchy = "created_at"
+
+    @admin.display(description=_("uploaded"), boolean=True, ordering="uploaded_at")
+    def uploaded(self, obj: PartnerRequest) -> bool:
+        return obj.uploaded_at is not None
 
 
 @admin.register(Store)
@@ -204,17 +221,33 @@ class StoreAdmin(ChannelDataAdmin):
     """What a channel database knows of its stores (written by 1070)."""
 
     list_display = [
-        "code",
-        "name",
+        "store",
         "country",
         "create_customer_async",
         "auto_convert",
-        "async_address_creation",
-        "enhanced_async_creation",
-        "async_customer_editing",
+        "addresses_async",
+        "enhanced_creation",
+        "editing_async",
         "configured_at",
     ]
     search_fields = ["code", "name"]
+
+    @admin.display(description=_("store"), ordering="code")
+    def store(self, obj: Store) -> str:
+        return format_html("{}<br><small>{}</small>", obj.code, obj.name)
+
+    # The three feature switches under short headings (their full D365 names on the page).
+    @admin.display(description=_("async addresses (10.0.22)"), boolean=True)
+    def addresses_async(self, obj: Store) -> bool:
+        return obj.async_address_creation
+
+    @admin.display(description=_("enhanced creation (10.0.24)"), boolean=True)
+    def enhanced_creation(self, obj: Store) -> bool:
+        return obj.enhanced_async_creation
+
+    @admin.display(description=_("async editing (10.0.29)"), boolean=True)
+    def editing_async(self, obj: Store) -> bool:
+        return obj.async_customer_editing
 
 
 @admin.register(StoreDeviceKey)

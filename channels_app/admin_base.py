@@ -2,6 +2,7 @@
 Shared by both apps' admins (channels_app imports nothing of HQ's admin)."""
 
 from django.contrib import admin
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 
@@ -64,3 +65,12 @@ class FirstRowsInline(ReadOnlyInline):
             else:
                 model_admin.verbose_name_plural = self.model._meta.verbose_name_plural
         return FirstRows
+
+
+class ChannelCodeColumn:
+    """A list's channel as its code, the name on hover: the full "STORE01 – Store 01" takes
+    a column's width that the key columns need at 1366 px."""
+
+    @admin.display(description=_("channel"), ordering="channel__code")
+    def channel_code(self, obj) -> str:
+        return format_html('<span title="{}">{}</span>', obj.channel.name, obj.channel.code)

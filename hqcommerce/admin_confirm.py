@@ -63,7 +63,9 @@ def action_confirmation(
     confirm_label: str,
 ):
     """The confirmation page of a list's bulk action: confirming runs `action` again on the
-    same selection; cancelling goes back to the list as it was."""
+    same selection; cancelling goes back to the list as it was (or to the record's page the
+    action was started from: RETURN_TO)."""
+    back = return_to(request)
     return confirmation_page(
         request,
         modeladmin.admin_site,
@@ -71,9 +73,26 @@ def action_confirmation(
         question=question,
         items=items,
         confirm_label=confirm_label,
-        cancel_url=request.get_full_path(),
-        hidden=[("action", action)],
+        cancel_url=back or request.get_full_path(),
+        hidden=[("action", action)] + ([(RETURN_TO, back)] if back else []),
     )
+
+
+# A record's own page may start a list's action for that record (a prospect's Approve);
+# it names itself in this field, and the answer goes back there instead of to the list.
+RETURN_TO = "_return_to"
+
+
+def return_to(request) -> str:
+    """The page an action was started from, if it is one of this site's."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    back = request.POST.get(RETURN_TO, "")
+    if back and url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return back
+    return ""
 
 
 def confirmed(request) -> bool:

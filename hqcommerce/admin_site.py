@@ -47,7 +47,53 @@ class HQAdminSite(admin.AdminSite):
     def get_app_list(self, request, app_label=None):
         apps = super().get_app_list(request, app_label)
         rank = {label: i for i, label in enumerate(self.APP_ORDER)}
-        return sorted(apps, key=lambda app: rank.get(app["app_label"], len(rank)))
+        apps = sorted(apps, key=lambda app: rank.get(app["app_label"], len(rank)))
+        status_url = reverse("admin:channel_databases", current_app=self.name)
+        for app in apps:  # "Channel databases" opens their status (each row links its form)
+            for model in app["models"]:
+                if model["object_name"] == "ChannelDatabase" and model["admin_url"]:
+                    model["admin_url"] = status_url
+        monitoring = self._monitoring(request)
+        if app_label is None and monitoring["models"]:
+            apps.insert(0, monitoring)
+        return apps
+
+    def _monitoring(self, request) -> dict:
+        """The pages the README names first, as one section of the sidebar and the index
+        (they are views of the site, not models, so Django's app list has no place for them)."""
+        links = []
+        if request.user.has_perms(self.DASHBOARD_PERMISSIONS):
+            links.append(("dashboard", _("Synchronization dashboard")))
+        if request.user.has_perm("hqcommerce.view_channeldatabase"):
+            links.append(("channel_databases", _("Channel database status")))
+        return {
+            "name": _("Monitoring"),
+            "app_label": "monitoring",
+            "app_url": reverse(f"admin:{links[0][0]}", current_app=self.name) if links else "",
+            "has_module_perms": bool(links),
+            "models": [
+                {
+                    "name": label,
+                    "object_name": name,
+                    "admin_url": reverse(f"admin:{name}", current_app=self.name),
+                    "add_url": None,
+                    "view_only": True,
+                    "perms": {"view": True},
+                }
+                for name, label in links
+            ],
+        }
+
+    def each_context(self, request):
+        """Every page's header links to the dashboard and the channel databases' status, and
+        offers the language switch (base_site.html)."""
+        context = super().each_context(request)
+        context["monitoring_links"] = (
+            [(model["admin_url"], model["name"]) for model in self._monitoring(request)["models"]]
+            if request.user.is_active and request.user.is_staff
+            else []
+        )
+        return context
 
     def get_urls(self):
         return [

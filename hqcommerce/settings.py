@@ -243,6 +243,9 @@ if LANGUAGE_CODE not in dict(LANGUAGES):
     )
 # Catalogs: hqcommerce/locale (also the project templates') and channels_app/locale.
 LOCALE_PATHS = [BASE_DIR / "hqcommerce" / "locale"]
+# One date format per language on every page: a list's datetime columns and the dates the
+# admin formats itself read alike (hqcommerce/formats/<language>/formats.py).
+FORMAT_MODULE_PATH = ["hqcommerce.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

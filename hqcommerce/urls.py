@@ -12,6 +12,8 @@ FAVICON = RedirectView.as_view(url=static("admin/img/icon-yes.svg"), permanent=T
 urlpatterns = [
     path("favicon.ico", FAVICON),
     path("admin/", admin.site.urls),
+    # The admin header's language switch (Django's set_language; the choice is a cookie).
+    path("i18n/", include("django.conf.urls.i18n")),
     # HQ's real-time service: the scale units' one door to HQ (channels_app/hq.py).
     path("api/rts/v1/<slug:operation>/", realtime_call, name="rts"),
     path("api/v1/", include("hqcommerce.api.urls")),

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
-from django.contrib import admin, messages
+from django.contrib import messages
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from channels_app.admin_base import ReadOnlyAdmin  # noqa: F401 (the HQ admins' base too)
+from channels_app.admin_base import (  # noqa: F401 (the HQ admins' bases too)
+    ChannelCodeColumn,
+    ReadOnlyAdmin,
+)
 from hqcommerce.models import JobRun
 from hqcommerce.services.access import can_run_jobs
 
@@ -41,12 +44,3 @@ def truncated(text: str, length: int) -> str:
     if len(text) <= length:
         return text
     return format_html('<span title="{}">{}…</span>', text, text[: length - 1].rstrip())
-
-
-class ChannelCodeColumn:
-    """A list's channel as its code, the name on hover: the full "STORE01 – Store 01" takes
-    a column's width that the key columns need at 1366 px."""
-
-    @admin.display(description=_("channel"), ordering="channel__code")
-    def channel_code(self, obj) -> str:
-        return format_html('<span title="{}">{}</span>', obj.channel.name, obj.channel.code)

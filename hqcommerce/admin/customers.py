@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -69,14 +71,14 @@ class PossibleDuplicateFilter(admin.SimpleListFilter):
 class CustomerAdmin(RunJobsPermissionMixin, ReadOnlyAdmin):
     """HQ customers are created by the sync job or the real-time call, never by hand here."""
 
+    # Names first; the temporary id and the channel's name on hover (fits 1366 px).
     list_display = [
         "account_number",
-        "name",
+        "customer_name",
         "party_type",
         "customer_group",
-        "origin_channel",
-        "origin_async_id",
-        "possible_duplicate_of",
+        "origin_channel_code",
+        "duplicate_of",
         "created_at",
     ]
     list_select_related = ["origin_channel", "possible_duplicate_of"]
@@ -101,6 +103,30 @@ class CustomerAdmin(RunJobsPermissionMixin, ReadOnlyAdmin):
         LoyaltyCardInline,
     ]
     actions = ["issue_loyalty_cards"]
+
+    @admin.display(description=_("name"), ordering="last_name")
+    def customer_name(self, obj: Customer) -> str:
+        if not obj.origin_async_id:
+            return obj.display_name
+        hint = gettext("Temporary id at the store: %(id)s") % {"id": obj.origin_async_id}
+        return format_html('<span title="{}">{}</span>', hint, obj.display_name)
+
+    @admin.display(description=_("origin channel"), ordering="origin_channel__code")
+    def origin_channel_code(self, obj: Customer) -> str:
+        channel = obj.origin_channel
+        if channel is None:
+            return self.get_empty_value_display()
+        return format_html('<span title="{}">{}</span>', channel.name, channel.code)
+
+    @admin.display(description=_("possible duplicate of"), ordering="possible_duplicate_of")
+    def duplicate_of(self, obj: Customer) -> str:
+        other = obj.possible_duplicate_of
+        if other is None:
+            return self.get_empty_value_display()
+        url = reverse("admin:hqcommerce_customer_change", args=[other.pk])
+        return format_html(
+            '<a href="{}" title="{}">{}</a>', url, other.display_name, other.account_number
+        )
 
     @admin.action(
         description=_("Issue a loyalty card to the selected customers"),

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.admin import APIKeyModelAdmin
@@ -28,8 +29,7 @@ class DeviceKeyAdmin(APIKeyModelAdmin):
         "channel",
         "created",
         "last_used",
-        "expiry_date",
-        "has_expired",
+        "expires",
         "revoked",
     ]
     list_filter = ["channel", "revoked", "created"]
@@ -52,6 +52,17 @@ class DeviceKeyAdmin(APIKeyModelAdmin):
         if when is None:
             return self.get_empty_value_display()  # never, or its database is down
         return date_format(timezone.localtime(when), "SHORT_DATETIME_FORMAT")
+
+    @admin.display(description=_("expires"), ordering="expiry_date")
+    def expires(self, obj: DeviceKey) -> str:
+        """The expiry date, and whether it has passed, in one column."""
+        if obj.expiry_date is None:
+            return gettext("never")
+        when = date_format(timezone.localtime(obj.expiry_date), "SHORT_DATETIME_FORMAT")
+        if obj.has_expired:
+            expired = gettext("expired %(when)s") % {"when": when}
+            return format_html('<strong class="expired">{}</strong>', expired)
+        return when
 
     @admin.action(description=_("Revoke the selected keys"), permissions=["change"])
     def revoke(self, request, queryset):

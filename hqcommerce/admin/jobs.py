@@ -6,6 +6,7 @@ import re
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
@@ -17,7 +18,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_q.models import Task
 
-from hqcommerce.models import JobRun
+from hqcommerce.models import AsyncStagingRecord, JobRun
+from hqcommerce.models.staging import StagingOperation
 from hqcommerce.services.purge import removed_lines
 
 from .base import ReadOnlyAdmin
@@ -90,20 +92,36 @@ _ERROR_SUBJECT = re.compile(
 )
 
 
-def _error_line(line) -> str:
-    """An error line in the reader's language; a record it names (a temporary id, or
-    "#<staging record>") links to the status page."""
-    line = str(line)
-    match = _ERROR_SUBJECT.match(line)
+def _error_lines(lines) -> list[str]:
+    """Error lines in the reader's language; a record a line names (a temporary id, or
+    "#<staging record>") reads as its customer's name, links to the status page and shows
+    the id on hover."""
+    matches = [(str(line), _ERROR_SUBJECT.match(str(line))) for line in lines]
+    guids = {m["guid"] for _line, m in matches if m and m["guid"]}
+    pks = {int(m["pk"]) for _line, m in matches if m and m["pk"]}
+    names_by_guid, names_by_pk = {}, {}
+    if guids or pks:
+        named = AsyncStagingRecord.objects.filter(
+            Q(async_id__in=guids, operation=StagingOperation.CREATE) | Q(pk__in=pks)
+        ).values_list("pk", "async_id", "customer_name")
+        for pk, async_id, name in named:
+            names_by_pk[pk] = name
+            names_by_guid[str(async_id)] = name
+    return [_error_line(line, match, names_by_guid, names_by_pk) for line, match in matches]
+
+
+def _error_line(line: str, match, names_by_guid: dict, names_by_pk: dict) -> str:
     if match is None:
         return line
     if match["guid"]:
         url = reverse("admin:hqcommerce_asyncstagingrecord_changelist") + f"?q={match['guid']}"
-        label = match["guid"]
+        ident = match["guid"]
+        label = names_by_guid.get(ident) or ident
     else:
         url = reverse("admin:hqcommerce_asyncstagingrecord_change", args=[match["pk"]])
-        label = gettext("record %(pk)s") % {"pk": match["pk"]}
-    return format_html('<a href="{}">{}</a>: {}', url, label, match["text"])
+        ident = gettext("record %(pk)s") % {"pk": match["pk"]}
+        label = names_by_pk.get(int(match["pk"])) or ident
+    return format_html('<a href="{}" title="{}">{}</a>: {}', url, ident, label, match["text"])
 
 
 @admin.register(JobRun)
@@ -124,17 +142,25 @@ class JobRunAdmin(ReadOnlyAdmin):
     search_fields = ["=id", "task_id", "error_summary"]
     date_hierarchy = "queued_at"
     inlines = [StepInline]
-    fields = [
-        ("kind", "status", "dry_run"),
-        "progress",
-        ("processed", "created", "skipped", "failed"),
-        "channels",
-        "options_display",
-        ("triggered", "parent"),
-        ("queued_at", "started_at", "finished_at", "heartbeat_at", "duration"),
-        "task",
-        "rows_removed",
-        "errors",
+    # What an operator reads first; the worker's task and heartbeat fold away.
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    ("kind", "status", "dry_run"),
+                    "progress",
+                    ("processed", "created", "skipped", "failed"),
+                    "channels",
+                    "options_display",
+                    ("triggered", "parent"),
+                    ("queued_at", "started_at", "finished_at", "duration"),
+                    "rows_removed",
+                    "errors",
+                ]
+            },
+        ),
+        (_("Technical details"), {"classes": ["collapse"], "fields": ["task", "heartbeat_at"]}),
     ]
     readonly_fields = [
         "kind",
@@ -162,6 +188,12 @@ class JobRunAdmin(ReadOnlyAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("triggered_by_user", "parent")
+
+    def get_inlines(self, request, obj=None):
+        """Steps only for a run made of steps (Convert's chain): a single job has none."""
+        if obj is None or not JobRun.objects.filter(parent=obj).exists():
+            return []
+        return super().get_inlines(request, obj)
 
     @admin.display(description=_("progress"))
     def progress(self, obj: JobRun) -> str:
@@ -200,7 +232,7 @@ class JobRunAdmin(ReadOnlyAdmin):
         lines = obj.error_lines()
         if not lines:
             return "–"
-        return format_html_join("\n", "<p>{}</p>", ((_error_line(line),) for line in lines))
+        return format_html_join("\n", "<p>{}</p>", ((line,) for line in _error_lines(lines)))
 
     @admin.display(description=_("options"))
     def options_display(self, obj: JobRun) -> str:

@@ -5,15 +5,17 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from channels_app.errors import HQError, stored_message
-from hqcommerce.admin_confirm import action_confirmation, confirmed
-from hqcommerce.models import Prospect
+from hqcommerce.admin_confirm import RETURN_TO, action_confirmation, confirmed, return_to
+from hqcommerce.models import Customer, Prospect
 from hqcommerce.models.partners import ProspectStatus
 from hqcommerce.services.access import can_run_jobs
 from hqcommerce.services.partners import prospect_approve, prospect_reject
@@ -41,9 +43,24 @@ class ProspectAdmin(ChannelCodeColumn, ReadOnlyAdmin):
     list_select_related = ["channel", "customer"]
     list_filter = ["status", "channel"]
     search_fields = ["company_name", "tax_id", "email", "=async_id"]
-    # The duplicate check's key is not the operator's; the hint shows in their language.
-    exclude = ["normalized_email", "possible_duplicate"]
-    readonly_fields = ["duplicate"]
+    # The duplicate hint shows in the reader's language, the address as lines.
+    # (normalized_email, the duplicate check's key, is not the operator's.)
+    fields = [
+        ("company_name", "tax_id"),
+        ("contact_first_name", "contact_last_name"),
+        ("email", "phone"),
+        "address_lines",
+        "requested_customer_group",
+        "comment",
+        ("channel", "created_at"),
+        "status",
+        "duplicate",
+        "customer",
+        "rejection_reason",
+        ("decided_by", "decided_at"),
+        "async_id",
+    ]
+    readonly_fields = ["duplicate", "address_lines"]
     date_hierarchy = "created_at"
     actions = ["approve", "reject"]
 
@@ -55,9 +72,43 @@ class ProspectAdmin(ChannelCodeColumn, ReadOnlyAdmin):
 
     @admin.display(description=_("possible duplicate"), ordering="possible_duplicate")
     def duplicate(self, obj: Prospect) -> str:
-        if obj.possible_duplicate_detail is None:
+        """The customer or prospect it may duplicate, by name, linked; its id on hover."""
+        detail = obj.possible_duplicate_detail
+        if detail is None:
             return obj.possible_duplicate or "–"
-        return str(stored_message(obj.possible_duplicate_detail))
+        params = detail.get("params") or {} if isinstance(detail, dict) else {}
+        if "account" in params:
+            customer = Customer.objects.filter(account_number=params["account"]).first()
+            if customer is not None:
+                url = reverse("admin:hqcommerce_customer_change", args=[customer.pk])
+                text = str(stored_message(detail))
+                return format_html('<a href="{}">{}</a>', url, text)
+        if "id" in params:
+            other = Prospect.objects.filter(async_id=params["id"]).first()
+            if other is not None:
+                url = reverse("admin:hqcommerce_prospect_change", args=[other.pk])
+                return format_html(
+                    '<a href="{}" title="{}">{}</a>',
+                    url,
+                    params["id"],
+                    gettext("prospect %(company)s") % {"company": other.company_name},
+                )
+        return str(stored_message(detail))
+
+    @admin.display(description=_("address"))
+    def address_lines(self, obj: Prospect) -> str:
+        """The requested address as an envelope reads, not as the JSON it was sent in."""
+        address = obj.address if isinstance(obj.address, dict) else {}
+        lines = [
+            address.get("name", ""),
+            address.get("street", ""),
+            " ".join(p for p in (address.get("zip_code", ""), address.get("city", "")) if p),
+            ", ".join(p for p in (address.get("state", ""), address.get("country", "")) if p),
+        ]
+        lines = [line for line in lines if line]
+        if not lines:
+            return "–"
+        return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines))
 
     def has_approve_partners_permission(self, request) -> bool:
         return request.user.has_perm("hqcommerce.approve_partners") or can_run_jobs(request)
@@ -117,8 +168,17 @@ class ProspectAdmin(ChannelCodeColumn, ReadOnlyAdmin):
             "form": form,
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             "opts": self.model._meta,
+            "return_to": return_to(request),
         }
         return TemplateResponse(request, "admin/hqcommerce/prospect/reject.html", context)
+
+    def response_action(self, request, queryset):
+        """Approve or Reject pressed on a prospect's page answers there, not on the list."""
+        response = super().response_action(request, queryset)
+        back = return_to(request)
+        if back and isinstance(response, HttpResponseRedirect):
+            return HttpResponseRedirect(back)
+        return response
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         """The prospect's own page offers Approve and Reject too (the list's actions, for
@@ -128,4 +188,5 @@ class ProspectAdmin(ChannelCodeColumn, ReadOnlyAdmin):
                 self.has_approve_partners_permission(request)
             )
             context["changelist_url"] = reverse("admin:hqcommerce_prospect_changelist")
+            context["return_to_field"] = RETURN_TO
         return super().render_change_form(request, context, add, change, form_url, obj)

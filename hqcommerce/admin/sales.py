@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.db.models import OuterRef, Subquery
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -76,14 +77,28 @@ class SalesOrderAdmin(ChannelCodeColumn, ReadOnlyAdmin):
         "transaction_id",
         "customer",
         "business_date",
-        "total",
-        "currency",
-        "statement",
+        "amount",
+        "statement_link",
     ]
     list_select_related = ["channel", "customer", "statement__channel"]
     list_filter = ["channel", "business_date"]
     search_fields = ["order_number", "transaction_id", "customer__account_number"]
     date_hierarchy = "business_date"
+
+    @admin.display(description=_("total"), ordering="total")
+    def amount(self, obj: SalesOrder) -> str:
+        return f"{number_format(obj.total, 2)}\u00a0{obj.currency}"
+
+    @admin.display(description=_("statement"), ordering="statement__business_date")
+    def statement_link(self, obj: SalesOrder) -> str:
+        """The statement's status, linked (its channel and date are the order's own)."""
+        statement = obj.statement
+        if statement is None:
+            return self.get_empty_value_display()
+        url = reverse("admin:hqcommerce_statement_change", args=[statement.pk])
+        return format_html(
+            '<a href="{}" title="{}">{}</a>', url, str(statement), statement.get_status_display()
+        )
 
 
 @admin.register(Statement)

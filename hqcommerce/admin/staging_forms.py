@@ -10,6 +10,7 @@ import copy
 import re
 
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 
 from channels_app.errors import CustomerValidationError
@@ -42,7 +43,8 @@ CHOICES = {
 
 
 def _field(name: str, max_length: int, *, blank_choice: bool = True) -> forms.Field:
-    label = FIELD_LABELS.get(name, name.replace("_", " "))
+    # FIELD_LABELS are the words error messages use mid-sentence; a label starts capitalized.
+    label = capfirst(FIELD_LABELS.get(name, name.replace("_", " ")))
     if name in CHOICES:
         choices = ([("", "—")] if blank_choice else []) + list(CHOICES[name])
         initial = None if blank_choice else CHOICES[name][0][0]
@@ -53,7 +55,7 @@ def _field(name: str, max_length: int, *, blank_choice: bool = True) -> forms.Fi
 class AddressRow(forms.Form):
     async_id = forms.CharField(required=False, widget=forms.HiddenInput)
     purpose = _field("purpose", 10, blank_choice=False)
-    is_primary = forms.BooleanField(label=FIELD_LABELS["is_primary"], required=False)
+    is_primary = forms.BooleanField(label=capfirst(FIELD_LABELS["is_primary"]), required=False)
     name = _field("name", 100)
     street = _field("street", 200)
     city = _field("city", 60)
@@ -65,7 +67,7 @@ class AddressRow(forms.Form):
 class ContactRow(forms.Form):
     kind = _field("kind", 5, blank_choice=False)
     value = _field("value", 254)
-    is_primary = forms.BooleanField(label=FIELD_LABELS["is_primary"], required=False)
+    is_primary = forms.BooleanField(label=capfirst(FIELD_LABELS["is_primary"]), required=False)
 
 
 class AffiliationRow(forms.Form):

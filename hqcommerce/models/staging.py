@@ -252,7 +252,9 @@ class AsyncStagingRecord(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_operation_display()} {self.target_display} ({self.get_status_display()})"
+        """Its customer's name first (the page's title); the id only when there is no name."""
+        who = self.customer_name or self.target_display
+        return f"{self.get_operation_display()} {who} ({self.get_status_display()})"
 
     @property
     def target_display(self) -> str:

@@ -3,6 +3,7 @@ import json
 import pytest
 from django.contrib.auth.models import Group, User
 from django.urls import reverse
+from django.utils import timezone
 
 from hqcommerce.models import AsyncStagingRecord, Customer, JobRun, SalesOrder
 from hqcommerce.models.jobs import JobStatus
@@ -563,13 +564,32 @@ def test_a_device_key_is_named_by_its_channels_code(channel):
     assert str(key).startswith(f"REGISTER-1 – {channel.code} (")
 
 
-def test_a_job_runs_errors_link_each_record_to_the_status_page(admin_client, failed_record):
+def test_a_job_runs_errors_name_each_customer_and_link_its_record(admin_client, failed_record):
     run = JobRun.objects.filter(kind="customer_sync", failed=1).get()
-    assert str(failed_record.async_id) in run.error_summary
+    assert str(failed_record.async_id) in run.error_summary  # the worker's text keeps the id
 
     html = admin_client.get(reverse("admin:hqcommerce_jobrun_change", args=[run.pk])).content
     search = reverse("admin:hqcommerce_asyncstagingrecord_changelist")
-    assert f'<a href="{search}?q={failed_record.async_id}">'.encode() in html
+    # The name is the link's text; the temporary id is its hover text.
+    link = (
+        f'<a href="{search}?q={failed_record.async_id}" title="{failed_record.async_id}">'
+        f"{failed_record.customer_name}</a>"
+    )
+    assert failed_record.customer_name
+    assert link.encode() in html
+
+
+def test_a_single_jobs_page_has_no_steps_and_folds_the_worker_task_away(admin_client, channel):
+    done = {"status": "succeeded", "started_at": timezone.now(), "finished_at": timezone.now()}
+    run = JobRun.objects.create(kind="pjob", **done)
+    html = admin_client.get(reverse("admin:hqcommerce_jobrun_change", args=[run.pk])).content
+    assert b"steps-group" not in html.lower() and b"jobrun_set-group" not in html
+    assert b'<fieldset class="module aligned collapse' in html
+
+    chain = JobRun.objects.create(kind="convert", **done)
+    JobRun.objects.create(kind="pjob", parent=chain, **done)
+    html = admin_client.get(reverse("admin:hqcommerce_jobrun_change", args=[chain.pk])).content
+    assert b'id="steps-group"' in html
 
 
 def test_a_prospects_page_leaves_out_the_duplicate_checks_key(admin_client, channel):
