@@ -6,6 +6,7 @@ store side, because channels_app imports nothing from HQ. HQ's models re-export 
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class PartyType(models.TextChoices):
@@ -21,10 +22,11 @@ class ReceiptPreference(models.TextChoices):
 
 
 class AddressPurpose(models.TextChoices):
-    HOME = "home", _("Home")
-    DELIVERY = "delivery", _("Delivery")
-    INVOICE = "invoice", _("Invoice")
-    BUSINESS = "business", _("Business")
+    # A context of their own: "Home" is also the admin's breadcrumb (Spanish: "Inicio").
+    HOME = "home", pgettext_lazy("address purpose", "Home")
+    DELIVERY = "delivery", pgettext_lazy("address purpose", "Delivery")
+    INVOICE = "invoice", pgettext_lazy("address purpose", "Invoice")
+    BUSINESS = "business", pgettext_lazy("address purpose", "Business")
 
 
 class ContactKind(models.TextChoices):

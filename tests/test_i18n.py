@@ -175,7 +175,7 @@ def _spanish_page(client, user, url: str) -> str:
 def test_the_admin_index_shows_our_models_in_spanish(client, admin_user):
     page = _spanish_page(client, admin_user, reverse("admin:index"))
     for label in (
-        "Estado de sincronización de clientes",
+        "Estados de sincronización de clientes",
         "Ejecuciones de trabajos",
         "Clientes asincrónicos",
         "Secuencias numéricas",

@@ -3,6 +3,8 @@ drf-standardized-errors renders as {"type", "errors": [{"code", "detail", "attr"
 
 from __future__ import annotations
 
+import re
+
 from django.core.exceptions import RequestDataTooBig
 from django.utils.translation import gettext_lazy as _
 from drf_standardized_errors.handler import ExceptionHandler
@@ -44,9 +46,54 @@ class Unprocessable(exceptions.APIException):
     default_detail = _("The request cannot be processed.")
 
 
+def api_path(path: str) -> str:
+    """A domain error's field path as the API names fields: "contacts[0].value" is
+    "contacts.0.value", as the serializers' own errors read."""
+    return _INDEX.sub(r".\1", path)
+
+
+_INDEX = re.compile(r"\[(\d+)\]")
+
+
+def flat_errors(detail, prefix: str = "") -> dict[str, list]:
+    """A serializer's nested errors by dotted field path (drf-standardized-errors' attr)."""
+    if isinstance(detail, dict):
+        found: dict[str, list] = {}
+        for key, value in detail.items():
+            found.update(flat_errors(value, f"{prefix}.{key}" if prefix else str(key)))
+        return found
+    if isinstance(detail, list) and any(isinstance(item, dict | list) for item in detail):
+        found = {}
+        for index, value in enumerate(detail):
+            if value:
+                found.update(flat_errors(value, f"{prefix}.{index}" if prefix else str(index)))
+        return found
+    return {prefix or "non_field_errors": list(detail) if isinstance(detail, list) else [detail]}
+
+
+WHOLE_BODY = ("payload", "non_field_errors")
+
+
+def merged_errors(shape: dict, rules: dict[str, list]) -> dict[str, list]:
+    """The shape check's errors, and HQ's rules' errors on every field the shape check
+    found nothing wrong with (on it, or on what holds or is held by it)."""
+    merged = flat_errors(shape)
+    for path, messages in rules.items():
+        if path in WHOLE_BODY:
+            continue  # about the body as a whole (unknown fields): the shape check said it
+        path = api_path(path)
+        overlaps = any(
+            path == known or path.startswith(known + ".") or known.startswith(path + ".")
+            for known in merged
+        )
+        if not overlaps:
+            merged[path] = [str(message) for message in messages]
+    return merged
+
+
 def as_api_exception(exc: Exception) -> Exception:
     if isinstance(exc, InputValidationError):
-        return exceptions.ValidationError(exc.errors)
+        return exceptions.ValidationError({api_path(k): v for k, v in exc.errors.items()})
     if isinstance(exc, UnknownChannelError):
         return exceptions.ValidationError({"channels": [str(exc)]})
     if isinstance(exc, UnknownCustomerError):

@@ -31,6 +31,7 @@ from channels_app.services.pos import (
     pos_address_delete,
     pos_address_update,
     pos_customer_create,
+    pos_customer_rule_errors,
     pos_customer_update,
     pos_loyalty_card_issue,
     pos_partner_request_create,
@@ -38,6 +39,7 @@ from channels_app.services.pos import (
 )
 
 from . import serializers as s
+from .exceptions import merged_errors
 from .idempotency import HEADER, idempotent
 from .permissions import RUN_JOBS, request_device_key
 
@@ -150,7 +152,8 @@ class CustomerListCreateView(ChannelScopedMixin, APIView):
     def post(self, request):
         """Create a customer: sync or async per the store's profile, async when HQ is down."""
         data = s.CustomerCreateInput(data=request.data)
-        data.is_valid(raise_exception=True)
+        if not data.is_valid():
+            raise exceptions.ValidationError(self._every_error(request, data.errors))
         payload = dict(data.validated_data)
         channel = self.request_channel(request, payload.pop("channel", None))
 
@@ -164,6 +167,17 @@ class CustomerListCreateView(ChannelScopedMixin, APIView):
             return Response(s.CustomerOutput(view).data, status=status.HTTP_201_CREATED)
 
         return idempotent(request, channel=channel, endpoint="customers_create", perform=perform)
+
+    def _every_error(self, request, shape_errors) -> dict:
+        """The shape's errors and HQ's rules' errors on the other fields, in one answer."""
+        code = request.data.get("channel") if isinstance(request.data, dict) else None
+        try:
+            channel = self.request_channel(request, code if isinstance(code, str) else None)
+        except exceptions.APIException:
+            return shape_errors  # which store's rules apply is itself unclear
+        return merged_errors(
+            shape_errors, pos_customer_rule_errors(channel=channel, data=request.data)
+        )
 
 
 @extend_validation_errors(["required"], field_name="channel", methods=["get"])

@@ -225,6 +225,21 @@ def _async_customer_write(
 
 
 @on_store_database
+def pos_customer_rule_errors(*, channel: Store, data: object) -> dict[str, list]:
+    """HQ's rules' errors for a create whose shape the door refused too, so a request learns
+    every field's error at once, not one more per try. Data the shape check could not read
+    is read as far as HQ's rules can (they also read the uploads of registers' imports)."""
+    if not isinstance(data, dict):
+        return {}
+    payload = {key: value for key, value in data.items() if key != "channel"}
+    try:
+        customer_payload_clean(payload, defaults=store_defaults(channel))
+    except CustomerValidationError as exc:
+        return exc.errors
+    return {}
+
+
+@on_store_database
 def pos_customer_create(*, channel: Store, data: dict, register: str = "") -> PosCustomerResult:
     """Create a customer the way the store's functionality profile says.
 

@@ -2,6 +2,7 @@
 jobs own are read-only; the sync status page lets staff correct and retry failed records."""
 
 from . import (  # noqa: F401 (registrations)
+    auth_labels,
     customers,
     devices,
     jobs,

@@ -44,3 +44,18 @@ def truncated(text: str, length: int) -> str:
     if len(text) <= length:
         return text
     return format_html('<span title="{}">{}…</span>', text, text[: length - 1].rstrip())
+
+
+class EmptyListHint:
+    """A list with no rows at all says what fills it and offers the job that does (a fresh
+    install's status page is empty until the first P-job, 15 minutes away)."""
+
+    empty_hint: str = ""
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "empty_hint": self.empty_hint,
+            "empty_hint_can_convert": can_run_jobs(request),
+        }
+        return super().changelist_view(request, extra_context)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
@@ -99,7 +100,7 @@ class ChannelAdmin(RunJobsPermissionMixin, admin.ModelAdmin):
     list_select_related = ["profile", "channel_database", "default_customer"]
     list_filter = ["profile", "channel_database"]
     search_fields = ["code", "name"]
-    raw_id_fields = ["default_customer"]
+    autocomplete_fields = ["default_customer"]  # found by name, account or email
     filter_horizontal = ["attribute_groups"]
     actions = [_channel_job_action(kind, label) for kind, label in CHANNEL_JOBS]
 
@@ -154,8 +155,41 @@ class PushToChannelsMixin:
         channel_configuration_push(channels=channels)
 
 
+class LinesField(forms.Field):
+    """A list of short texts typed one per line (no JSON): blank lines and the spaces
+    around each value are dropped."""
+
+    widget = forms.Textarea(attrs={"rows": 6, "cols": 40})
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return "\n".join(str(item) for item in value)
+        return value
+
+    def to_python(self, value) -> list[str]:
+        if isinstance(value, list | tuple):
+            return [str(item).strip() for item in value if str(item).strip()]
+        return [line.strip() for line in (value or "").splitlines() if line.strip()]
+
+    def has_changed(self, initial, data) -> bool:
+        return self.to_python(initial) != self.to_python(data)
+
+
+class AttributeDefinitionForm(forms.ModelForm):
+    allowed_values = LinesField(
+        label=_("Allowed values"),
+        required=False,
+        help_text=_("For a list of values: the values a customer may have, one per line."),
+    )
+
+    class Meta:
+        model = AttributeDefinition
+        fields = ["name", "data_type", "allowed_values", "required", "default_value"]
+
+
 @admin.register(AttributeDefinition)
 class AttributeDefinitionAdmin(PushToChannelsMixin, admin.ModelAdmin):
+    form = AttributeDefinitionForm
     list_display = ["name", "data_type", "required", "default_value", "values"]
     list_filter = ["data_type", "required", "groups"]
     search_fields = ["name"]

@@ -20,7 +20,7 @@ from hqcommerce.models.partners import ProspectStatus
 from hqcommerce.services.access import can_run_jobs
 from hqcommerce.services.partners import prospect_approve, prospect_reject
 
-from .base import ChannelCodeColumn, ReadOnlyAdmin
+from .base import ChannelCodeColumn, EmptyListHint, ReadOnlyAdmin
 
 
 class RejectForm(forms.Form):
@@ -30,7 +30,13 @@ class RejectForm(forms.Form):
 
 
 @admin.register(Prospect)
-class ProspectAdmin(ChannelCodeColumn, ReadOnlyAdmin):
+class ProspectAdmin(EmptyListHint, ChannelCodeColumn, ReadOnlyAdmin):
+    empty_hint = _(
+        "No prospects yet. A store's business partner request (POST /partner-requests/) "
+        "becomes a prospect when the P-job uploads it and the sync job reads it; the schedules "
+        "run them every 15 minutes by default. Convert now runs them for every channel."
+    )
+
     # The key columns fit 1366 px: tax id and email sit under the company's name.
     list_display = [
         "company",

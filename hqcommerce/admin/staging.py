@@ -19,6 +19,7 @@ from hqcommerce.services.jobs import job_enqueue
 
 from .base import (
     ChannelCodeColumn,
+    EmptyListHint,
     RunJobsPermissionMixin,
     can_run_jobs,
     message_job_queued,
@@ -30,7 +31,15 @@ from .staging_forms import StagingCorrectionForm, correction_fields
 
 
 @admin.register(AsyncStagingRecord)
-class AsyncStagingRecordAdmin(ChannelCodeColumn, RunJobsPermissionMixin, admin.ModelAdmin):
+class AsyncStagingRecordAdmin(
+    EmptyListHint, ChannelCodeColumn, RunJobsPermissionMixin, admin.ModelAdmin
+):
+    empty_hint = _(
+        "Nothing uploaded yet. The P-job brings the stores' async customers, edits and "
+        "partner requests here; the schedules run it every 15 minutes by default. Convert now "
+        "runs the P-job, the sync job and 1010 for every channel."
+    )
+
     form = StagingCorrectionForm
     # The key columns fit 1366 px: the attempts sit under the status; the account, the
     # temporary id and the time are in each row's hover text and on the record's page.

@@ -218,7 +218,7 @@ class AsyncStagingRecord(models.Model):
 
     class Meta:
         verbose_name = _("customer synchronization status")
-        verbose_name_plural = _("customer synchronization status")
+        verbose_name_plural = _("customer synchronization statuses")
         ordering = ["-uploaded_at", "-pk"]
         constraints = [
             models.UniqueConstraint(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import Group, Permission
+from django.utils.translation import gettext_noop
 
 RUN_JOBS_PERMISSION = "hqcommerce.run_sync_jobs"
-READ_ONLY_GROUP = "Back office (read-only)"
-OPERATORS_GROUP = "Sync operators"
+# The names are the groups' keys in HQ's database; the admin shows them translated.
+READ_ONLY_GROUP = gettext_noop("Back office (read-only)")
+OPERATORS_GROUP = gettext_noop("Sync operators")
 APPS = ("hqcommerce", "channels_app", "django_q", "axes")
 
 

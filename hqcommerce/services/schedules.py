@@ -6,23 +6,25 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 from django_q.models import Schedule
 
 from hqcommerce.models.jobs import JobKind
 
 # (name, job, slot): jobs in the same interval start a third of it apart, in this order.
+# A name is the schedule's key; the admin shows it translated (admin/auth_labels.py).
 SCHEDULED_JOBS = (
-    ("P-job (upload async customers)", JobKind.PJOB, 0),
-    ("Synchronize customers and channel requests", JobKind.CUSTOMER_SYNC, 1),
-    ("1010 (Customers)", JobKind.DISTRIBUTION, 2),
-    ("Synchronize orders", JobKind.ORDER_SYNC, 2),
+    (gettext_noop("P-job (upload async customers)"), JobKind.PJOB, 0),
+    (gettext_noop("Synchronize customers and channel requests"), JobKind.CUSTOMER_SYNC, 1),
+    (gettext_noop("1010 (Customers)"), JobKind.DISTRIBUTION, 2),
+    (gettext_noop("Synchronize orders"), JobKind.ORDER_SYNC, 2),
     # Configuration goes down first, so a store set up since the last cycle can sell.
-    ("1070 (Channel configuration)", JobKind.CHANNEL_CONFIGURATION, 0),
+    (gettext_noop("1070 (Channel configuration)"), JobKind.CHANNEL_CONFIGURATION, 0),
 )
 # (name, job, hour UTC): at night, purge after posting so posted sales can go.
 DAILY_JOBS = (
-    ("Statement posting (EOD)", JobKind.STATEMENT_POSTING, 2),
-    ("Purge history (retention)", JobKind.PURGE, 3),
+    (gettext_noop("Statement posting (EOD)"), JobKind.STATEMENT_POSTING, 2),
+    (gettext_noop("Purge history (retention)"), JobKind.PURGE, 3),
 )
 
 

@@ -803,3 +803,23 @@ def test_an_edits_attribute_grid_shows_old_and_new_and_is_corrected_to_a_typed_v
     assert record.status == "completed"
     assert Customer.objects.get(account_number=account).attributes.get().value == "Gold"
     assert ("attribute Tier", "Silver", "Gold") in record.changes
+
+
+def test_an_attributes_allowed_values_are_typed_one_per_line(admin_client):
+    from hqcommerce.models import AttributeDefinition
+
+    url = reverse("admin:hqcommerce_attributedefinition_add")
+    form = {"name": "Tier", "data_type": "list", "default_value": "", "required": ""}
+    answer = admin_client.post(url, {**form, "allowed_values": "Silver\r\n\r\n  Gold \r\n"})
+    assert answer.status_code == 302, answer.context["adminform"].form.errors
+    tier = AttributeDefinition.objects.get(name="Tier")
+    assert tier.allowed_values == ["Silver", "Gold"]
+
+    page = admin_client.get(reverse("admin:hqcommerce_attributedefinition_change", args=[tier.pk]))
+    assert page.context["adminform"].form["allowed_values"].value() == "Silver\nGold"
+
+    # A list with no values is refused on its field, and nothing is saved.
+    refused = admin_client.post(url, {**form, "name": "Size", "allowed_values": "\r\n  \r\n"})
+    assert refused.status_code == 200
+    assert "allowed_values" in refused.context["adminform"].form.errors
+    assert not AttributeDefinition.objects.filter(name="Size").exists()

@@ -142,7 +142,7 @@ def test_a_store_lists_its_customer_attributes_and_the_schema_types_them(device,
         {**NEW, "attributes": [{"name": "Tier", "value": "Bronze"}]},
         format="json",
     )
-    assert _attrs(refused) == {"attributes[0].value"}
+    assert _attrs(refused) == {"attributes.0.value"}
     schema = device.get("/api/schema/?format=json").json()
     components = schema["components"]["schemas"]
     kind = components["AttributeDefinitionOutput"]["properties"]["type"]

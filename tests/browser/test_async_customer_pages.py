@@ -90,7 +90,7 @@ def test_the_async_customer_pages_work_in_both_languages(live_server, chromium, 
     page.goto(f"{live_server.url}/admin/hqcommerce/attributedefinition/add/")
     page.fill("#id_name", "Tier")
     page.select_option("#id_data_type", "list")
-    page.fill("#id_allowed_values", '["Silver", "Gold"]')
+    page.fill("#id_allowed_values", "Silver\nGold")
     page.click("input[name=_save]")
     page.wait_for_selector("#result_list")
     assert AttributeDefinition.objects.get(name="Tier").allowed_values == ["Silver", "Gold"]

@@ -152,7 +152,7 @@ def test_a_spanish_browser_gets_the_back_office_dashboard_and_job_runs_in_spanis
     page.fill("#id_password", "s3cret-pass")
     page.click("input[type=submit]")
     index = page.inner_text("#content")
-    assert "Estado de sincronización de clientes" in index
+    assert "Estados de sincronización de clientes" in index
     assert "Ejecuciones de trabajos" in index
 
     page.click("#dashboard-link a")

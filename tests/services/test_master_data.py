@@ -33,7 +33,7 @@ def test_the_door_refuses_what_hq_does_not_define(channel):
     register = device_client(channel)
 
     cases = {
-        "affiliations[0]": {"affiliations": ["<b>Free text</b>"]},
+        "affiliations.0": {"affiliations": ["<b>Free text</b>"]},
         "customer_group": {"customer_group": "NOSUCH"},
         "currency": {"currency": "XAU"},
     }
@@ -59,7 +59,7 @@ def test_an_edit_may_add_only_an_affiliation_hq_defines(channel):
     )
 
     assert refused.status_code == 400
-    assert refused.json()["errors"][0]["attr"] == "add_affiliations[0]"
+    assert refused.json()["errors"][0]["attr"] == "add_affiliations.0"
     assert accepted.status_code == 200
 
 

@@ -1,0 +1,99 @@
+"""The admin speaks the operator's words (#31.6, .14): names HQ keeps in English in its
+database read in Spanish, one English word with two meanings gets two Spanish ones, and a
+decision taken on a record's page answers on that page."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from channels_app.services.pos import pos_partner_request_create
+from hqcommerce.models import AsyncStagingRecord, Prospect
+from hqcommerce.services.access import OPERATORS_GROUP
+from hqcommerce.services.pipeline import convert_run
+from hqcommerce.services.schedules import schedules_install
+from tests.factories import PartnerRequestDataFactory, async_customer_stored
+
+
+def _spanish(client, url: str) -> str:
+    response = client.get(url, HTTP_ACCEPT_LANGUAGE="es")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_groups_permissions_and_schedules_read_in_spanish(admin_client):
+    groups = _spanish(admin_client, reverse("admin:auth_group_changelist"))
+    assert "Operadores de sincronización" in groups and ">Sync operators<" not in groups
+
+    operators = Group.objects.get(name=OPERATORS_GROUP)
+    form = _spanish(admin_client, reverse("admin:auth_group_change", args=[operators.pk]))
+    assert "Puede ejecutar trabajos de sincronización" in form
+    assert "Puede ver cliente" in form
+    assert "Can view" not in form and "Can run sync jobs" not in form
+
+    schedules_install(minutes=15)
+    schedules = _spanish(admin_client, reverse("admin:django_q_schedule_changelist"))
+    assert "Trabajo P (cargar clientes asincrónicos)" in schedules
+    assert "P-job (upload async customers)" not in schedules
+    # The stored name stays the key: installing again finds the same rows.
+    assert all(not created for _schedule, created in schedules_install(minutes=15))
+
+
+def test_an_address_purpose_is_not_the_breadcrumbs_home(admin_client, channel):
+    async_id = async_customer_stored(
+        channel,
+        {
+            "first_name": "Ana",
+            "last_name": "Ruiz",
+            "addresses": [
+                {"purpose": "home", "street": "Sol 1", "city": "Madrid", "country": "XX"}
+            ],
+        },
+    )
+    convert_run()
+    record = AsyncStagingRecord.objects.get(async_id=async_id)
+    page = _spanish(
+        admin_client, reverse("admin:hqcommerce_asyncstagingrecord_change", args=[record.pk])
+    )
+    assert '<option value="home" selected>Domicilio</option>' in page
+    assert ">Inicio</a>" in page  # the breadcrumb keeps its word
+    # Labels start with a capital, as every other label of the admin does.
+    assert ">Nombre:</label>" in page or ">Nombre</label>" in page
+
+
+def test_approving_from_a_prospects_page_returns_to_that_page(admin_client, channel):
+    pos_partner_request_create(channel=channel, data=PartnerRequestDataFactory())
+    convert_run()
+    prospect = Prospect.objects.get()
+    page_url = reverse("admin:hqcommerce_prospect_change", args=[prospect.pk])
+    page = admin_client.get(page_url)
+    assert b'name="_return_to"' in page.content
+
+    changelist = reverse("admin:hqcommerce_prospect_changelist")
+    form = {"action": "approve", "_selected_action": [prospect.pk], "_return_to": page_url}
+    confirm = admin_client.post(changelist, form)
+    assert confirm.status_code == 200 and b'name="_return_to"' in confirm.content
+    done = admin_client.post(changelist, {**form, "confirmed": "yes"})
+    assert done.status_code == 302 and done["Location"] == page_url
+    prospect.refresh_from_db()
+    assert prospect.customer is not None
+
+    # Another site's address is not followed: the answer goes to the list.
+    other = Prospect.objects.exclude(pk=prospect.pk).first()
+    assert other is None
+    rejected = admin_client.post(
+        changelist,
+        {
+            "action": "approve",
+            "_selected_action": [prospect.pk],
+            "confirmed": "yes",
+            "_return_to": "https://evil.example.com/",
+        },
+    )
+    assert rejected.status_code == 302 and rejected["Location"].startswith(changelist)
+
+
+def test_a_channels_default_customer_is_chosen_by_search_not_by_id(admin_client, channel):
+    page = admin_client.get(reverse("admin:hqcommerce_channel_change", args=[channel.pk]))
+    html = page.content.decode()
+    assert 'class="admin-autocomplete' in html and "vForeignKeyRawIdAdminField" not in html
