@@ -127,3 +127,19 @@ def test_on_sqlite_an_auto_run_pauses_after_each_channel_commit_and_other_writer
     assert pauses and set(pauses) == {0.02}
     assert channel_db.yield_after_commit == 0.0  # back to normal after the run
     assert connections["default"].yield_after_commit == 0.0
+
+
+def test_the_readme_leads_with_what_it_is_and_the_two_commands():
+    """A newcomer reads what the product is and how to run and test it before any table;
+    the reference tables live in docs/, and every docs/ page the README links exists."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    readme = (root / "README.md").read_text()
+    head = "\n".join(readme.splitlines()[:40])
+    assert "asynchronous customer mode" in head
+    assert "make run" in head and "make test" in head
+    assert "|---|" not in readme.split("## Try the seed's procedure")[0]
+    for link in re.findall(r"\]\((docs/[^)#]+)\)", readme):
+        assert (root / link).exists(), link

@@ -97,3 +97,29 @@ def test_a_channels_default_customer_is_chosen_by_search_not_by_id(admin_client,
     page = admin_client.get(reverse("admin:hqcommerce_channel_change", args=[channel.pk]))
     html = page.content.decode()
     assert 'class="admin-autocomplete' in html and "vForeignKeyRawIdAdminField" not in html
+
+
+def test_a_list_writes_every_date_one_way_per_language(admin_client, channel):
+    """Django's own columns and the ones the admin formats itself ("queued at", "last
+    used") read alike: "Dec 6, 2026, 14:05" in English, "6 Dic 2026, 14:05" in Spanish."""
+    import re
+
+    from hqcommerce.services.devices import device_key_create
+    from tests.factories import CustomerDataFactory
+
+    async_customer_stored(channel, CustomerDataFactory())
+    convert_run()
+    device_key_create(channel_code=channel.code, name="Caja 1")
+    english = re.compile(r"^[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{2}:\d{2}$")
+    spanish = re.compile(r"^\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}$")
+    for url in (
+        reverse("admin:hqcommerce_jobrun_changelist"),
+        reverse("admin:hqcommerce_customer_changelist"),
+        reverse("admin:hqcommerce_devicekey_changelist"),
+    ):
+        for language, shape in (("en", english), ("es", spanish)):
+            html = admin_client.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+            cells = re.findall(r'<td class="field-[\w_]+[^"]*">([^<]*\d{4}[^<]*)<', html)
+            dates = [cell.strip() for cell in cells if re.search(r"\d{2}:\d{2}", cell)]
+            assert dates, (url, language)
+            assert all(shape.match(date) for date in dates), (url, language, dates)
