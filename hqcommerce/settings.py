@@ -379,6 +379,7 @@ SPECTACULAR_SETTINGS = {
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
         "channels_app.api.schema.bodies_are_required",
         "channels_app.api.schema.text_parameters_refuse_nul",
+        "channels_app.api.schema.blank_or_text_is_any_of",
     ],
 }
 # Bodies above this are refused before parsing (the POS sends small JSON documents).

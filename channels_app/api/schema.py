@@ -44,3 +44,27 @@ def text_parameters_refuse_nul(result: dict, generator, request, public) -> dict
                 if parameter.get("in") in ("path", "query") and free_text:
                     schema["pattern"] = NO_NUL_PATTERN
     return result
+
+
+BLANK = {"type": "string", "maxLength": 0}
+
+
+def blank_or_text_is_any_of(result: dict, generator, request, public) -> dict:
+    """A text field that may be left blank: drf-spectacular writes it as oneOf [its
+    pattern, blank], yet "" matches both branches, so by oneOf's "exactly one" the schema
+    forbids the blank it means to allow (and a generator sends "" as invalid data). Either
+    branch is what is meant: anyOf."""
+
+    def visit(node) -> None:
+        if isinstance(node, dict):
+            branches = node.get("oneOf")
+            if isinstance(branches, list) and BLANK in branches:
+                node["anyOf"] = node.pop("oneOf")
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, list):
+            for value in node:
+                visit(value)
+
+    visit(result.get("components", {}))
+    return result

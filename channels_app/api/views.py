@@ -16,6 +16,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from channels_app.errors import CustomerValidationError
 from channels_app.models import Store
 from channels_app.selectors import (
     CURSOR_PATTERN,
@@ -29,10 +30,12 @@ from channels_app.services.pos import (
     partner_request_with_decision,
     pos_address_add,
     pos_address_delete,
+    pos_address_rule_errors,
     pos_address_update,
     pos_customer_create,
     pos_customer_rule_errors,
     pos_customer_update,
+    pos_customer_update_rule_errors,
     pos_loyalty_card_issue,
     pos_partner_request_create,
     pos_transaction_record,
@@ -198,7 +201,9 @@ class CustomerDetailView(ChannelScopedMixin, APIView):
         channel = self.request_channel(request)
         _customer_or_404(channel, ref)
         data = s.CustomerUpdateInput(data=request.data)
-        data.is_valid(raise_exception=True)
+        if not data.is_valid():
+            rules = pos_customer_update_rule_errors(channel=channel, ref=ref, changes=request.data)
+            raise exceptions.ValidationError(merged_errors(data.errors, rules))
         changes = dict(data.validated_data)
         if "attributes" in changes:
             changes["attributes"] = [dict(a) for a in changes["attributes"]]
@@ -221,14 +226,25 @@ class CustomerAddressView(ChannelScopedMixin, APIView):
         channel = self.request_channel(request)
         _customer_or_404(channel, ref)
         data = s.AddressInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        result = pos_address_add(channel=channel, ref=ref, address=dict(data.validated_data))
+        if not data.is_valid():
+            rules = pos_address_rule_errors(channel=channel, ref=ref, address=request.data)
+            raise exceptions.ValidationError(merged_errors(data.errors, _own_paths(rules)))
+        try:
+            result = pos_address_add(channel=channel, ref=ref, address=dict(data.validated_data))
+        except CustomerValidationError as exc:
+            raise CustomerValidationError(_own_paths(exc.errors)) from None
         body = {
             "status": result.status,
             "async_id": result.async_id,
             "customer": s.CustomerOutput(_customer_or_404(channel, ref)).data,
         }
         return Response(body, status=status.HTTP_201_CREATED)
+
+
+def _own_paths(errors: dict) -> dict:
+    """HQ's rules name an added address's fields "address.country"; this endpoint's body is
+    the address itself, so its errors name "country", as its shape's errors do."""
+    return {path.removeprefix("address."): messages for path, messages in errors.items()}
 
 
 class CustomerAddressDetailView(ChannelScopedMixin, APIView):

@@ -404,6 +404,23 @@ def _edit_record(
     )
 
 
+def _changes_at_door(channel: Store, current, changes: dict) -> tuple[dict, dict | None]:
+    """An edit by HQ's rules against the customer as the store knows it (`current`)."""
+    return customer_changes_at_door(changes, current=current, defaults=store_defaults(channel))
+
+
+@on_store_database
+def pos_customer_update_rule_errors(*, channel: Store, ref: str, changes: object) -> dict:
+    """HQ's rules' errors for an edit whose shape the door refused too (as for a create)."""
+    if not isinstance(changes, dict):
+        return {}
+    errors = customer_changes_shape_errors(changes)
+    if errors:
+        return errors
+    current = current_customer(channel, _resolve(channel, ref))
+    return _changes_at_door(channel, current, changes)[0]
+
+
 @on_store_database
 def pos_customer_update(*, channel: Store, ref: str, changes: dict) -> PosCustomerResult:
     """Edit a customer's fields, attributes or affiliations: real-time for a synced customer
@@ -424,11 +441,7 @@ def pos_customer_update(*, channel: Store, ref: str, changes: dict) -> PosCustom
         _("Customer %(async_id)s is pending sync, so it cannot be edited until it is synced."),
     )
     current = current_customer(channel, target)
-    errors, cleaned = customer_changes_at_door(
-        changes,
-        current=current,
-        defaults=store_defaults(channel),
-    )
+    errors, cleaned = _changes_at_door(channel, current, changes)
     if errors:
         raise CustomerValidationError(errors)
     snapshot = _in_real_time(
@@ -608,18 +621,34 @@ class PosAddressResult:
     async_id: uuid.UUID | None
 
 
-@on_store_database
-def pos_address_add(*, channel: Store, ref: str, address: dict) -> PosAddressResult:
-    """Add an address to an async or synced customer (own GUID when recorded async). Left
-    out, its purpose follows the customer's type and its country is the store's (D365)."""
-    target = _resolve(channel, ref)
+def _address_with_defaults(channel: Store, target, address: dict) -> dict:
+    """Left out, an address's purpose follows the customer's type and its country is the
+    store's (D365)."""
     address = dict(address)
-    if not (address.get("country") or "").strip():
+    country = address.get("country")
+    if country is None or (isinstance(country, str) and not country.strip()):
         address["country"] = channel.country
     if not address.get("purpose"):
         current = current_customer(channel, target) or {}
         organization = current.get("party_type") == "organization"
         address["purpose"] = "business" if organization else "home"
+    return address
+
+
+@on_store_database
+def pos_address_rule_errors(*, channel: Store, ref: str, address: object) -> dict:
+    """HQ's rules' errors for an added address whose shape the door refused too."""
+    if not isinstance(address, dict):
+        return {}
+    return address_door_errors(_address_with_defaults(channel, _resolve(channel, ref), address))
+
+
+@on_store_database
+def pos_address_add(*, channel: Store, ref: str, address: dict) -> PosAddressResult:
+    """Add an address to an async or synced customer (own GUID when recorded async). Left
+    out, its purpose follows the customer's type and its country is the store's (D365)."""
+    target = _resolve(channel, ref)
+    address = _address_with_defaults(channel, target, address)
     errors = address_door_errors(address)
     if errors:
         raise CustomerValidationError(errors)

@@ -515,3 +515,31 @@ def test_a_staff_create_naming_no_store_reports_the_shapes_errors_alone(admin_us
     response = staff.post("/api/v1/customers/", body, format="json")
     assert response.status_code == 400
     assert set(_errors(response)) == {"title"}  # which store's rules apply is unclear
+
+
+def test_an_edit_and_an_added_address_report_every_field_error_at_once(device):
+    async_id = device.post("/api/v1/customers/", NEW, format="json").json()["async_id"]
+    url = f"/api/v1/customers/{async_id}/"
+
+    edit = device.patch(url, {"title": "x" * 500, "email": "nobody@"}, format="json")
+    assert edit.status_code == 400
+    assert set(_errors(edit)) == {"title", "email"}
+
+    address = device.post(
+        f"{url}addresses/",
+        {"street": "", "city": "Madrid", "country": "XX", "purpose": "moon"},
+        format="json",
+    )
+    assert address.status_code == 400
+    assert set(_errors(address)) == {"country", "purpose", "street"}, _errors(address)
+
+
+def test_hqs_rules_name_an_added_addresss_own_fields(device):
+    """The body is the address: a rule HQ checks names "street", as the shape's errors do,
+    not "address.street"."""
+    from channels_app.api.views import _own_paths
+
+    assert _own_paths({"address.street": ["Required."], "addresses": ["x"]}) == {
+        "street": ["Required."],
+        "addresses": ["x"],
+    }

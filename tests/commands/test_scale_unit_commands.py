@@ -77,7 +77,9 @@ def test_ctrl_c_stops_the_trigger_watcher_quietly():
     from tests.reliability.helpers import start
 
     watcher = start("watch_triggers")
-    time.sleep(3)  # polling by now
+    started = watcher.stdout.readline()  # said once it is set up, before its first poll
+    assert "Watching the channel databases" in started, started
+    time.sleep(1)  # polling
     watcher.send_signal(signal.SIGINT)
     out, err = watcher.communicate(timeout=30)
 

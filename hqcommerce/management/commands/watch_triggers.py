@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from hqcommerce.management.base import ProjectCommand
@@ -19,6 +20,11 @@ class Command(ProjectCommand):
         )
 
     def handle(self, *args, **options):
+        self.stdout.write(
+            _("Watching the channel databases for conversion requests every %(seconds)s s.")
+            % {"seconds": settings.HQ_TRIGGER_POLL_SECONDS}
+        )
+        self.stdout.flush()
         try:
             auto_convert_watch(seconds=options["seconds"])
         except KeyboardInterrupt:  # Ctrl-C on `make run`: stop quietly, as the others do
