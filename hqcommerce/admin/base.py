@@ -51,6 +51,7 @@ class EmptyListHint:
     install's status page is empty until the first P-job, 15 minutes away)."""
 
     empty_hint: str = ""
+    change_list_template = "admin/hqcommerce/change_list_with_hint.html"
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {
