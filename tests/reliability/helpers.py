@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -48,7 +49,15 @@ def start(*args: str, **env: str) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_ctrl_c_as_in_a_terminal,
     )
+
+
+def _ctrl_c_as_in_a_terminal() -> None:
+    """A process started in the background of a shell without job control (CI's) inherits
+    SIGINT ignored, and Python then installs no KeyboardInterrupt handler: Ctrl-C would do
+    nothing. The commands get SIGINT as a terminal gives it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 @contextmanager
