@@ -17,6 +17,7 @@ from tests.factories import (
 
 from .test_back_office import _login
 from .test_back_office import pytestmark as _marks
+from .test_screens_fit import overflowing
 
 pytestmark = _marks
 
@@ -29,17 +30,29 @@ def _page(chromium, live_server, locale: str = "en-US"):
     return page
 
 
-def test_an_empty_status_page_says_what_fills_it_and_converts_at_a_click(live_server, chromium):
+HINTS = {
+    "en-US": ("partner request", "P-job", "15 minutes"),
+    "es-ES": ("solicitud de socio", "trabajo P", "15 minutos"),
+}
+
+
+@pytest.mark.parametrize("locale", ["en-US", "es-ES"])
+def test_an_empty_status_page_says_what_fills_it_and_converts_at_a_click(
+    live_server, chromium, locale
+):
+    partner, pjob, interval = HINTS[locale]
     store = ChannelFactory()
     async_customer_stored(store, CustomerDataFactory(first_name="Lola", last_name="Vidal"))
     pos_partner_request_create(channel=store, data=PartnerRequestDataFactory())
-    page = _page(chromium, live_server)
+    page = _page(chromium, live_server, locale)
 
     page.goto(f"{live_server.url}/admin/hqcommerce/prospect/")
-    assert "partner request" in page.inner_text("#empty-hint")
+    assert partner in page.inner_text("#empty-hint")
+    assert not overflowing(page)
     page.goto(f"{live_server.url}/admin/hqcommerce/asyncstagingrecord/")
     hint = page.inner_text("#empty-hint")
-    assert "P-job" in hint and "15 minutes" in hint
+    assert pjob in hint and interval in hint
+    assert not overflowing(page)
 
     page.click("#empty-hint button[name=run-convert]")
     page.wait_for_url("**/admin/hqcommerce/jobrun/*/change/")
