@@ -20,6 +20,14 @@ class RunJobsPermissionMixin:
         return can_run_jobs(request)
 
 
+def change_link(obj, text: str, title: str = "") -> str:
+    """A link to a record's own page in the admin (`title`: what shows on hover)."""
+    url = reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
+    if not title:
+        return format_html('<a href="{}">{}</a>', url, text)
+    return format_html('<a href="{}" title="{}">{}</a>', url, title, text)
+
+
 def job_run_link(run: JobRun) -> str:
     url = reverse("admin:hqcommerce_jobrun_change", args=[run.pk])
     return format_html('<a href="{}">{}</a>', url, _("job run #%(id)s") % {"id": run.pk})

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -19,7 +18,7 @@ from hqcommerce.models import (
 )
 from hqcommerce.services.sales import loyalty_card_issue
 
-from .base import ReadOnlyAdmin, RunJobsPermissionMixin
+from .base import ReadOnlyAdmin, RunJobsPermissionMixin, change_link
 
 
 class AddressInline(FirstRowsInline):
@@ -123,10 +122,7 @@ class CustomerAdmin(RunJobsPermissionMixin, ReadOnlyAdmin):
         other = obj.possible_duplicate_of
         if other is None:
             return self.get_empty_value_display()
-        url = reverse("admin:hqcommerce_customer_change", args=[other.pk])
-        return format_html(
-            '<a href="{}" title="{}">{}</a>', url, other.display_name, other.account_number
-        )
+        return change_link(other, other.account_number, title=other.display_name)
 
     @admin.action(
         description=_("Issue a loyalty card to the selected customers"),

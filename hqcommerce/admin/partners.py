@@ -20,7 +20,7 @@ from hqcommerce.models.partners import ProspectStatus
 from hqcommerce.services.access import can_run_jobs
 from hqcommerce.services.partners import prospect_approve, prospect_reject
 
-from .base import ChannelCodeColumn, EmptyListHint, ReadOnlyAdmin
+from .base import ChannelCodeColumn, EmptyListHint, ReadOnlyAdmin, change_link
 
 
 class RejectForm(forms.Form):
@@ -82,23 +82,16 @@ class ProspectAdmin(EmptyListHint, ChannelCodeColumn, ReadOnlyAdmin):
         detail = obj.possible_duplicate_detail
         if detail is None:
             return obj.possible_duplicate or "–"
-        params = detail.get("params") or {} if isinstance(detail, dict) else {}
+        params = (detail.get("params") or {}) if isinstance(detail, dict) else {}
         if "account" in params:
             customer = Customer.objects.filter(account_number=params["account"]).first()
             if customer is not None:
-                url = reverse("admin:hqcommerce_customer_change", args=[customer.pk])
-                text = str(stored_message(detail))
-                return format_html('<a href="{}">{}</a>', url, text)
+                return change_link(customer, str(stored_message(detail)))
         if "id" in params:
             other = Prospect.objects.filter(async_id=params["id"]).first()
             if other is not None:
-                url = reverse("admin:hqcommerce_prospect_change", args=[other.pk])
-                return format_html(
-                    '<a href="{}" title="{}">{}</a>',
-                    url,
-                    params["id"],
-                    gettext("prospect %(company)s") % {"company": other.company_name},
-                )
+                text = gettext("prospect %(company)s") % {"company": other.company_name}
+                return change_link(other, text, title=params["id"])
         return str(stored_message(detail))
 
     @admin.display(description=_("address"))

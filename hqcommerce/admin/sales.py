@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.db.models import OuterRef, Subquery
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.html import format_html, format_html_join
@@ -12,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from channels_app.errors import stored_message
 from hqcommerce.models import Customer, LoyaltyCard, SalesOrder, Statement, UploadedTransaction
 
-from .base import ChannelCodeColumn, ReadOnlyAdmin, truncated
+from .base import ChannelCodeColumn, ReadOnlyAdmin, change_link, truncated
 
 
 @admin.register(UploadedTransaction)
@@ -95,10 +94,7 @@ class SalesOrderAdmin(ChannelCodeColumn, ReadOnlyAdmin):
         statement = obj.statement
         if statement is None:
             return self.get_empty_value_display()
-        url = reverse("admin:hqcommerce_statement_change", args=[statement.pk])
-        return format_html(
-            '<a href="{}" title="{}">{}</a>', url, str(statement), statement.get_status_display()
-        )
+        return change_link(statement, statement.get_status_display(), title=str(statement))
 
 
 @admin.register(Statement)

@@ -123,3 +123,29 @@ def test_a_list_writes_every_date_one_way_per_language(admin_client, channel):
             dates = [cell.strip() for cell in cells if re.search(r"\d{2}:\d{2}", cell)]
             assert dates, (url, language)
             assert all(shape.match(date) for date in dates), (url, language, dates)
+
+
+def test_a_prospects_likely_duplicate_is_named_and_linked(admin_client, channel):
+    """Two requests from one company: the second prospect names the first by its company,
+    links it, and keeps its request id for the hover; its address reads as lines."""
+    address = {"street": "Gran Vía 1", "city": "Madrid", "zip_code": "28013", "country": "ESP"}
+    pos_partner_request_create(channel=channel, data=PartnerRequestDataFactory(**address))
+    pos_partner_request_create(
+        channel=channel, data=PartnerRequestDataFactory(company_name="Fabrikam Iberia")
+    )
+    convert_run()
+    first, second = Prospect.objects.order_by("pk")
+    assert second.possible_duplicate_detail  # flagged by tax id
+
+    page = admin_client.get(reverse("admin:hqcommerce_prospect_change", args=[second.pk]))
+    html = page.content.decode()
+    first_url = reverse("admin:hqcommerce_prospect_change", args=[first.pk])
+    assert f'<a href="{first_url}" title="{first.async_id}">prospect Fabrikam</a>' in html
+
+    lines = admin_client.get(reverse("admin:hqcommerce_prospect_change", args=[first.pk]))
+    assert "Gran Vía 1<br>28013 Madrid<br>ESP" in lines.content.decode()
+
+    # A hint kept as plain text (rows from before messages were codes) still shows.
+    Prospect.objects.filter(pk=second.pk).update(possible_duplicate_detail="an older hint")
+    old = admin_client.get(reverse("admin:hqcommerce_prospect_change", args=[second.pk]))
+    assert old.status_code == 200 and "an older hint" in old.content.decode()
