@@ -698,8 +698,8 @@ def _affiliations(items: list, defaults: ChannelDefaults, errors: _Errors) -> tu
             errors.add_shape(f"affiliations[{i}]", _("Must be a non-empty name."))
         elif len(item.strip()) > 60:
             errors.add_shape(f"affiliations[{i}]", _("At most 60 characters."))
-        elif unknown_affiliation(item.strip(), defaults):
-            errors.add_rule(f"affiliations[{i}]", unknown_affiliation(item.strip(), defaults))
+        elif refused := unknown_affiliation(item.strip(), defaults):
+            errors.add_rule(f"affiliations[{i}]", refused)
         else:
             names[item.strip()] = None
     return tuple(names)
@@ -892,9 +892,9 @@ def customer_changes_clean(
     defaults = defaults or ChannelDefaults()
     added = changes.get("add_affiliations") or []
     unknown = {
-        f"add_affiliations[{i}]": [unknown_affiliation(name.strip(), defaults)]
+        f"add_affiliations[{i}]": [refused]
         for i, name in enumerate(added)
-        if isinstance(name, str) and unknown_affiliation(name.strip(), defaults)
+        if isinstance(name, str) and (refused := unknown_affiliation(name.strip(), defaults))
     }
     if unknown:
         raise CustomerValidationError(unknown)
