@@ -142,8 +142,9 @@ class ChannelAdmin(RunJobsPermissionMixin, admin.ModelAdmin):
 
 
 class PushToChannelsMixin:
-    """Saving an attribute definition or group writes the stores that use it through (the
-    POS checks attributes against them); 1070 brings them to the stores it could not reach."""
+    """Saving or deleting what the stores check customers against (an attribute definition
+    or group, HQ's master data) writes the stores using it through; 1070 brings it to the
+    stores it could not reach. `channels_using(obj)` names them."""
 
     def save_related(self, request, form, formsets, change) -> None:
         super().save_related(request, form, formsets, change)
@@ -153,6 +154,12 @@ class PushToChannelsMixin:
         channels = list(self.channels_using(obj))
         super().delete_model(request, obj)
         channel_configuration_push(channels=channels)
+
+    def delete_queryset(self, request, queryset) -> None:
+        """The list's bulk delete: the stores of every deleted row, each written once."""
+        channels = {c.pk: c for obj in queryset for c in self.channels_using(obj)}
+        super().delete_queryset(request, queryset)
+        channel_configuration_push(channels=channels.values())
 
 
 class LinesField(forms.Field):
@@ -222,21 +229,12 @@ class NumberSequenceAdmin(admin.ModelAdmin):
     search_fields = ["code"]
 
 
-class MasterDataAdmin(admin.ModelAdmin):
+class MasterDataAdmin(PushToChannelsMixin, admin.ModelAdmin):
     """HQ's lists every store's customers are held to: a change is written through to every
     store (the POS refuses what HQ does not define), 1070 brings it to the others."""
 
-    def save_model(self, request, obj, form, change) -> None:
-        super().save_model(request, obj, form, change)
-        channel_configuration_push(channels=Channel.objects.all())
-
-    def delete_model(self, request, obj) -> None:
-        super().delete_model(request, obj)
-        channel_configuration_push(channels=Channel.objects.all())
-
-    def delete_queryset(self, request, queryset) -> None:
-        super().delete_queryset(request, queryset)
-        channel_configuration_push(channels=Channel.objects.all())
+    def channels_using(self, obj):
+        return Channel.objects.all()
 
 
 @admin.register(Affiliation)

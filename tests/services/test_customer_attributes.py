@@ -158,3 +158,24 @@ def test_a_definition_the_pos_could_not_apply_is_refused(db, fields, error):
     with pytest.raises(ValidationError) as caught:
         AttributeDefinition(name="Size", **fields).full_clean()
     assert error in caught.value.message_dict
+
+
+def test_deleting_definitions_from_the_admin_list_writes_the_stores_through(
+    typed_channel, admin_client
+):
+    """The list's bulk delete, like a single delete, tells the stores using the definitions
+    at once: the POS stops asking for a required attribute HQ no longer has."""
+    from django.urls import reverse
+
+    doomed = AttributeDefinition.objects.filter(name__in=["Birthday", "Newsletter"])
+    answer = admin_client.post(
+        reverse("admin:hqcommerce_attributedefinition_changelist"),
+        {
+            "action": "delete_selected",
+            "_selected_action": [d.pk for d in doomed],
+            "post": "yes",
+        },
+    )
+    assert answer.status_code == 302
+    store = Store.objects.get(pk=typed_channel.pk)
+    assert [d["name"] for d in store.attribute_definitions] == ["Shoe size", "Tier"]
