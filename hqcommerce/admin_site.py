@@ -88,10 +88,14 @@ class HQAdminSite(admin.AdminSite):
         """Every page's header links to the dashboard and the channel databases' status, and
         offers the language switch (base_site.html)."""
         context = super().each_context(request)
+        # The sidebar's own Monitoring section (get_app_list made it for available_apps).
+        monitoring = next(
+            (app for app in context["available_apps"] if app["app_label"] == "monitoring"),
+            {"models": []},
+        )
+        staff = request.user.is_active and request.user.is_staff
         context["monitoring_links"] = (
-            [(model["admin_url"], model["name"]) for model in self._monitoring(request)["models"]]
-            if request.user.is_active and request.user.is_staff
-            else []
+            [(m["admin_url"], m["name"]) for m in monitoring["models"]] if staff else []
         )
         return context
 
