@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from django_q.admin import ScheduleAdmin
 from django_q.models import Schedule
 
+from .base import admin_replaced
+
 # Django's default permissions, by the codename's prefix.
 DEFAULT_ACTIONS = {
     "add": gettext_noop("Can add %(model)s"),
@@ -89,11 +91,6 @@ class TranslatedScheduleAdmin(ScheduleAdmin):
         return gettext(obj.name) if obj.name else ""
 
 
-for model, model_admin in (
-    (Group, TranslatedGroupAdmin),
-    (User, TranslatedUserAdmin),
-    (Schedule, TranslatedScheduleAdmin),
-):
-    if admin.site.is_registered(model):
-        admin.site.unregister(model)
-    admin.site.register(model, model_admin)
+admin_replaced(Group, TranslatedGroupAdmin)
+admin_replaced(User, TranslatedUserAdmin)
+admin_replaced(Schedule, TranslatedScheduleAdmin)

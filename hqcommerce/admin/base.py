@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +11,13 @@ from channels_app.admin_base import (  # noqa: F401 (the HQ admins' bases too)
 )
 from hqcommerce.models import JobRun
 from hqcommerce.services.access import can_run_jobs
+
+
+def admin_replaced(model, model_admin) -> None:
+    """Our admin for another app's model, in place of the one that app registered."""
+    if admin.site.is_registered(model):
+        admin.site.unregister(model)
+    admin.site.register(model, model_admin)
 
 
 class RunJobsPermissionMixin:

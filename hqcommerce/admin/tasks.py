@@ -21,6 +21,8 @@ from hqcommerce.models.jobs import JobKind, TriggeredBy
 from hqcommerce.services.access import can_run_jobs
 from hqcommerce.services.jobs import job_enqueue
 
+from .base import admin_replaced
+
 
 def _job_of(task) -> dict | None:
     """The job run a django-q2 task ran, as what to queue again; None if it is not ours."""
@@ -96,10 +98,8 @@ class FailedTaskAdmin(JobTaskActions, FailAdmin):
     pass
 
 
-for model, model_admin in ((Success, SuccessfulTaskAdmin), (Failure, FailedTaskAdmin)):
-    if admin.site.is_registered(model):
-        admin.site.unregister(model)
-    admin.site.register(model, model_admin)
+admin_replaced(Success, SuccessfulTaskAdmin)
+admin_replaced(Failure, FailedTaskAdmin)
 
 
 # django-axes' "Clean up expired attempts" deletes rows, yet asks for no permission: the
