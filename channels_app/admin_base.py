@@ -67,10 +67,15 @@ class FirstRowsInline(ReadOnlyInline):
         return FirstRows
 
 
+def code_with_name(channel) -> str:
+    """A channel as its code, the name on hover: the full "STORE01 – Store 01" takes a
+    column's width that the key columns need at 1366 px."""
+    return format_html('<span title="{}">{}</span>', channel.name, channel.code)
+
+
 class ChannelCodeColumn:
-    """A list's channel as its code, the name on hover: the full "STORE01 – Store 01" takes
-    a column's width that the key columns need at 1366 px."""
+    """A list's channel column, as code_with_name."""
 
     @admin.display(description=_("channel"), ordering="channel__code")
     def channel_code(self, obj) -> str:
-        return format_html('<span title="{}">{}</span>', obj.channel.name, obj.channel.code)
+        return code_with_name(obj.channel)

@@ -5,7 +5,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from channels_app.admin_base import FirstRowsInline
+from channels_app.admin_base import FirstRowsInline, code_with_name
 from hqcommerce.admin_confirm import action_confirmation, confirmed
 from hqcommerce.models import (
     ContactPerson,
@@ -112,10 +112,9 @@ class CustomerAdmin(RunJobsPermissionMixin, ReadOnlyAdmin):
 
     @admin.display(description=_("origin channel"), ordering="origin_channel__code")
     def origin_channel_code(self, obj: Customer) -> str:
-        channel = obj.origin_channel
-        if channel is None:
+        if obj.origin_channel is None:
             return self.get_empty_value_display()
-        return format_html('<span title="{}">{}</span>', channel.name, channel.code)
+        return code_with_name(obj.origin_channel)
 
     @admin.display(description=_("possible duplicate of"), ordering="possible_duplicate_of")
     def duplicate_of(self, obj: Customer) -> str:
