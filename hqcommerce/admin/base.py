@@ -36,8 +36,7 @@ def change_link(obj, text: str, title: str = "") -> str:
 
 
 def job_run_link(run: JobRun) -> str:
-    url = reverse("admin:hqcommerce_jobrun_change", args=[run.pk])
-    return format_html('<a href="{}">{}</a>', url, _("job run #%(id)s") % {"id": run.pk})
+    return change_link(run, _("job run #%(id)s") % {"id": run.pk})
 
 
 def message_job_queued(modeladmin, request, run: JobRun) -> None:

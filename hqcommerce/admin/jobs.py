@@ -22,7 +22,7 @@ from hqcommerce.models import AsyncStagingRecord, JobRun
 from hqcommerce.models.staging import StagingOperation
 from hqcommerce.services.purge import removed_lines
 
-from .base import ReadOnlyAdmin
+from .base import ReadOnlyAdmin, change_link
 
 
 def progress_bar(run: JobRun) -> str:
@@ -82,8 +82,7 @@ class StepInline(admin.TabularInline):
 
     @admin.display(description=_("run"))
     def step_link(self, obj: JobRun) -> str:
-        url = reverse("admin:hqcommerce_jobrun_change", args=[obj.pk])
-        return format_html('<a href="{}">#{}</a>', url, obj.pk)
+        return change_link(obj, f"#{obj.pk}")
 
 
 _ERROR_SUBJECT = re.compile(
